@@ -1,0 +1,259 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Home is what the home page shows.
+type Home struct {
+	Notices []Notice
+	Events  []Event
+	Topics  []BoardPost
+}
+
+// HomeLimit is how many items of each kind the home page lists.
+const HomeLimit = 5
+
+// HomeQueries returns the home page's three queries; the benchmark runs the
+// same SQL through bare pgx to measure what our layers cost.
+func (d *DB) HomeQueries(now time.Time) (notices, events, topics *bun.SelectQuery) {
+	var (
+		ns []Notice
+		es []Event
+		ts []BoardPost
+	)
+	notices = d.Bun.NewSelect().Model(&ns).
+		Column("id", "title", "department", "published_at").
+		Where("published_at <= ?", now).
+		OrderExpr("published_at DESC, id DESC").Limit(HomeLimit)
+	events = d.upcomingEvents(&es, now).Limit(HomeLimit)
+	topics = d.publishedTopics(&ts, 0).Limit(HomeLimit)
+	return notices, events, topics
+}
+
+// Home loads the home page.
+func (d *DB) Home(ctx context.Context, now time.Time) (Home, error) {
+	var h Home
+	n, e, t := d.HomeQueries(now)
+	if err := n.Model(&h.Notices).Scan(ctx); err != nil {
+		return h, err
+	}
+	if err := e.Model(&h.Events).Scan(ctx); err != nil {
+		return h, err
+	}
+	if err := t.Model(&h.Topics).Scan(ctx); err != nil {
+		return h, err
+	}
+	return h, nil
+}
+
+func (d *DB) upcomingEvents(dst *[]Event, now time.Time) *bun.SelectQuery {
+	return d.Bun.NewSelect().Model(dst).
+		ColumnExpr("e.id, e.organiser_kind, e.group_id, e.title, e.category, e.town, e.venue").
+		ColumnExpr("e.starts_at, e.ends_at, e.capacity, e.waitlist_size, e.status, e.confirmed, e.waitlisted").
+		ColumnExpr("coalesce(g.name, '') AS group_name").
+		TableExpr("events AS e").
+		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
+		Where("e.status = 'published'").
+		Where("e.starts_at >= ?", now).
+		OrderExpr("e.starts_at, e.id")
+}
+
+// publishedTopics selects published topics with only the public author
+// fields: display name, kind and status (for the withdrawn label).
+func (d *DB) publishedTopics(dst *[]BoardPost, categoryID int64) *bun.SelectQuery {
+	q := d.Bun.NewSelect().Model(dst).
+		ColumnExpr("p.id, p.category_id, p.title, p.reply_count, p.status, p.created_at, p.published_at").
+		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
+		ColumnExpr("c.name_ja AS category_name_ja, c.name_en AS category_name_en").
+		TableExpr("board_posts AS p").
+		Join("JOIN accounts AS a ON a.id = p.author_id").
+		Join("JOIN board_categories AS c ON c.id = p.category_id").
+		Where("p.status = 'published' AND p.topic_id IS NULL").
+		OrderExpr("p.published_at DESC, p.id DESC")
+	if categoryID != 0 {
+		q = q.Where("p.category_id = ?", categoryID)
+	}
+	return q
+}
+
+// ListNotices pages through published notices, newest first.
+func (d *DB) ListNotices(ctx context.Context, now time.Time, after Cursor) (Page[Notice], error) {
+	var rows []Notice
+	q := d.Bun.NewSelect().Model(&rows).
+		Column("id", "title", "department", "published_at").
+		Where("published_at <= ?", now).
+		OrderExpr("published_at DESC, id DESC").Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(published_at, id) < (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[Notice]{}, err
+	}
+	return paginate(rows, PageSize, func(n *Notice) Cursor { return Cursor{n.PublishedAt, n.ID} }), nil
+}
+
+// GetNotice loads one published notice.
+func (d *DB) GetNotice(ctx context.Context, now time.Time, id int64) (*Notice, error) {
+	n := new(Notice)
+	err := d.Bun.NewSelect().Model(n).Where("id = ? AND published_at <= ?", id, now).Scan(ctx)
+	return n, notFound(err, "notice")
+}
+
+// ListSubsidies pages through published subsidies, newest first.
+func (d *DB) ListSubsidies(ctx context.Context, now time.Time, after Cursor) (Page[Subsidy], error) {
+	var rows []Subsidy
+	q := d.Bun.NewSelect().Model(&rows).
+		Column("id", "title", "department", "amount", "apply_until", "published_at").
+		Where("published_at <= ?", now).
+		OrderExpr("published_at DESC, id DESC").Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(published_at, id) < (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[Subsidy]{}, err
+	}
+	return paginate(rows, PageSize, func(s *Subsidy) Cursor { return Cursor{s.PublishedAt, s.ID} }), nil
+}
+
+// GetSubsidy loads one published subsidy.
+func (d *DB) GetSubsidy(ctx context.Context, now time.Time, id int64) (*Subsidy, error) {
+	s := new(Subsidy)
+	err := d.Bun.NewSelect().Model(s).Where("id = ? AND published_at <= ?", id, now).Scan(ctx)
+	return s, notFound(err, "subsidy")
+}
+
+// ListArticles pages through published articles and columns, newest first.
+func (d *DB) ListArticles(ctx context.Context, now time.Time, after Cursor) (Page[Article], error) {
+	var rows []Article
+	q := d.Bun.NewSelect().Model(&rows).
+		Column("id", "kind", "title", "author_label", "published_at").
+		Where("published_at <= ?", now).
+		OrderExpr("published_at DESC, id DESC").Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(published_at, id) < (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[Article]{}, err
+	}
+	return paginate(rows, PageSize, func(a *Article) Cursor { return Cursor{a.PublishedAt, a.ID} }), nil
+}
+
+// GetArticle loads one published article.
+func (d *DB) GetArticle(ctx context.Context, now time.Time, id int64) (*Article, error) {
+	a := new(Article)
+	err := d.Bun.NewSelect().Model(a).Where("id = ? AND published_at <= ?", id, now).Scan(ctx)
+	return a, notFound(err, "article")
+}
+
+// ListGroups pages through published groups by name. The cursor's ID is the
+// last group's id; names are unique, so (name, id) orders totally.
+func (d *DB) ListGroups(ctx context.Context, afterID int64) ([]Group, int64, error) {
+	var rows []Group
+	q := d.Bun.NewSelect().Model(&rows).
+		Column("id", "name", "category", "town", "summary").
+		Where("published").
+		OrderExpr("name, id").Limit(PageSize + 1)
+	if afterID != 0 {
+		q = q.Where("(name, id) > (SELECT name, id FROM groups WHERE id = ?)", afterID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, 0, err
+	}
+	if len(rows) <= PageSize {
+		return rows, 0, nil
+	}
+	rows = rows[:PageSize]
+	return rows, rows[PageSize-1].ID, nil
+}
+
+// GetGroup loads one published group with its upcoming events.
+func (d *DB) GetGroup(ctx context.Context, now time.Time, id int64) (*Group, []Event, error) {
+	g := new(Group)
+	if err := d.Bun.NewSelect().Model(g).Where("id = ? AND published", id).Scan(ctx); err != nil {
+		return nil, nil, notFound(err, "group")
+	}
+	var es []Event
+	err := d.upcomingEvents(&es, now).Where("e.group_id = ?", id).Limit(10).Scan(ctx)
+	return g, es, err
+}
+
+// ListEvents pages through upcoming published events, soonest first.
+func (d *DB) ListEvents(ctx context.Context, now time.Time, after Cursor) (Page[Event], error) {
+	var rows []Event
+	q := d.upcomingEvents(&rows, now).Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(e.starts_at, e.id) > (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[Event]{}, err
+	}
+	return paginate(rows, PageSize, func(e *Event) Cursor { return Cursor{e.StartsAt, e.ID} }), nil
+}
+
+// GetEvent loads one published (or cancelled/closed, still public) event.
+func (d *DB) GetEvent(ctx context.Context, id int64) (*Event, error) {
+	e := new(Event)
+	err := d.Bun.NewSelect().Model(e).
+		ColumnExpr("e.*").
+		ColumnExpr("coalesce(g.name, '') AS group_name").
+		TableExpr("events AS e").
+		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
+		Where("e.id = ? AND e.status IN ('published', 'cancelled', 'closed')", id).
+		Scan(ctx)
+	return e, notFound(err, "event")
+}
+
+// ListBoardCategories returns the board's categories in display order.
+func (d *DB) ListBoardCategories(ctx context.Context) ([]BoardCategory, error) {
+	var cs []BoardCategory
+	err := d.Bun.NewSelect().Model(&cs).OrderExpr("sort_order, id").Scan(ctx)
+	return cs, err
+}
+
+// ListTopics pages through published topics, newest first, optionally in one category.
+func (d *DB) ListTopics(ctx context.Context, categoryID int64, after Cursor) (Page[BoardPost], error) {
+	var rows []BoardPost
+	q := d.publishedTopics(&rows, categoryID).Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(p.published_at, p.id) < (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[BoardPost]{}, err
+	}
+	return paginate(rows, PageSize, func(p *BoardPost) Cursor { return Cursor{*p.PublishedAt, p.ID} }), nil
+}
+
+// GetTopic loads a published topic and its published replies, oldest first.
+func (d *DB) GetTopic(ctx context.Context, id int64) (*BoardPost, []BoardPost, error) {
+	var topics []BoardPost
+	err := d.publishedTopics(&topics, 0).ColumnExpr("p.body").Where("p.id = ?", id).Scan(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(topics) == 0 {
+		return nil, nil, fmt.Errorf("topic %d: %w", id, ErrNotFound)
+	}
+	var replies []BoardPost
+	err = d.Bun.NewSelect().Model(&replies).
+		ColumnExpr("p.id, p.topic_id, p.body, p.status, p.created_at, p.published_at").
+		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
+		TableExpr("board_posts AS p").
+		Join("JOIN accounts AS a ON a.id = p.author_id").
+		Where("p.topic_id = ? AND p.status = 'published'", id).
+		OrderExpr("p.published_at, p.id").
+		Limit(500).
+		Scan(ctx)
+	return &topics[0], replies, err
+}
+
+// ListFacilities returns the facility link collection in display order.
+func (d *DB) ListFacilities(ctx context.Context) ([]Facility, error) {
+	var fs []Facility
+	err := d.Bun.NewSelect().Model(&fs).OrderExpr("category, sort_order, name, id").Scan(ctx)
+	return fs, err
+}

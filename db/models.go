@@ -1,0 +1,217 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Account is anyone who signs in: a member, a group or a staff member.
+// DisplayName is the only field public pages may show.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts"`
+
+	ID                 int64     `bun:"id,pk,autoincrement"`
+	Kind               string    `bun:"kind"`
+	LoginID            string    `bun:"login_id"`
+	PasswordHash       string    `bun:"password_hash"`
+	MustChangePassword bool      `bun:"must_change_password"`
+	Status             string    `bun:"status"`
+	DisplayName        string    `bun:"display_name"`
+	Roles              []string  `bun:"roles,array"`
+	CreatedAt          time.Time `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt          time.Time `bun:"updated_at,nullzero,default:now()"`
+}
+
+// Account kinds.
+const (
+	KindMember = "member"
+	KindGroup  = "group"
+	KindStaff  = "staff"
+)
+
+// Staff roles (PRODUCT.md, "Who uses it").
+const (
+	RoleModerator   = "moderator"
+	RoleWardStaff   = "ward_staff"
+	RoleEditor      = "editor"
+	RoleApprover    = "approver"
+	RoleSiteManager = "site_manager"
+	RoleSystemAdmin = "system_admin"
+)
+
+// StaffRoles lists every staff role in display order.
+var StaffRoles = []string{RoleModerator, RoleWardStaff, RoleEditor, RoleApprover, RoleSiteManager, RoleSystemAdmin}
+
+// MemberProfile is a member's personal data. Only roles that need it read it,
+// and every staff read is audited.
+type MemberProfile struct {
+	bun.BaseModel `bun:"table:member_profiles"`
+
+	AccountID    int64     `bun:"account_id,pk"`
+	Name         string    `bun:"name"`
+	NameKana     string    `bun:"name_kana"`
+	PostalCode   string    `bun:"postal_code"`
+	Town         string    `bun:"town"`
+	Address      string    `bun:"address"`
+	Phone        string    `bun:"phone"`
+	Fax          string    `bun:"fax"`
+	Email        string    `bun:"email"`
+	TermsVersion string    `bun:"terms_version"`
+	CreatedAt    time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Group is a community group's public profile.
+type Group struct {
+	bun.BaseModel `bun:"table:groups"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	AccountID   *int64    `bun:"account_id"`
+	Name        string    `bun:"name"`
+	Category    string    `bun:"category"`
+	Town        string    `bun:"town"`
+	Summary     string    `bun:"summary"`
+	Description string    `bun:"description"`
+	Activity    string    `bun:"activity"`
+	Published   bool      `bun:"published"`
+	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt   time.Time `bun:"updated_at,nullzero,default:now()"`
+}
+
+// Facility is a public facility in the link collection.
+type Facility struct {
+	bun.BaseModel `bun:"table:facilities"`
+
+	ID        int64  `bun:"id,pk,autoincrement"`
+	Name      string `bun:"name"`
+	Category  string `bun:"category"`
+	Town      string `bun:"town"`
+	Address   string `bun:"address"`
+	Phone     string `bun:"phone"`
+	URL       string `bun:"url"`
+	SortOrder int    `bun:"sort_order"`
+}
+
+// Event is a local event, organised by a group, the ward or the operator.
+type Event struct {
+	bun.BaseModel `bun:"table:events"`
+
+	ID            int64      `bun:"id,pk,autoincrement"`
+	OrganiserKind string     `bun:"organiser_kind"`
+	GroupID       *int64     `bun:"group_id"`
+	Title         string     `bun:"title"`
+	Description   string     `bun:"description"`
+	Category      string     `bun:"category"`
+	Town          string     `bun:"town"`
+	Venue         string     `bun:"venue"`
+	FacilityID    *int64     `bun:"facility_id"`
+	StartsAt      time.Time  `bun:"starts_at"`
+	EndsAt        time.Time  `bun:"ends_at"`
+	Capacity      *int       `bun:"capacity"`
+	WaitlistSize  int        `bun:"waitlist_size"`
+	ApplyFrom     *time.Time `bun:"apply_from"`
+	ApplyUntil    *time.Time `bun:"apply_until"`
+	Fee           string     `bun:"fee"`
+	Contact       string     `bun:"contact"`
+	Status        string     `bun:"status"`
+	Confirmed     int        `bun:"confirmed"`
+	Waitlisted    int        `bun:"waitlisted"`
+	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()"`
+
+	// GroupName is filled by queries that join the organising group.
+	GroupName string `bun:"group_name,scanonly"`
+}
+
+// SeatsLeft is nil for an event without a capacity limit.
+func (e *Event) SeatsLeft() *int {
+	if e.Capacity == nil {
+		return nil
+	}
+	n := *e.Capacity - e.Confirmed
+	if n < 0 {
+		n = 0
+	}
+	return &n
+}
+
+// BoardCategory is a staff-managed board category.
+type BoardCategory struct {
+	bun.BaseModel `bun:"table:board_categories"`
+
+	ID        int64  `bun:"id,pk,autoincrement"`
+	Slug      string `bun:"slug"`
+	NameJa    string `bun:"name_ja"`
+	NameEn    string `bun:"name_en"`
+	SortOrder int    `bun:"sort_order"`
+}
+
+// Name returns the category's name in lang.
+func (c *BoardCategory) Name(lang string) string {
+	if lang == "en" && c.NameEn != "" {
+		return c.NameEn
+	}
+	return c.NameJa
+}
+
+// BoardPost is a topic (TopicID nil) or a reply.
+type BoardPost struct {
+	bun.BaseModel `bun:"table:board_posts"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	CategoryID  int64      `bun:"category_id"`
+	TopicID     *int64     `bun:"topic_id"`
+	AuthorID    int64      `bun:"author_id"`
+	Title       string     `bun:"title"`
+	Body        string     `bun:"body"`
+	Status      string     `bun:"status"`
+	ReplyCount  int        `bun:"reply_count"`
+	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
+	PublishedAt *time.Time `bun:"published_at"`
+
+	// Filled by public queries: the author's handle or group name, never more.
+	AuthorName     string `bun:"author_name,scanonly"`
+	AuthorKind     string `bun:"author_kind,scanonly"`
+	AuthorStatus   string `bun:"author_status,scanonly"`
+	CategoryNameJa string `bun:"category_name_ja,scanonly"`
+	CategoryNameEn string `bun:"category_name_en,scanonly"`
+}
+
+// Notice is a ward notice.
+type Notice struct {
+	bun.BaseModel `bun:"table:notices"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Title       string    `bun:"title"`
+	Body        string    `bun:"body"`
+	Department  string    `bun:"department"`
+	PublishedAt time.Time `bun:"published_at"`
+	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Subsidy is a ward subsidy programme with an application deadline.
+type Subsidy struct {
+	bun.BaseModel `bun:"table:subsidies"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	Title       string     `bun:"title"`
+	Body        string     `bun:"body"`
+	Department  string     `bun:"department"`
+	Amount      string     `bun:"amount"`
+	ApplyUntil  *time.Time `bun:"apply_until,type:date"`
+	PublishedAt time.Time  `bun:"published_at"`
+	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
+}
+
+// Article is an article or column written by the operator.
+type Article struct {
+	bun.BaseModel `bun:"table:articles"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Kind        string    `bun:"kind"`
+	Title       string    `bun:"title"`
+	Body        string    `bun:"body"`
+	AuthorLabel string    `bun:"author_label"`
+	PublishedAt time.Time `bun:"published_at"`
+	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
+}

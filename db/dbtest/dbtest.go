@@ -87,19 +87,20 @@ func NewURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("dbtest: create database: %v", err)
 	}
-	t.Cleanup(func() { Drop(name) })
+	t.Cleanup(func() { _ = Drop(name) })
 	return WithDatabase(admin, name)
 }
 
 // Drop removes a database, disconnecting whoever still uses it.
-func Drop(name string) {
+func Drop(name string) error {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, AdminURL())
 	if err != nil {
-		return
+		return err
 	}
 	defer conn.Close(ctx)
-	_, _ = conn.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	_, err = conn.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, pgx.Identifier{name}.Sanitize()))
+	return err
 }
 
 // Template makes sure the migrated template database exists and returns its name.

@@ -1,0 +1,114 @@
+// Package app is the composition root and HTTP layer: configuration, the echo
+// server, middleware, and one file of handlers per feature.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/static"
+)
+
+// App holds every dependency of the handlers. Handlers are its methods.
+type App struct {
+	cfg      Config
+	db       *db.DB
+	log      *slog.Logger
+	catalog  *i18n.Catalog
+	assets   *static.Assets
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+	echo     *echo.Echo
+	now      func() time.Time
+}
+
+// New wires the application. Close releases what it started.
+func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
+	assets, err := static.Load()
+	if err != nil {
+		return nil, err
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	a := &App{
+		cfg:     cfg,
+		db:      d,
+		log:     log,
+		catalog: catalog,
+		assets:  assets,
+		now:     time.Now,
+	}
+	a.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
+	a.sessions = scs.New()
+	a.sessions.Store = a.store
+	a.sessions.Lifetime = cfg.SessionLife
+	a.sessions.IdleTimeout = 2 * time.Hour
+	a.sessions.Cookie.Name = sessionCookieName(cfg)
+	a.sessions.Cookie.HttpOnly = true
+	a.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	a.sessions.Cookie.Secure = cfg.Secure()
+	a.sessions.Cookie.Path = "/"
+	a.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.Error("session store", "err", err, "request_id", w.Header().Get(echo.HeaderXRequestID))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+	a.echo = a.routes()
+	return a, nil
+}
+
+// sessionCookieName uses the __Host- prefix over TLS, which browsers only
+// accept for Secure, host-only cookies with Path=/.
+func sessionCookieName(cfg Config) string {
+	if cfg.Secure() {
+		return "__Host-portal_session"
+	}
+	return "portal_session"
+}
+
+// Handler is the whole HTTP application.
+func (a *App) Handler() http.Handler { return a.echo }
+
+// Close stops background work started by New.
+func (a *App) Close() { a.store.StopCleanup() }
+
+// Serve listens on addr until ctx is cancelled, then shuts down gracefully,
+// letting requests in flight finish for up to 20 seconds.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
+)
+
+// testEnv is a running portal on a throwaway database, and a browser-like
+// client with a cookie jar that does not follow redirects.
+type testEnv struct {
+	t    *testing.T
+	app  *App
+	db   *db.DB
+	srv  *httptest.Server
+	http *http.Client
+	logs *bytes.Buffer
+}
+
+func testConfig() Config {
+	cfg, err := LoadConfig(func(k string) string {
+		if k == "PORTAL_SECRET" {
+			return strings.Repeat("s", 32)
+		}
+		return ""
+	})
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	d := dbtest.New(t)
+	return newTestEnvDB(t, d)
+}
+
+func newTestEnvDB(t *testing.T, d *db.DB) *testEnv {
+	t.Helper()
+	logs := new(bytes.Buffer)
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := New(testConfig(), d, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &testEnv{t: t, app: a, db: d, srv: srv, http: client, logs: logs}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+type echoContext = echo.Context
+
+func httptestRequest(method, path string, body io.Reader) *http.Request {
+	return httptest.NewRequest(method, path, body)
+}
+
+func httptestDo(a *App, r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, r)
+	return rec
+}
+
+// response is a fetched page with its parsed document.
+type response struct {
+	*http.Response
+	Body string
+	Doc  *goquery.Document
+}
+
+func (e *testEnv) do(req *http.Request) *response {
+	e.t.Helper()
+	res, err := e.http.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &response{Response: res, Body: string(b), Doc: doc}
+}
+
+// get fetches path; headers are name, value pairs.
+func (e *testEnv) get(path string, headers ...string) *response {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, e.srv.URL+path, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return e.do(req)
+}
+
+// post submits a form as a browser without JavaScript would; headers are
+// name, value pairs.
+func (e *testEnv) post(path string, form url.Values, headers ...string) *response {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return e.do(req)
+}
+
+// csrfToken returns the token a page carries in its forms.
+func (r *response) csrfToken(t *testing.T) string {
+	t.Helper()
+	tok, ok := r.Doc.Find(`input[name="_csrf"]`).First().Attr("value")
+	if !ok || tok == "" {
+		t.Fatalf("no CSRF token on page:\n%s", r.Body)
+	}
+	return tok
+}
+
+func (r *response) wantStatus(t *testing.T, want int) {
+	t.Helper()
+	if r.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, r.Body)
+	}
+}

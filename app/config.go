@@ -1,0 +1,90 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is read from the environment only (see README "Configuration").
+type Config struct {
+	DatabaseURL string        // DATABASE_URL
+	Addr        string        // PORTAL_ADDR
+	BaseURL     string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
+	Secret      string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
+	AutoMigrate bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
+	LogLevel    slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	LogJSON     bool          // PORTAL_LOG_FORMAT=json
+	TrustProxy  bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
+	SessionLife time.Duration // PORTAL_SESSION_HOURS
+}
+
+// DefaultDatabaseURL is the local server a fresh Debian machine runs.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/portal?sslmode=disable"
+
+// LoadConfig reads the configuration; it fails on malformed values rather
+// than guessing.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL: get("DATABASE_URL", DefaultDatabaseURL),
+		Addr:        get("PORTAL_ADDR", "localhost:8080"),
+		BaseURL:     strings.TrimRight(get("PORTAL_BASE_URL", "http://localhost:8080"), "/"),
+		Secret:      get("PORTAL_SECRET", ""),
+	}
+	var err error
+	if c.AutoMigrate, err = strconv.ParseBool(get("PORTAL_AUTO_MIGRATE", "false")); err != nil {
+		return c, fmt.Errorf("PORTAL_AUTO_MIGRATE: %w", err)
+	}
+	if c.TrustProxy, err = strconv.ParseBool(get("PORTAL_TRUST_PROXY", "false")); err != nil {
+		return c, fmt.Errorf("PORTAL_TRUST_PROXY: %w", err)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err)
+	}
+	switch f := get("PORTAL_LOG_FORMAT", "text"); f {
+	case "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		return c, fmt.Errorf("PORTAL_LOG_FORMAT: %q is neither text nor json", f)
+	}
+	hours, err := strconv.Atoi(get("PORTAL_SESSION_HOURS", "12"))
+	if err != nil || hours <= 0 {
+		return c, fmt.Errorf("PORTAL_SESSION_HOURS: want a positive number of hours")
+	}
+	c.SessionLife = time.Duration(hours) * time.Hour
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) address", c.BaseURL)
+	}
+	if c.Secret == "" {
+		if c.Secure() {
+			return c, fmt.Errorf("PORTAL_SECRET must be set when PORTAL_BASE_URL is https (use at least 32 random bytes)")
+		}
+		c.Secret = randomHex(32)
+	} else if len(c.Secret) < 32 {
+		return c, fmt.Errorf("PORTAL_SECRET must be at least 32 characters")
+	}
+	return c, nil
+}
+
+// Secure reports whether the portal is served over TLS, which turns on
+// Secure cookies and HSTS.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,206 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/components"
+	"github.com/wardportal/portal/db"
+)
+
+// idParam reads a positive integer route parameter; anything else is a 404,
+// as a page with that address does not exist.
+func idParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("id %q: %w", c.Param("id"), db.ErrNotFound)
+	}
+	return id, nil
+}
+
+func cursorParam(c echo.Context) (db.Cursor, error) {
+	return db.ParseCursor(c.QueryParam("after"))
+}
+
+func (a *App) home(c echo.Context) error {
+	h, err := a.db.Home(c.Request().Context(), a.now())
+	if err != nil {
+		return err
+	}
+	return a.page(c, "", components.Home(h))
+}
+
+func (a *App) notices(c echo.Context) error {
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.db.ListNotices(c.Request().Context(), a.now(), after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.notices"), components.Notices(p))
+}
+
+func (a *App) notice(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	n, err := a.db.GetNotice(c.Request().Context(), a.now(), id)
+	if err != nil {
+		return err
+	}
+	return a.page(c, n.Title, components.NoticeDetail(n))
+}
+
+func (a *App) subsidies(c echo.Context) error {
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.db.ListSubsidies(c.Request().Context(), a.now(), after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.subsidies"), components.Subsidies(p, a.now()))
+}
+
+func (a *App) subsidy(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.db.GetSubsidy(c.Request().Context(), a.now(), id)
+	if err != nil {
+		return err
+	}
+	return a.page(c, s.Title, components.SubsidyDetail(s, a.now()))
+}
+
+func (a *App) articles(c echo.Context) error {
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.db.ListArticles(c.Request().Context(), a.now(), after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.articles"), components.Articles(p))
+}
+
+func (a *App) article(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	art, err := a.db.GetArticle(c.Request().Context(), a.now(), id)
+	if err != nil {
+		return err
+	}
+	return a.page(c, art.Title, components.ArticleDetail(art))
+}
+
+func (a *App) groups(c echo.Context) error {
+	var after int64
+	if s := c.QueryParam("after"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		after = n
+	}
+	gs, next, err := a.db.ListGroups(c.Request().Context(), after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.groups"), components.Groups(gs, next))
+}
+
+func (a *App) group(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	g, events, err := a.db.GetGroup(c.Request().Context(), a.now(), id)
+	if err != nil {
+		return err
+	}
+	return a.page(c, g.Name, components.GroupDetail(g, events))
+}
+
+func (a *App) events(c echo.Context) error {
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.db.ListEvents(c.Request().Context(), a.now(), after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.events"), components.Events(p))
+}
+
+func (a *App) event(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := a.db.GetEvent(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return a.page(c, e.Title, components.EventDetail(e))
+}
+
+func (a *App) board(c echo.Context) error {
+	ctx := c.Request().Context()
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	cats, err := a.db.ListBoardCategories(ctx)
+	if err != nil {
+		return err
+	}
+	var category int64
+	if slug := c.QueryParam("category"); slug != "" {
+		for _, cat := range cats {
+			if cat.Slug == slug {
+				category = cat.ID
+			}
+		}
+		if category == 0 {
+			return fmt.Errorf("board category %q: %w", slug, db.ErrNotFound)
+		}
+	}
+	p, err := a.db.ListTopics(ctx, category, after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.board"), components.Board(cats, category, p))
+}
+
+func (a *App) topic(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	t, replies, err := a.db.GetTopic(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return a.page(c, t.Title, components.BoardTopic(t, replies))
+}
+
+func (a *App) facilities(c echo.Context) error {
+	fs, err := a.db.ListFacilities(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.facilities"), components.Facilities(fs))
+}

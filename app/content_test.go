@@ -1,0 +1,109 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
+)
+
+func TestNoticesPaginateAndHideScheduled(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	base := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	for i := range db.PageSize + 5 {
+		n := &db.Notice{Title: fmt.Sprintf("お知らせ%02d", i), Body: "本文", Department: "地域振興課", PublishedAt: base.Add(time.Duration(i) * time.Hour)}
+		if _, err := e.db.Bun.NewInsert().Model(n).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	future := &db.Notice{Title: "予約掲載のお知らせ", Body: "まだ", Department: "防災課", PublishedAt: time.Now().Add(48 * time.Hour)}
+	if _, err := e.db.Bun.NewInsert().Model(future).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := e.get("/notices")
+	first.wantStatus(t, http.StatusOK)
+	if n := first.Doc.Find("main .list > li").Length(); n != db.PageSize {
+		t.Fatalf("first page has %d notices", n)
+	}
+	if strings.Contains(first.Body, "予約掲載") {
+		t.Error("a notice scheduled for the future is shown")
+	}
+	if got := first.Doc.Find("main .list > li a").First().Text(); got != "お知らせ24" {
+		t.Errorf("newest first: got %q", got)
+	}
+	next, ok := first.Doc.Find(`a[rel="next"]`).Attr("href")
+	if !ok {
+		t.Fatal("no next link")
+	}
+	second := e.get(next)
+	if n := second.Doc.Find("main .list > li").Length(); n != 5 {
+		t.Errorf("second page has %d notices", n)
+	}
+	if second.Doc.Find(`a[rel="next"]`).Length() != 0 {
+		t.Error("last page links further")
+	}
+	// Dates are shown the Japanese way.
+	if got := first.Doc.Find("main time").First().Text(); !strings.HasPrefix(got, "令和8年(2026年)4月") {
+		t.Errorf("date shown as %q", got)
+	}
+	e.get(fmt.Sprintf("/notices/%d", future.ID)).wantStatus(t, http.StatusNotFound)
+}
+
+func TestLeaveNotice(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	res := e.get("/leave?to=" + "https%3A%2F%2Fwww.example.jp%2Fpark")
+	res.wantStatus(t, http.StatusOK)
+	if href := res.Doc.Find("main a.button").AttrOr("href", ""); href != "https://www.example.jp/park" {
+		t.Errorf("continue link %q", href)
+	}
+	for _, bad := range []string{"", "javascript%3Aalert(1)", "%2Flocal", "https%3A%2F%2Fuser%3Apw%40evil.example%2F"} {
+		e.get("/leave?to="+bad).wantStatus(t, http.StatusBadRequest)
+	}
+}
+
+func TestStaffCreate(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewURL(t)
+	env := func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"portal", "staff", "create", "-login", "ward01", "-name", "区民活動課 担当", "-roles", "ward_staff,moderator"}, env, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "initial password: ") {
+		t.Fatalf("no password printed: %s", out.String())
+	}
+	d, err := db.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var acc db.Account
+	if err := d.Bun.NewSelect().Model(&acc).Where("login_id = 'ward01'").Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if acc.Kind != db.KindStaff || !acc.MustChangePassword || len(acc.Roles) != 2 || !strings.HasPrefix(acc.PasswordHash, "$argon2id$") {
+		t.Errorf("account %+v", acc)
+	}
+	errb.Reset()
+	if code := Main(context.Background(), []string{"portal", "staff", "create", "-login", "WARD01", "-name", "別の人"}, env, &out, &errb); code == 0 {
+		t.Error("duplicate login ID (case-insensitive) accepted")
+	}
+	if code := Main(context.Background(), []string{"portal", "staff", "create", "-login", "x", "-name", "y", "-roles", "root"}, env, &out, &errb); code == 0 {
+		t.Error("unknown role accepted")
+	}
+}

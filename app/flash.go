@@ -1,0 +1,39 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/components"
+)
+
+const flashKey = "flash"
+
+// flash stores a one-time message for the next page the user sees. The text
+// is a catalogue id, resolved in whatever language that page is shown in.
+func (a *App) flash(c echo.Context, kind, messageID string) {
+	a.sessions.Put(c.Request().Context(), flashKey, kind+"|"+messageID)
+}
+
+// popFlash takes the pending message, if any. Exists is checked first so a
+// request without a flash does not mark the session dirty.
+func (a *App) popFlash(c echo.Context, lang string) components.Flash {
+	ctx := c.Request().Context()
+	if c.Get(sessionReadyKey) == nil || !a.sessions.Exists(ctx, flashKey) {
+		return components.Flash{}
+	}
+	kind, id, _ := strings.Cut(a.sessions.PopString(ctx, flashKey), "|")
+	return components.Flash{Kind: kind, Text: a.catalog.T(lang, id)}
+}
+
+const sessionReadyKey = "session_ready"
+
+// sessionReady marks requests whose session has been loaded; routes outside
+// the site group (and unmatched 404s) have none.
+func sessionReady(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Set(sessionReadyKey, true)
+		return next(c)
+	}
+}

@@ -1,0 +1,413 @@
+package app
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
+	"github.com/wardportal/portal/migrations"
+)
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	// A database of our own, so we can take it away.
+	url := dbtest.NewURL(t)
+	d, err := db.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	e := newTestEnvDB(t, d)
+	e.get("/healthz").wantStatus(t, http.StatusOK)
+	e.get("/readyz").wantStatus(t, http.StatusOK)
+
+	name := url[strings.LastIndex(url, "/")+1:]
+	if i := strings.Index(name, "?"); i >= 0 {
+		name = name[:i]
+	}
+	if err := dbtest.Drop(name); err != nil {
+		t.Fatal(err)
+	}
+	e.get("/readyz").wantStatus(t, http.StatusServiceUnavailable)
+	e.get("/healthz").wantStatus(t, http.StatusOK)
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	for _, path := range []string{"/", "/no-such-page", "/healthz"} {
+		res := e.get(path)
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP allows inline code: %q", path, csp)
+		}
+		for k, want := range map[string]string{
+			"X-Content-Type-Options": "nosniff",
+			"Referrer-Policy":        "strict-origin-when-cross-origin",
+			"X-Frame-Options":        "DENY",
+		} {
+			if got := h.Get(k); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, k, got, want)
+			}
+		}
+		if h.Get("X-Request-Id") == "" {
+			t.Errorf("%s: no request id", path)
+		}
+		// Served over plain HTTP in this test, so no HSTS.
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS over plain HTTP", path)
+		}
+	}
+}
+
+func TestHSTSAndSecureCookiesOverTLS(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig(func(k string) string {
+		switch k {
+		case "PORTAL_BASE_URL":
+			return "https://portal.example.jp"
+		case "PORTAL_SECRET":
+			return strings.Repeat("x", 40)
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t)
+	a, err := New(cfg, e.db, e.app.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rec := httptestDo(a, httptestRequest(http.MethodGet, "/", nil))
+	if got := rec.Header().Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
+		t.Errorf("HSTS = %q", got)
+	}
+	for _, c := range rec.Result().Cookies() {
+		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie %s: Secure=%v HttpOnly=%v SameSite=%v", c.Name, c.Secure, c.HttpOnly, c.SameSite)
+		}
+		if !strings.HasPrefix(c.Name, "__Host-") {
+			t.Errorf("cookie %s lacks the __Host- prefix over TLS", c.Name)
+		}
+	}
+	if _, err := LoadConfig(func(k string) string {
+		if k == "PORTAL_BASE_URL" {
+			return "https://portal.example.jp"
+		}
+		return ""
+	}); err == nil {
+		t.Error("https without PORTAL_SECRET accepted")
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	home := e.get("/")
+	home.wantStatus(t, http.StatusOK)
+	tok := home.csrfToken(t)
+	if hx := home.Doc.Find("body").AttrOr("hx-headers", ""); !strings.Contains(hx, tok) {
+		t.Errorf("body hx-headers %q does not carry the CSRF token", hx)
+	}
+
+	// No token at all: refused, for a plain form and for a cross-site one.
+	e.post("/lang", url.Values{"lang": {"en"}, "next": {"/"}}).wantStatus(t, http.StatusForbidden)
+	e.post("/lang", url.Values{"lang": {"en"}}, "Sec-Fetch-Site", "cross-site").wantStatus(t, http.StatusForbidden)
+	// A wrong token: refused, and the page is an error page in Japanese.
+	res := e.post("/lang", url.Values{"lang": {"en"}, "_csrf": {"forged"}})
+	res.wantStatus(t, http.StatusForbidden)
+	if got := res.Doc.Find("h1").Text(); got != "この操作は許可されていません" {
+		t.Errorf("403 page h1 = %q", got)
+	}
+	// With the token from the form: accepted.
+	ok := e.post("/lang", url.Values{"lang": {"en"}, "next": {"/events"}, "_csrf": {tok}})
+	ok.wantStatus(t, http.StatusSeeOther)
+	if loc := ok.Header.Get("Location"); loc != "/events" {
+		t.Errorf("redirect to %q", loc)
+	}
+	// The htmx way: the token in the X-CSRF-Token header.
+	e.post("/lang", url.Values{"lang": {"ja"}}, "X-CSRF-Token", tok, "HX-Request", "true").wantStatus(t, http.StatusSeeOther)
+}
+
+func TestLanguageSwitchAndFlash(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	home := e.get("/")
+	if lang := home.Doc.Find("html").AttrOr("lang", ""); lang != "ja" {
+		t.Fatalf("default lang %q", lang)
+	}
+	if got := home.Doc.Find(".site-name").Text(); got != "区民活動ポータル" {
+		t.Errorf("site name %q", got)
+	}
+	res := e.post("/lang", url.Values{"lang": {"en"}, "next": {"/notices"}, "_csrf": {home.csrfToken(t)}})
+	res.wantStatus(t, http.StatusSeeOther)
+	page := e.get(res.Header.Get("Location"))
+	if lang := page.Doc.Find("html").AttrOr("lang", ""); lang != "en" {
+		t.Fatalf("after switch lang %q", lang)
+	}
+	if got := page.Doc.Find(".flash").Text(); got != "The site is now shown in English." {
+		t.Errorf("flash %q", got)
+	}
+	if got := page.Doc.Find("h1").Text(); got != "Ward notices" {
+		t.Errorf("h1 %q", got)
+	}
+	// The flash shows once.
+	if e.get("/notices").Doc.Find(".flash").Length() != 0 {
+		t.Error("flash shown twice")
+	}
+	// ?lang= works as a link too, and a next pointing elsewhere is refused.
+	if got := e.get("/?lang=ja").Doc.Find("html").AttrOr("lang", ""); got != "ja" {
+		t.Errorf("?lang=ja gave %q", got)
+	}
+	tok := e.get("/").csrfToken(t)
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "javascript:alert(1)"} {
+		r := e.post("/lang", url.Values{"lang": {"en"}, "next": {next}, "_csrf": {tok}})
+		if loc := r.Header.Get("Location"); loc != "/" {
+			t.Errorf("next %q redirected to %q", next, loc)
+		}
+	}
+	e.post("/lang", url.Values{"lang": {"fr"}, "_csrf": {tok}}).wantStatus(t, http.StatusBadRequest)
+}
+
+func TestFragmentOrPage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	cases := []struct {
+		name    string
+		headers []string
+		full    bool
+	}{
+		{"plain", nil, true},
+		{"htmx", []string{"HX-Request", "true"}, false},
+		{"boosted", []string{"HX-Request", "true", "HX-Boosted", "true"}, true},
+		{"history restore", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}, true},
+	}
+	for _, c := range cases {
+		for _, path := range []string{"/notices", "/no-such-page"} {
+			res := e.get(path, c.headers...)
+			full := strings.Contains(res.Body, "<html")
+			if full != c.full {
+				t.Errorf("%s %s: full page = %v, want %v", c.name, path, full, c.full)
+			}
+			if res.Doc.Find("h1").Length() != 1 {
+				t.Errorf("%s %s: %d h1 elements", c.name, path, res.Doc.Find("h1").Length())
+			}
+			if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "HX-Request") {
+				t.Errorf("%s %s: Vary = %q", c.name, path, res.Header.Values("Vary"))
+			}
+		}
+	}
+	nf := e.get("/no-such-page", "HX-Request", "true")
+	nf.wantStatus(t, http.StatusNotFound)
+	if got := nf.Doc.Find("h1").Text(); got != "ページが見つかりません" {
+		t.Errorf("404 fragment h1 %q", got)
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	for path, status := range map[string]int{
+		"/notices/999999":               404,
+		"/notices/abc":                  404,
+		"/board?category=nope":          404,
+		"/notices?after=broken":         404,
+		"/leave?to=javascript:alert(1)": 400,
+	} {
+		res := e.get(path)
+		res.wantStatus(t, status)
+		if res.Doc.Find("main h1").Length() != 1 || res.Doc.Find("header nav").Length() != 1 {
+			t.Errorf("%s: error is not a full page", path)
+		}
+		if res.Doc.Find(".meta code").Text() != res.Header.Get("X-Request-Id") {
+			t.Errorf("%s: page does not show the request id", path)
+		}
+	}
+	// A panic is a 500 page, logged with the request id, leaking nothing.
+	e.app.echo.GET("/test-panic", func(c echoContext) error { panic("secret internal detail") })
+	res := e.get("/test-panic")
+	res.wantStatus(t, http.StatusInternalServerError)
+	if strings.Contains(res.Body, "secret internal detail") {
+		t.Error("500 page leaks the panic value")
+	}
+	if !strings.Contains(e.logs.String(), res.Header.Get("X-Request-Id")) {
+		t.Error("500 not logged with its request id")
+	}
+}
+
+func TestHomePageWeight(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	// A plain transport, so we see the compressed bytes on the wire.
+	tr := &http.Transport{DisableCompression: true}
+	total := 0
+	fetch := func(u string) {
+		r, _ := http.NewRequest(http.MethodGet, u, nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		res, err := tr.RoundTrip(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", u, res.StatusCode)
+		}
+		total += len(b)
+		if strings.HasPrefix(u, e.srv.URL+"/static/") {
+			if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+				t.Errorf("%s: Cache-Control %q", u, cc)
+			}
+		}
+	}
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	total += len(raw)
+	html := raw
+	if res.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		html, _ = io.ReadAll(zr)
+	}
+	for _, name := range []string{"app.css", "lib/htmx.min.js"} {
+		u := e.app.assets.URL(name)
+		if !strings.Contains(string(html), u) {
+			t.Fatalf("home page does not reference %s", u)
+		}
+		fetch(e.srv.URL + u)
+	}
+	t.Logf("home page first load: %d bytes compressed", total)
+	if total > 50*1024 {
+		t.Errorf("home page first load is %d bytes compressed, over 50 KB", total)
+	}
+}
+
+func TestServeRefusesStaleSchema(t *testing.T) {
+	t.Parallel()
+	admin := dbtest.AdminURL()
+	name := fmt.Sprintf("portal_stale_%d", time.Now().UnixNano())
+	url := dbtest.WithDatabase(admin, name)
+	if err := db.EnsureDatabase(context.Background(), url); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dbtest.Drop(name) })
+	env := func(extra map[string]string) func(string) string {
+		return func(k string) string {
+			if k == "DATABASE_URL" {
+				return url
+			}
+			if k == "PORTAL_ADDR" {
+				return "127.0.0.1:0"
+			}
+			return extra[k]
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"portal", "serve"}, env(nil), &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "pending migrations") {
+		t.Fatalf("serve on an empty schema: exit %d, stderr %q", code, stderr.String())
+	}
+	// With PORTAL_AUTO_MIGRATE it migrates and serves until cancelled.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	stderr.Reset()
+	go func() {
+		done <- Main(ctx, []string{"portal", "serve"}, env(map[string]string{"PORTAL_AUTO_MIGRATE": "true"}), io.Discard, &syncBuffer{b: &stderr})
+	}()
+	d, err := db.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ms, _ := db.LoadMigrations(migrations.FS)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p, err := d.Pending(context.Background(), ms)
+		if err == nil && len(p) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("auto-migrate did not happen")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d after cancel", code)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	name := fmt.Sprintf("portal_migr_%d", time.Now().UnixNano())
+	url := dbtest.WithDatabase(dbtest.AdminURL(), name)
+	if err := db.EnsureDatabase(context.Background(), url); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dbtest.Drop(name) })
+	ms, _ := db.LoadMigrations(migrations.FS)
+	var wg sync.WaitGroup
+	applied := make([][]string, 4)
+	errs := make([]error, 4)
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := db.Open(context.Background(), url)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer d.Close()
+			applied[i], errs[i] = d.Migrate(context.Background(), ms)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i := range 4 {
+		if errs[i] != nil {
+			t.Fatalf("migrator %d: %v", i, errs[i])
+		}
+		total += len(applied[i])
+	}
+	if total != len(ms) {
+		t.Errorf("migrations applied %d times in all, want %d (each once)", total, len(ms))
+	}
+}

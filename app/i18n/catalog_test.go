@@ -1,0 +1,114 @@
+package i18n
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestCataloguesHaveTheSameIDs(t *testing.T) {
+	t.Parallel()
+	ja, err := IDs("ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := IDs("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(ja)
+	sort.Strings(en)
+	if strings.Join(ja, "\n") != strings.Join(en, "\n") {
+		t.Errorf("ja and en catalogues differ:\nonly ja: %v\nonly en: %v", minus(ja, en), minus(en, ja))
+	}
+}
+
+func minus(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// literalID matches message ids passed as string literals to the lookup
+// helpers in components and handlers: T(ctx, "…"), Tf(ctx, "…"), a.t(c, "…"),
+// a.flash(c, kind, "…"), and keys in navigation tables.
+var literalID = regexp.MustCompile(`(?:\bTf?\(ctx, |\.t\(c, |\.flash\(c, "\w+", |\{"/[a-z/]*", )"([a-z0-9_.]+)"[^+]`)
+
+// TestEveryUsedIDExists scans the source for message ids and checks both
+// catalogues have them, so a typo is a failing test, not a raw id on a page.
+func TestEveryUsedIDExists(t *testing.T) {
+	t.Parallel()
+	c := MustLoad()
+	root := filepath.Join("..", "..")
+	var files []string
+	for _, dir := range []string{"components", "app"} {
+		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".templ") || (strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_templ.go"))) {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	found := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literalID.FindAllStringSubmatch(string(b), -1) {
+			found++
+			for _, lang := range Languages {
+				if !c.Has(lang, m[1]) {
+					t.Errorf("%s: message %q missing from %s", f, m[1], lang)
+				}
+			}
+		}
+	}
+	if found < 50 {
+		t.Errorf("found only %d message ids in the source; is the pattern still right?", found)
+	}
+	// Ids built at run time from a fixed set of suffixes.
+	dynamic := []string{"events.organiser_group", "events.organiser_ward", "events.organiser_operator",
+		"articles.kind_article", "articles.kind_column"}
+	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {
+		dynamic = append(dynamic, "error."+s+".title", "error."+s+".body")
+	}
+	for _, id := range dynamic {
+		for _, lang := range Languages {
+			if !c.Has(lang, id) {
+				t.Errorf("message %q missing from %s", id, lang)
+			}
+		}
+	}
+}
+
+func TestPluralAndPlaceholders(t *testing.T) {
+	t.Parallel()
+	c := MustLoad()
+	if got := c.T("ja", "events.seats_left", map[string]any{"Count": 3}); got != "残り3席" {
+		t.Errorf("ja = %q", got)
+	}
+	if got := c.T("en", "events.seats_left", map[string]any{"Count": 1}); got != "1 seat left" {
+		t.Errorf("en one = %q", got)
+	}
+	if got := c.T("en", "events.seats_left", map[string]any{"Count": 2}); got != "2 seats left" {
+		t.Errorf("en other = %q", got)
+	}
+	if got := c.T("fr", "nav.home"); got != "ホーム" {
+		t.Errorf("unknown language falls back to %q", got)
+	}
+	if got := c.T("ja", "no.such.id"); got != "no.such.id" {
+		t.Errorf("missing id gives %q", got)
+	}
+}

@@ -1,0 +1,249 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/seed"
+	"github.com/wardportal/portal/migrations"
+)
+
+const usage = `portal — the community activity portal
+
+usage:
+  portal serve                 serve HTTP on PORTAL_ADDR (refuses a stale schema unless PORTAL_AUTO_MIGRATE=true)
+  portal migrate               create the database if missing and apply pending migrations
+  portal seed [flags]          fill the database with dummy data (portal seed -h for sizes)
+  portal staff create [flags]  create a staff account and print its initial password
+
+configuration comes from the environment; see README.md.
+`
+
+// Main runs the portal command line. It returns the process exit code.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "portal: configuration:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd := args[1]; cmd {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrate(ctx, cfg, stdout)
+	case "seed":
+		err = seedCmd(ctx, cfg, args[2:], stdout, stderr)
+	case "staff":
+		if len(args) < 3 || args[2] != "create" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = staffCreate(ctx, cfg, args[3:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "portal: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "portal:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ErrPendingMigrations is returned by serve when the schema is stale.
+var ErrPendingMigrations = errors.New("pending migrations")
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if cfg.AutoMigrate {
+		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ms, err := db.LoadMigrations(migrations.FS)
+	if err != nil {
+		return err
+	}
+	if cfg.AutoMigrate {
+		done, err := d.Migrate(ctx, ms)
+		if err != nil {
+			return err
+		}
+		if len(done) > 0 {
+			log.Info("applied migrations", "versions", strings.Join(done, ","))
+		}
+	} else {
+		pending, err := d.Pending(ctx, ms)
+		if err != nil {
+			return err
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("%w: %d not applied (first %s); run `portal migrate` or set PORTAL_AUTO_MIGRATE=true",
+				ErrPendingMigrations, len(pending), pending[0].Version)
+		}
+	}
+	a, err := New(cfg, d, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL)
+	return a.Serve(ctx, ln)
+}
+
+func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
+	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ms, err := db.LoadMigrations(migrations.FS)
+	if err != nil {
+		return err
+	}
+	done, err := d.Migrate(ctx, ms)
+	if err != nil {
+		return err
+	}
+	if len(done) == 0 {
+		fmt.Fprintln(stdout, "schema is up to date")
+	}
+	for _, v := range done {
+		fmt.Fprintln(stdout, "applied", v)
+	}
+	return nil
+}
+
+func seedCmd(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	o := seed.Defaults()
+	fs := flag.NewFlagSet("portal seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: the same seed gives the same data")
+	fs.IntVar(&o.Members, "members", o.Members, "members")
+	fs.IntVar(&o.Groups, "groups", o.Groups, "groups")
+	fs.IntVar(&o.Events, "events", o.Events, "events")
+	fs.IntVar(&o.Posts, "posts", o.Posts, "board posts (topics and replies)")
+	fs.IntVar(&o.Notices, "notices", o.Notices, "ward notices")
+	fs.IntVar(&o.Subsidies, "subsidies", o.Subsidies, "subsidies")
+	fs.IntVar(&o.Articles, "articles", o.Articles, "articles and columns")
+	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already has data")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if *ifEmpty {
+		empty, err := seed.IsEmpty(ctx, d)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			fmt.Fprintln(stdout, "database already has data; not seeding")
+			return nil
+		}
+	}
+	// Every seeded account shares one hash: argon2id is deliberately slow,
+	// and 350,000 of them would take hours. The password is documented.
+	o.PasswordHash, err = auth.HashPassword(seed.Password)
+	if err != nil {
+		return err
+	}
+	o.Now = time.Now()
+	start := time.Now()
+	if _, err := seed.Run(ctx, d, o, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func staffCreate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("portal staff create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	login := fs.String("login", "", "login ID (required)")
+	name := fs.String("name", "", "display name (required)")
+	roles := fs.String("roles", db.RoleWardStaff, "comma-separated roles: "+strings.Join(db.StaffRoles, ", "))
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *login == "" || *name == "" {
+		fs.Usage()
+		return fmt.Errorf("-login and -name are required")
+	}
+	var rs []string
+	for _, r := range strings.Split(*roles, ",") {
+		r = strings.TrimSpace(r)
+		if !validRole(r) {
+			return fmt.Errorf("unknown role %q (roles: %s)", r, strings.Join(db.StaffRoles, ", "))
+		}
+		rs = append(rs, r)
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	pw := auth.GeneratePassword(14)
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	acc, err := d.CreateStaff(ctx, *login, *name, rs, hash)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created staff account %d\nlogin ID: %s\ninitial password: %s\n(the password must be changed at first sign-in; it is not shown again)\n",
+		acc.ID, acc.LoginID, pw)
+	return nil
+}
+
+func validRole(r string) bool {
+	for _, s := range db.StaffRoles {
+		if s == r {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/components"
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render is the one place that decides page or fragment: htmx requests that
+// are neither boosted nor history restores get body alone, everything else
+// gets the whole layout. Rendering into a buffer first means a template error
+// becomes a clean 500 instead of half a page.
+func (a *App) render(c echo.Context, status int, title string, body templ.Component) error {
+	a.viewRequest(c) // make sure the view state exists (error pages, unmatched routes)
+	comp := body
+	if !htmx.IsPartial(c.Request()) {
+		comp = components.Layout(title, body)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Add("Vary", "HX-Request")
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set("Cache-Control", "no-store") // pages carry a CSRF token and may carry personal data
+	h.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
+	c.Response().WriteHeader(status)
+	_, err := c.Response().Write(buf.Bytes())
+	return err
+}
+
+// page renders a 200 page.
+func (a *App) page(c echo.Context, title string, body templ.Component) error {
+	return a.render(c, http.StatusOK, title, body)
+}
+
+// t translates id in the request's language.
+func (a *App) t(c echo.Context, id string) string {
+	return a.catalog.T(a.viewRequest(c).Lang, id)
+}

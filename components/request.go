@@ -1,0 +1,77 @@
+// Package components holds the portal's templ components. Components take
+// typed parameters; what every page needs (language, catalogue, CSRF token,
+// flash, asset URLs) travels in the request context as a *Request.
+package components
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/static"
+)
+
+// Request is the per-request view state every component may read.
+type Request struct {
+	Lang    string
+	Path    string // current path, for aria-current and the language switch's return
+	CSRF    string
+	Flash   Flash
+	Catalog *i18n.Catalog
+	Assets  *static.Assets
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind string // "success" or "error"
+	Text string
+}
+
+type requestKey struct{}
+
+// WithRequest stores r in ctx.
+func WithRequest(ctx context.Context, r *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the *Request in ctx; rendering without one is a bug.
+func RequestFrom(ctx context.Context) *Request {
+	r, ok := ctx.Value(requestKey{}).(*Request)
+	if !ok {
+		panic("components: no *Request in context")
+	}
+	return r
+}
+
+// T returns message id in the request's language.
+func T(ctx context.Context, id string) string {
+	r := RequestFrom(ctx)
+	return r.Catalog.T(r.Lang, id)
+}
+
+// Tf returns message id with placeholders filled from data.
+func Tf(ctx context.Context, id string, data map[string]any) string {
+	r := RequestFrom(ctx)
+	return r.Catalog.T(r.Lang, id, data)
+}
+
+// Lang returns the request's language.
+func Lang(ctx context.Context) string { return RequestFrom(ctx).Lang }
+
+// Date formats a date the Japanese way (or the English way in en).
+func Date(ctx context.Context, t time.Time) string { return i18n.Date(Lang(ctx), t) }
+
+// DateTime formats a date and time of day in Japan time.
+func DateTime(ctx context.Context, t time.Time) string { return i18n.DateTime(Lang(ctx), t) }
+
+// Clock is the time of day in Japan time, 13:30.
+func Clock(t time.Time) string { return t.In(i18n.JST).Format("15:04") }
+
+// ISO is the datetime attribute of <time>.
+func ISO(t time.Time) string { return i18n.ISO(t) }
+
+// Asset returns the hashed URL of a static asset.
+func Asset(ctx context.Context, name string) string { return RequestFrom(ctx).Assets.URL(name) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

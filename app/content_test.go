@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -105,5 +107,38 @@ func TestStaffCreate(t *testing.T) {
 	}
 	if code := Main(context.Background(), []string{"portal", "staff", "create", "-login", "x", "-name", "y", "-roles", "root"}, env, &out, &errb); code == 0 {
 		t.Error("unknown role accepted")
+	}
+}
+
+func TestHomeListsLatestOfEachKind(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 7 {
+		ev := &db.Event{OrganiserKind: "ward", Title: fmt.Sprintf("イベント%d", i), Category: "防災", Town: "四谷", Venue: "四谷区民ホール",
+			StartsAt: now.Add(time.Duration(i+1) * 24 * time.Hour), EndsAt: now.Add(time.Duration(i+1)*24*time.Hour + time.Hour), Status: "published"}
+		if _, err := e.db.Bun.NewInsert().Model(ev).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := &db.Event{OrganiserKind: "ward", Title: "終わったイベント", Category: "防災", Town: "四谷", Venue: "x",
+		StartsAt: now.Add(-48 * time.Hour), EndsAt: now.Add(-47 * time.Hour), Status: "published"}
+	draft := &db.Event{OrganiserKind: "ward", Title: "下書きイベント", Category: "防災", Town: "四谷", Venue: "x",
+		StartsAt: now.Add(time.Hour), EndsAt: now.Add(2 * time.Hour), Status: "draft"}
+	for _, ev := range []*db.Event{past, draft} {
+		if _, err := e.db.Bun.NewInsert().Model(ev).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := e.get("/")
+	res.wantStatus(t, http.StatusOK)
+	var titles []string
+	res.Doc.Find("#home-events").Parent().Parent().Find(".list > li a.title").Each(func(_ int, s *goquery.Selection) {
+		titles = append(titles, s.Text())
+	})
+	want := "イベント0,イベント1,イベント2,イベント3,イベント4"
+	if got := strings.Join(titles, ","); got != want {
+		t.Errorf("home events = %s, want %s", got, want)
 	}
 }

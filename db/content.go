@@ -56,7 +56,7 @@ func (d *DB) upcomingEvents(dst *[]Event, now time.Time) *bun.SelectQuery {
 		ColumnExpr("e.id, e.organiser_kind, e.group_id, e.title, e.category, e.town, e.venue").
 		ColumnExpr("e.starts_at, e.ends_at, e.capacity, e.waitlist_size, e.status, e.confirmed, e.waitlisted").
 		ColumnExpr("coalesce(g.name, '') AS group_name").
-		TableExpr("events AS e").
+		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
 		Where("e.status = 'published'").
 		Where("e.starts_at >= ?", now).
@@ -70,7 +70,7 @@ func (d *DB) publishedTopics(dst *[]BoardPost, categoryID int64) *bun.SelectQuer
 		ColumnExpr("p.id, p.category_id, p.title, p.reply_count, p.status, p.created_at, p.published_at").
 		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
 		ColumnExpr("c.name_ja AS category_name_ja, c.name_en AS category_name_en").
-		TableExpr("board_posts AS p").
+		ModelTableExpr("board_posts AS p").
 		Join("JOIN accounts AS a ON a.id = p.author_id").
 		Join("JOIN board_categories AS c ON c.id = p.category_id").
 		Where("p.status = 'published' AND p.topic_id IS NULL").
@@ -201,7 +201,7 @@ func (d *DB) GetEvent(ctx context.Context, id int64) (*Event, error) {
 	err := d.Bun.NewSelect().Model(e).
 		ColumnExpr("e.*").
 		ColumnExpr("coalesce(g.name, '') AS group_name").
-		TableExpr("events AS e").
+		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
 		Where("e.id = ? AND e.status IN ('published', 'cancelled', 'closed')", id).
 		Scan(ctx)
@@ -242,7 +242,7 @@ func (d *DB) GetTopic(ctx context.Context, id int64) (*BoardPost, []BoardPost, e
 	err = d.Bun.NewSelect().Model(&replies).
 		ColumnExpr("p.id, p.topic_id, p.body, p.status, p.created_at, p.published_at").
 		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
-		TableExpr("board_posts AS p").
+		ModelTableExpr("board_posts AS p").
 		Join("JOIN accounts AS a ON a.id = p.author_id").
 		Where("p.topic_id = ? AND p.status = 'published'", id).
 		OrderExpr("p.published_at, p.id").

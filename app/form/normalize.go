@@ -1,0 +1,110 @@
+// Package form holds typed form inputs, their normalisation and validation.
+// It knows nothing of HTML or echo: handlers bind into these structs, call
+// Validate, and hand the errors (message ids per field) to the components.
+package form
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
+)
+
+// Text trims and folds widths: full-width ASCII letters and digits become
+// half-width, half-width katakana become full-width, the ideographic space
+// becomes a plain space, runs of spaces shrink to one, and control
+// characters are dropped. What a resident types on a Japanese phone keyboard
+// is stored the way the ward's Excel sheets expect.
+func Text(s string) string {
+	s = fold(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case r == '\u3000' || unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.IsControl(r) || r == '\uFEFF' || r == '\u200B':
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Multiline is Text for free text: it keeps line breaks (normalised to \n)
+// and trims trailing spaces of each line.
+func Multiline(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(fold(l), " \t\u3000")
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// voicing turns the spacing (han)dakuten that half-width ﾞ and ﾟ fold to
+// into the combining marks, so NFC composes ﾀﾞ into ダ rather than タ゛.
+var voicing = strings.NewReplacer("\u309B", "\u3099", "\u309C", "\u309A")
+
+func fold(s string) string {
+	return norm.NFC.String(voicing.Replace(width.Fold.String(s)))
+}
+
+// hyphens are the dashes people type between digits of phone numbers and
+// postal codes: the katakana prolonged sound mark, minus signs, en and em
+// dashes, the horizontal bar and full-width hyphen-minus.
+const hyphens = "ー－−‐‑‒–—―ｰ"
+
+// Digits normalises a phone number or postal code: half-width digits with
+// ASCII hyphens, spaces removed.
+func Digits(s string) string {
+	s = Text(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune(hyphens, r):
+			b.WriteByte('-')
+		case r == ' ' || r == '(' || r == ')':
+			if r != ' ' {
+				b.WriteByte('-')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// Katakana converts hiragana to katakana, so 「やまだ はなこ」 and
+// 「ヤマダ ハナコ」 are stored alike.
+func Katakana(s string) string {
+	s = Text(s)
+	return strings.Map(func(r rune) rune {
+		if r >= 'ぁ' && r <= 'ゖ' {
+			return r + ('ァ' - 'ぁ')
+		}
+		return r
+	}, s)
+}
+
+// IsKatakana reports whether s holds only katakana, the prolonged sound
+// mark, the middle dot and spaces.
+func IsKatakana(s string) bool {
+	for _, r := range s {
+		if !(r >= 'ァ' && r <= 'ヺ') && r != 'ー' && r != '・' && r != ' ' && r != 'ヽ' && r != 'ヾ' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Len counts characters, not bytes: a limit of 20 means 20 kanji.
+func Len(s string) int { return utf8.RuneCountInString(s) }

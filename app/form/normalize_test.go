@@ -5,10 +5,10 @@ import "testing"
 func TestText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"  山田　太郎 ":       "山田 太郎",
-		"ＡＢＣ１２３":        "ABC123",
+		"  山田　太郎 ":        "山田 太郎",
+		"ＡＢＣ１２３":          "ABC123",
 		"ｶﾞｸｾｲ":           "ガクセイ",
-		"西新宿２丁目３番４号":    "西新宿2丁目3番4号",
+		"西新宿２丁目３番４号":      "西新宿2丁目3番4号",
 		"a\u200bb\x07c":   "abc",
 		"tab\there\nline": "tab here line",
 		"":                "",
@@ -22,12 +22,12 @@ func TestText(t *testing.T) {
 func TestDigits(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"０３ー１２３４ー５６７８": "03-1234-5678",
-		"03−1234−5678":   "03-1234-5678",
-		"090 1234 5678":  "09012345678",
-		"(03)1234-5678":  "03-1234-5678",
+		"０３ー１２３４ー５６７８":  "03-1234-5678",
+		"03−1234−5678":  "03-1234-5678",
+		"090 1234 5678": "09012345678",
+		"(03)1234-5678": "03-1234-5678",
 		"１６０－００２３":      "160-0023",
-		"160ｰ0023":       "160-0023",
+		"160ｰ0023":      "160-0023",
 	} {
 		if got := Digits(in); got != want {
 			t.Errorf("Digits(%q) = %q, want %q", in, got, want)
@@ -38,8 +38,8 @@ func TestDigits(t *testing.T) {
 func TestKatakana(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"やまだ　はなこ": "ヤマダ ハナコ",
-		"ﾔﾏﾀﾞ ﾊﾅｺ":  "ヤマダ ハナコ",
+		"やまだ　はなこ":  "ヤマダ ハナコ",
+		"ﾔﾏﾀﾞ ﾊﾅｺ": "ヤマダ ハナコ",
 		"サトウ・ケン":   "サトウ・ケン",
 	} {
 		got := Katakana(in)

@@ -154,6 +154,13 @@ func (r *response) csrfToken(t *testing.T) string {
 func (r *response) wantStatus(t *testing.T, want int) {
 	t.Helper()
 	if r.StatusCode != want {
-		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, r.Body)
+		main := strings.Join(strings.Fields(r.Doc.Find("main").Text()), " ")
+		if main == "" {
+			main = r.Body
+		}
+		if len(main) > 600 {
+			main = main[:600]
+		}
+		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, main)
 	}
 }

@@ -67,3 +67,5 @@ func (a *App) handleError(err error, c echo.Context) {
 		_ = c.String(status, http.StatusText(status))
 	}
 }
+
+func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }

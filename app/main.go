@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/worker"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/seed"
 	"github.com/wardportal/portal/migrations"
@@ -42,7 +43,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	log := newLogger(cfg, stderr)
 	switch cmd := args[1]; cmd {
 	case "serve":
-		err = serve(ctx, cfg, log)
+		err = serve(ctx, cfg, getenv, log)
 	case "migrate":
 		err = migrate(ctx, cfg, stdout)
 	case "seed":
@@ -81,7 +82,7 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // ErrPendingMigrations is returned by serve when the schema is stale.
 var ErrPendingMigrations = errors.New("pending migrations")
 
-func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slog.Logger) error {
 	if cfg.AutoMigrate {
 		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 			return err
@@ -119,6 +120,21 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	mailCfg, err := worker.LoadMailConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if mailCfg.Enabled() {
+		sender := worker.NewMailSender(d, mailCfg, log)
+		go func() {
+			if err := sender.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("mail sender stopped", "err", err)
+			}
+		}()
+		log.Info("mail sender started", "smtp", mailCfg)
+	} else {
+		log.Info("no SMTP configured: mail stays in the outbox, readable at /staff/mail")
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

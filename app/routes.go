@@ -33,7 +33,7 @@ func (a *App) routes() *echo.Echo {
 	e.HEAD(static.Prefix+"*", echo.WrapHandler(a.assets))
 
 	// Pages.
-	site := e.Group("", a.gzip(), echo.WrapMiddleware(a.sessions.LoadAndSave), sessionReady, a.csrf(), a.locale)
+	site := e.Group("", a.gzip(), echo.WrapMiddleware(a.sessions.LoadAndSave), sessionReady, a.csrf(), a.locale, a.loadUser, a.passwordFresh)
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)
@@ -51,5 +51,38 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board", a.board)
 	site.GET("/board/:id", a.topic)
 	site.GET("/facilities", a.facilities)
+
+	// Accounts.
+	site.GET("/register", a.registerPage)
+	site.POST("/register", a.register)
+	site.GET("/login", a.loginPage)
+	site.POST("/login", a.login)
+	site.POST("/logout", a.logout)
+	site.GET("/password/forgot", a.forgotPage)
+	site.POST("/password/forgot", a.forgot)
+	site.GET("/password/reset/:token", a.resetPage)
+	site.POST("/password/reset/:token", a.reset)
+
+	signedIn := a.require(permSignedIn)
+	site.GET("/account", a.accountHome, signedIn)
+	site.GET("/account/password", a.passwordPage, signedIn)
+	site.POST("/account/password", a.changePassword, signedIn)
+	site.GET("/account/history", a.history, signedIn)
+	member := a.require(permMember)
+	site.GET("/account/profile", a.profilePage, member)
+	site.POST("/account/profile", a.updateProfile, member)
+	site.GET("/account/withdraw", a.withdrawPage, member)
+	site.POST("/account/withdraw", a.withdraw, member)
+
+	// Staff back office.
+	site.GET("/staff", a.staffHome, a.require(permStaff))
+	site.GET("/staff/registrations", a.registrations, a.require(permRegistrations))
+	site.POST("/staff/registrations/:id", a.decideRegistration, a.require(permRegistrations))
+	site.GET("/staff/members", a.members, a.require(permMembers))
+	site.GET("/staff/members/:id", a.member, a.require(permMembers))
+	site.GET("/staff/groups", a.groupAccounts, a.require(permGroupAccounts))
+	site.POST("/staff/groups", a.createGroupAccount, a.require(permGroupAccounts))
+	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
+	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
 	return e
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/static"
 )
 
@@ -20,7 +21,11 @@ type Request struct {
 	Flash   Flash
 	Catalog *i18n.Catalog
 	Assets  *static.Assets
+	User    *db.Account // nil for a visitor
 }
+
+// User returns the signed-in account, or nil.
+func User(ctx context.Context) *db.Account { return RequestFrom(ctx).User }
 
 // Flash is a one-time message shown at the top of the next page.
 type Flash struct {

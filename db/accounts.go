@@ -2,7 +2,11 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // CreateStaff inserts an active staff account that must change its password
@@ -10,11 +14,303 @@ import (
 func (d *DB) CreateStaff(ctx context.Context, loginID, name string, roles []string, hash string) (*Account, error) {
 	a := &Account{
 		Kind: KindStaff, LoginID: loginID, DisplayName: name, Roles: roles,
-		PasswordHash: hash, MustChangePassword: true, Status: "active",
+		PasswordHash: hash, MustChangePassword: true, Status: StatusActive,
 	}
 	_, err := d.Bun.NewInsert().Model(a).Returning("id, created_at, updated_at").Exec(ctx)
 	if IsUniqueViolation(err, "") {
 		return nil, fmt.Errorf("login ID %q or name %q is taken: %w", loginID, name, ErrConflict)
 	}
 	return a, err
+}
+
+// FieldConflict says which unique field a registration collided on.
+type FieldConflict struct{ Field string }
+
+func (e *FieldConflict) Error() string { return e.Field + " is taken" }
+func (e *FieldConflict) Unwrap() error { return ErrConflict }
+
+// RegisterMember stores a new resident's account (pending confirmation), their
+// personal data, the welcome mail and the first access-history entry in one
+// transaction. A taken handle name or e-mail address is a *FieldConflict;
+// a taken login ID is one too (Field "login_id": the caller draws a new one).
+func (d *DB) RegisterMember(ctx context.Context, acc *Account, p *MemberProfile, mail *Mail, ev AccessEvent) error {
+	acc.Kind, acc.Status, acc.MustChangePassword = KindMember, StatusPending, true
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// E-mail is unique among live accounts, which no single index can say
+		// (the status is in another table): serialise on the address instead.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(lower(?)))`, p.Email); err != nil {
+			return err
+		}
+		taken, err := tx.NewSelect().TableExpr("member_profiles AS p").
+			Join("JOIN accounts AS a ON a.id = p.account_id").
+			Where("lower(p.email) = lower(?)", p.Email).
+			Where("a.status IN (?, ?)", StatusPending, StatusActive).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return &FieldConflict{Field: "email"}
+		}
+		if _, err := tx.NewInsert().Model(acc).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
+			switch {
+			case IsUniqueViolation(err, "accounts_display_name_key"):
+				return &FieldConflict{Field: "handle"}
+			case IsUniqueViolation(err, "accounts_login_id_key"):
+				return &FieldConflict{Field: "login_id"}
+			}
+			return err
+		}
+		p.AccountID = acc.ID
+		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
+			return err
+		}
+		if mail != nil {
+			mail.AccountID = &acc.ID
+			if err := EnqueueMail(ctx, tx, mail); err != nil {
+				return err
+			}
+		}
+		ev.AccountID, ev.LoginID = &acc.ID, acc.LoginID
+		return RecordAccess(ctx, tx, ev)
+	})
+}
+
+// AccountByID loads an account.
+func (d *DB) AccountByID(ctx context.Context, id int64) (*Account, error) {
+	a := new(Account)
+	err := d.Bun.NewSelect().Model(a).Where("id = ?", id).Scan(ctx)
+	return a, notFound(err, "account")
+}
+
+// AccountByLogin loads an account by its login ID, ignoring case.
+func (d *DB) AccountByLogin(ctx context.Context, loginID string) (*Account, error) {
+	a := new(Account)
+	err := d.Bun.NewSelect().Model(a).Where("lower(login_id) = lower(?)", loginID).Scan(ctx)
+	return a, notFound(err, "account")
+}
+
+// Profile loads a member's personal data. Callers that are staff must write
+// an audit entry (see AuditView); the member themself need not.
+func (d *DB) Profile(ctx context.Context, accountID int64) (*MemberProfile, error) {
+	p := new(MemberProfile)
+	err := d.Bun.NewSelect().Model(p).Where("account_id = ?", accountID).Scan(ctx)
+	return p, notFound(err, "profile")
+}
+
+// Sign-in outcomes besides success.
+var (
+	ErrBadCredentials = errors.New("bad credentials")
+	ErrLocked         = errors.New("account locked")
+	ErrNotConfirmed   = errors.New("account not confirmed")
+	ErrClosed         = errors.New("account rejected or withdrawn")
+)
+
+// Lockout policy: after MaxFailedLogins wrong passwords in a row the account
+// is locked for LockoutFor; a correct password resets the count.
+const (
+	MaxFailedLogins = 5
+	LockoutFor      = 15 * time.Minute
+)
+
+// RecordLoginFailure counts a wrong password against the account and locks
+// it when the limit is reached. It returns the account's state afterwards.
+func (d *DB) RecordLoginFailure(ctx context.Context, id int64, now time.Time, ev AccessEvent) (locked bool, err error) {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `
+			UPDATE accounts SET failed_logins = failed_logins + 1,
+				locked_until = CASE WHEN failed_logins + 1 >= ? THEN ?::timestamptz ELSE locked_until END
+			WHERE id = ? RETURNING failed_logins`, MaxFailedLogins, now.Add(LockoutFor), id).Scan(&n); err != nil {
+			return err
+		}
+		locked = n >= MaxFailedLogins
+		ev.Success = false
+		return RecordAccess(ctx, tx, ev)
+	})
+	return locked, err
+}
+
+// RecordLoginSuccess resets the failure count and notes the sign-in.
+func (d *DB) RecordLoginSuccess(ctx context.Context, id int64, now time.Time, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*Account)(nil)).
+			Set("failed_logins = 0, locked_until = NULL, last_login_at = ?", now).
+			Where("id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		ev.Success = true
+		return RecordAccess(ctx, tx, ev)
+	})
+}
+
+// RecentFailuresFrom counts failed sign-ins from one address since a time:
+// the per-address limit against guessing across many accounts.
+func (d *DB) RecentFailuresFrom(ctx context.Context, ip string, since time.Time) (int, error) {
+	n, err := d.Bun.NewSelect().Model((*AccessEvent)(nil)).
+		Where("ip = ? AND at >= ? AND NOT success AND action = ?", ip, since, ActionLogin).Count(ctx)
+	return int(n), err
+}
+
+// SetPassword stores a new hash, clears the must-change flag and records it.
+func (d *DB) SetPassword(ctx context.Context, id int64, hash string, now time.Time, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Account)(nil)).
+			Set("password_hash = ?, must_change_password = false, password_changed_at = ?, updated_at = ?", hash, now, now).
+			Set("failed_logins = 0, locked_until = NULL").
+			Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("account %d: %w", id, ErrNotFound)
+		}
+		return RecordAccess(ctx, tx, ev)
+	})
+}
+
+// UpdateProfile changes a member's own personal data and handle name.
+func (d *DB) UpdateProfile(ctx context.Context, acc *Account, p *MemberProfile, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(lower(?)))`, p.Email); err != nil {
+			return err
+		}
+		taken, err := tx.NewSelect().TableExpr("member_profiles AS p").
+			Join("JOIN accounts AS a ON a.id = p.account_id").
+			Where("lower(p.email) = lower(?) AND p.account_id <> ?", p.Email, acc.ID).
+			Where("a.status IN (?, ?)", StatusPending, StatusActive).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return &FieldConflict{Field: "email"}
+		}
+		if _, err := tx.NewUpdate().Model((*Account)(nil)).Set("display_name = ?, updated_at = now()", acc.DisplayName).
+			Where("id = ?", acc.ID).Exec(ctx); err != nil {
+			if IsUniqueViolation(err, "accounts_display_name_key") {
+				return &FieldConflict{Field: "handle"}
+			}
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(p).Column("name", "name_kana", "postal_code", "town", "address", "phone", "fax", "email").
+			Where("account_id = ?", acc.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return RecordAccess(ctx, tx, ev)
+	})
+}
+
+// WithdrawnLabel is the display name a withdrawn member's account keeps: unique,
+// meaningless, and replaced by a neutral label wherever it would show.
+func WithdrawnLabel(id int64) string { return fmt.Sprintf("withdrawn-%d", id) }
+
+// Withdraw erases a member's personal data (the profile row goes), keeps
+// their posts under a neutral label, cancels their event sign-ups (when that
+// table exists) and records the withdrawal.
+func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Account)(nil)).
+			Set("status = ?, withdrawn_at = ?, display_name = ?, password_hash = '', updated_at = ?", StatusWithdrawn, now, WithdrawnLabel(id), now).
+			Where("id = ? AND kind = ? AND status <> ?", id, KindMember, StatusWithdrawn).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("withdraw account %d: %w", id, ErrNotFound)
+		}
+		if _, err := tx.NewDelete().Model((*MemberProfile)(nil)).Where("account_id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		// Mail not yet sent to the address that is being erased goes too;
+		// the record of mail already sent keeps only that it was sent.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE account_id = ? AND sent_at IS NULL AND failed_at IS NULL`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET to_addr = '', body = '', last_error = '' WHERE account_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE account_id = ?`, id); err != nil {
+			return err
+		}
+		return RecordAccess(ctx, tx, ev)
+	})
+}
+
+// CreateGroup creates a group account from a paper application: group name,
+// login ID and password only — no personal data.
+func (d *DB) CreateGroup(ctx context.Context, name, loginID, hash string, actor *Account, ip string) (*Account, error) {
+	acc := &Account{Kind: KindGroup, LoginID: loginID, DisplayName: name, PasswordHash: hash,
+		MustChangePassword: true, Status: StatusActive}
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(acc).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
+			switch {
+			case IsUniqueViolation(err, "accounts_display_name_key"):
+				return &FieldConflict{Field: "name"}
+			case IsUniqueViolation(err, "accounts_login_id_key"):
+				return &FieldConflict{Field: "login_id"}
+			}
+			return err
+		}
+		g := &Group{AccountID: &acc.ID, Name: name, Category: "", Town: "", Published: false}
+		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
+			if IsUniqueViolation(err, "groups_name_key") {
+				return &FieldConflict{Field: "name"}
+			}
+			return err
+		}
+		return RecordAccess(ctx, tx, AccessEvent{AccountID: &actor.ID, LoginID: actor.LoginID, Action: ActionCreateGroup,
+			Success: true, IP: ip, Detail: loginID})
+	})
+	return acc, err
+}
+
+// ListGroupAccounts lists group accounts, newest first.
+func (d *DB) ListGroupAccounts(ctx context.Context, limit int) ([]Account, error) {
+	var as []Account
+	err := d.Bun.NewSelect().Model(&as).Where("kind = ?", KindGroup).OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
+	return as, err
+}
+
+// CreatePasswordReset stores a reset token's hash and enqueues its mail.
+func (d *DB) CreatePasswordReset(ctx context.Context, acc *Account, hash string, expires time.Time, mail *Mail, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES (?, ?, ?)`,
+			hash, acc.ID, expires); err != nil {
+			return err
+		}
+		mail.AccountID = &acc.ID
+		if err := EnqueueMail(ctx, tx, mail); err != nil {
+			return err
+		}
+		return RecordAccess(ctx, tx, ev)
+	})
+}
+
+// PasswordResetAccount returns the account of an unused, unexpired token.
+func (d *DB) PasswordResetAccount(ctx context.Context, hash string, now time.Time) (*Account, error) {
+	acc := new(Account)
+	err := d.Bun.NewSelect().Model(acc).
+		Where("id = (SELECT account_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?)", hash, now).
+		Where("status = ?", StatusActive).Scan(ctx)
+	return acc, notFound(err, "password reset")
+}
+
+// UsePasswordReset sets the new password and spends the token, once: a
+// second use finds it spent and fails with ErrNotFound.
+func (d *DB) UsePasswordReset(ctx context.Context, hash string, accountID int64, pwHash string, now time.Time, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND account_id = ? AND used_at IS NULL AND expires_at > ?`,
+			now, hash, accountID, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("password reset: %w", ErrNotFound)
+		}
+		if _, err := tx.NewUpdate().Model((*Account)(nil)).
+			Set("password_hash = ?, must_change_password = false, password_changed_at = ?, failed_logins = 0, locked_until = NULL", pwHash, now).
+			Where("id = ?", accountID).Exec(ctx); err != nil {
+			return err
+		}
+		return RecordAccess(ctx, tx, ev)
+	})
 }

@@ -11,17 +11,41 @@ import (
 type Account struct {
 	bun.BaseModel `bun:"table:accounts"`
 
-	ID                 int64     `bun:"id,pk,autoincrement"`
-	Kind               string    `bun:"kind"`
-	LoginID            string    `bun:"login_id"`
-	PasswordHash       string    `bun:"password_hash"`
-	MustChangePassword bool      `bun:"must_change_password"`
-	Status             string    `bun:"status"`
-	DisplayName        string    `bun:"display_name"`
-	Roles              []string  `bun:"roles,array"`
-	CreatedAt          time.Time `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt          time.Time `bun:"updated_at,nullzero,default:now()"`
+	ID                 int64      `bun:"id,pk,autoincrement"`
+	Kind               string     `bun:"kind"`
+	LoginID            string     `bun:"login_id"`
+	PasswordHash       string     `bun:"password_hash"`
+	MustChangePassword bool       `bun:"must_change_password"`
+	Status             string     `bun:"status"`
+	DisplayName        string     `bun:"display_name"`
+	Roles              []string   `bun:"roles,array,nullzero,default:'{}'"`
+	FailedLogins       int        `bun:"failed_logins"`
+	LockedUntil        *time.Time `bun:"locked_until"`
+	LastLoginAt        *time.Time `bun:"last_login_at"`
+	PasswordChangedAt  *time.Time `bun:"password_changed_at"`
+	WithdrawnAt        *time.Time `bun:"withdrawn_at"`
+	CreatedAt          time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt          time.Time  `bun:"updated_at,nullzero,default:now()"`
 }
+
+// HasRole reports whether a staff account holds role.
+func (a *Account) HasRole(role string) bool {
+	for _, r := range a.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Account statuses.
+const (
+	StatusPending   = "pending"
+	StatusActive    = "active"
+	StatusRejected  = "rejected"
+	StatusWithdrawn = "withdrawn"
+	StatusSuspended = "suspended"
+)
 
 // Account kinds.
 const (

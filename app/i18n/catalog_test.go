@@ -43,7 +43,7 @@ func minus(a, b []string) []string {
 // literalID matches message ids passed as string literals to the lookup
 // helpers in components and handlers: T(ctx, "…"), Tf(ctx, "…"), a.t(c, "…"),
 // a.flash(c, kind, "…"), and keys in navigation tables.
-var literalID = regexp.MustCompile(`(?:\bTf?\(ctx, |\.t\(c, |\.flash\(c, "\w+", |\{"/[a-z/]*", )"([a-z0-9_.]+)"[^+]`)
+var literalID = regexp.MustCompile(`(?:\bTf?\(ctx, |\.t\(c, |\.flash\(c, "\w+", |\{"/[a-z/]*", )"([a-z0-9_.]+)"\s*[^+\s]`)
 
 // TestEveryUsedIDExists scans the source for message ids and checks both
 // catalogues have them, so a typo is a failing test, not a raw id on a page.
@@ -80,7 +80,18 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	// Ids built at run time from a fixed set of suffixes.
 	dynamic := []string{"events.organiser_group", "events.organiser_ward", "events.organiser_operator",
-		"articles.kind_article", "articles.kind_column"}
+		"articles.kind_article", "articles.kind_column", "side.operator", "side.ward",
+		"decision.confirm", "decision.reject", "decision.waiting"}
+	for _, s := range []string{"pending", "active", "rejected", "withdrawn", "suspended"} {
+		dynamic = append(dynamic, "status."+s)
+	}
+	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
+		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create"} {
+		dynamic = append(dynamic, "history."+a)
+	}
+	for _, k := range []string{"registered", "confirmed", "rejected", "reset"} {
+		dynamic = append(dynamic, "mail."+k+".subject", "mail."+k+".body")
+	}
 	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {
 		dynamic = append(dynamic, "error."+s+".title", "error."+s+".body")
 	}

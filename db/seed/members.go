@@ -109,8 +109,8 @@ func (g *memberGen) next() (member, bool) {
 	}
 
 	sur, giv := pick(r, surnames), pick(r, givenNames)
-	m.name = sur.Kanji + "　" + giv.Kanji
-	m.kana = sur.Kana + "　" + giv.Kana
+	m.name = sur.Kanji + " " + giv.Kanji
+	m.kana = sur.Kana + " " + giv.Kana
 	t := pickTown(r)
 	m.town, m.postal = t.Name, t.Postal
 	m.address = streetAddress(r, t, true)

@@ -151,7 +151,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range pairs {
-		if !isKatakana(p.Kana) || !strings.Contains(p.Name, "　") {
+		if !isKatakana(p.Kana) || !strings.Contains(p.Name, " ") {
 			t.Errorf("name %q / %q", p.Name, p.Kana)
 			break
 		}
@@ -185,7 +185,7 @@ func TestRun(t *testing.T) {
 
 func isKatakana(s string) bool {
 	for _, r := range s {
-		if !unicode.Is(unicode.Katakana, r) && r != 'ー' && r != '　' {
+		if !unicode.Is(unicode.Katakana, r) && r != 'ー' && r != ' ' {
 			return false
 		}
 	}

@@ -65,7 +65,7 @@ func streetAddress(r *rand.Rand, t town, withBuilding bool) string {
 	}
 	fmt.Fprintf(&b, "%d番%d号", 1+r.IntN(28), 1+r.IntN(18))
 	if withBuilding && r.IntN(10) < 4 {
-		fmt.Fprintf(&b, "　%s%d%02d", pick(r, buildings), 1+r.IntN(9), 1+r.IntN(12))
+		fmt.Fprintf(&b, " %s%d%02d", pick(r, buildings), 1+r.IntN(9), 1+r.IntN(12))
 	}
 	return b.String()
 }

@@ -1,0 +1,222 @@
+package app
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/components"
+	"github.com/wardportal/portal/db"
+)
+
+func (a *App) accountHome(c echo.Context) error {
+	u := currentUser(c)
+	var p *db.MemberProfile
+	if u.Kind == db.KindMember {
+		var err error
+		if p, err = a.db.Profile(c.Request().Context(), u.ID); err != nil {
+			return err
+		}
+	}
+	return a.page(c, a.t(c, "account.title"), components.AccountHome(u, p))
+}
+
+func (a *App) passwordPage(c echo.Context) error {
+	u := currentUser(c)
+	lead := ""
+	if u.MustChangePassword {
+		lead = "password.first_time"
+	}
+	return a.page(c, a.t(c, "password.title"), components.PasswordForm("/account/password", !u.MustChangePassword, nil, lead))
+}
+
+// changePassword sets a new password. At first sign-in the initial password
+// was just typed, so it is not asked again; later the current one is.
+func (a *App) changePassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	np := form.NewPassword{Password: c.FormValue("password"), Confirm: c.FormValue("confirm")}
+	errs := np.Validate(u.LoginID)
+	if !u.MustChangePassword {
+		if ok, _ := auth.CheckPassword(c.FormValue("current"), u.PasswordHash); !ok {
+			errs.Add("current", "form.err.current_password")
+		}
+	}
+	if ok, _ := auth.CheckPassword(np.Password, u.PasswordHash); ok {
+		errs.Add("password", "form.err.password_same")
+	}
+	if errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "password.title"),
+			components.PasswordForm("/account/password", !u.MustChangePassword, errs, ""))
+	}
+	hash, err := auth.HashPassword(np.Password)
+	if err != nil {
+		return err
+	}
+	if err := a.db.SetPassword(ctx, u.ID, hash, a.now(), a.accessEvent(c, u, db.ActionPasswordChange)); err != nil {
+		return err
+	}
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.flash(c, "success", "password.changed")
+	return c.Redirect(http.StatusSeeOther, "/account")
+}
+
+func profileOf(acc *db.Account, p *db.MemberProfile) form.Profile {
+	return form.Profile{Name: p.Name, NameKana: p.NameKana, PostalCode: p.PostalCode, Address: p.Address,
+		Phone: p.Phone, Fax: p.Fax, Email: p.Email, Handle: acc.DisplayName}
+}
+
+func (a *App) profilePage(c echo.Context) error {
+	u := currentUser(c)
+	p, err := a.db.Profile(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "account.edit_profile"), components.ProfileForm(profileOf(u, p), nil))
+}
+
+func (a *App) updateProfile(c echo.Context) error {
+	u := currentUser(c)
+	f := bindProfile(c)
+	f.Normalize()
+	errs := f.Validate()
+	invalid := func() error {
+		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "account.edit_profile"), components.ProfileForm(f, errs))
+	}
+	if errs.Any() {
+		return invalid()
+	}
+	acc := *u
+	acc.DisplayName = f.Handle
+	p := &db.MemberProfile{Name: f.Name, NameKana: f.NameKana, PostalCode: f.PostalCode, Town: form.Town(f.Address),
+		Address: f.Address, Phone: f.Phone, Fax: f.Fax, Email: f.Email}
+	err := a.db.UpdateProfile(c.Request().Context(), &acc, p, a.accessEvent(c, u, db.ActionProfileUpdate))
+	var fc *db.FieldConflict
+	switch {
+	case errors.As(err, &fc) && fc.Field == "handle":
+		errs.Add("handle", "form.err.handle_taken")
+		return invalid()
+	case errors.As(err, &fc) && fc.Field == "email":
+		errs.Add("email", "form.err.email_taken")
+		return invalid()
+	case err != nil:
+		return err
+	}
+	a.flash(c, "success", "account.saved")
+	return c.Redirect(http.StatusSeeOther, "/account")
+}
+
+func (a *App) history(c echo.Context) error {
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.db.AccessHistory(c.Request().Context(), currentUser(c).ID, after)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "account.history"), components.AccessHistory(p))
+}
+
+func (a *App) withdrawPage(c echo.Context) error {
+	return a.page(c, a.t(c, "account.withdraw"), components.WithdrawForm(nil))
+}
+
+// withdraw erases the member's personal data after they confirm with their password.
+func (a *App) withdraw(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	if ok, _ := auth.CheckPassword(c.FormValue("current"), u.PasswordHash); !ok {
+		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "account.withdraw"),
+			components.WithdrawForm(form.Errors{"current": "form.err.current_password"}))
+	}
+	if err := a.db.Withdraw(ctx, u.ID, a.now(), a.accessEvent(c, u, db.ActionWithdraw)); err != nil {
+		return err
+	}
+	if err := a.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	a.flash(c, "success", "withdraw.done")
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// Password reset: a single-use link, valid for resetValidity, mailed to the
+// address on record. Only its hash is stored.
+const resetValidity = time.Hour
+
+func tokenHash(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+func (a *App) forgotPage(c echo.Context) error {
+	return a.page(c, a.t(c, "forgot.title"), components.ForgotForm("", "", false))
+}
+
+// forgot answers the same whether or not the ID and address matched, so it
+// cannot be used to find out who is registered.
+func (a *App) forgot(c echo.Context) error {
+	ctx := c.Request().Context()
+	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
+	email, _ := form.Email(c.FormValue("email"))
+	acc, err := a.db.AccountByLogin(ctx, loginID)
+	if err == nil && acc.Kind == db.KindMember && acc.Status == db.StatusActive {
+		p, err := a.db.Profile(ctx, acc.ID)
+		if err == nil && strings.EqualFold(p.Email, email) {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			tok := base64.RawURLEncoding.EncodeToString(b)
+			mail := a.composeMail(a.viewRequest(c).Lang, "reset", p.Email,
+				map[string]any{"Link": a.cfg.BaseURL + "/password/reset/" + tok, "LoginID": acc.LoginID})
+			if err := a.db.CreatePasswordReset(ctx, acc, tokenHash(tok), a.now().Add(resetValidity), mail,
+				a.accessEvent(c, acc, db.ActionResetRequest)); err != nil {
+				return err
+			}
+		}
+	} else if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	return a.page(c, a.t(c, "forgot.title"), components.ForgotForm("", "", true))
+}
+
+func (a *App) resetPage(c echo.Context) error {
+	if _, err := a.db.PasswordResetAccount(c.Request().Context(), tokenHash(c.Param("token")), a.now()); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	return a.page(c, a.t(c, "password.title"), components.PasswordForm(c.Request().URL.Path, false, nil, "password.reset_lead"))
+}
+
+func (a *App) reset(c echo.Context) error {
+	ctx := c.Request().Context()
+	h := tokenHash(c.Param("token"))
+	acc, err := a.db.PasswordResetAccount(ctx, h, a.now())
+	if err != nil {
+		return err
+	}
+	np := form.NewPassword{Password: c.FormValue("password"), Confirm: c.FormValue("confirm")}
+	if errs := np.Validate(acc.LoginID); errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "password.title"),
+			components.PasswordForm(c.Request().URL.Path, false, errs, "password.reset_lead"))
+	}
+	hash, err := auth.HashPassword(np.Password)
+	if err != nil {
+		return err
+	}
+	if err := a.db.UsePasswordReset(ctx, h, acc.ID, hash, a.now(), a.accessEvent(c, acc, db.ActionPasswordReset)); err != nil {
+		return err
+	}
+	a.flash(c, "success", "password.reset_done")
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

@@ -1,0 +1,163 @@
+package app
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/components"
+	"github.com/wardportal/portal/db"
+)
+
+const (
+	sessionAccountKey = "account_id"
+	userKey           = "user"
+	roleKey           = "acting_role"
+)
+
+// loadUser reads the signed-in account for every page. An account that is
+// no longer active (withdrawn, suspended) loses its session at once.
+func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := a.sessions.GetInt64(ctx, sessionAccountKey)
+		if id != 0 {
+			acc, err := a.db.AccountByID(ctx, id)
+			switch {
+			case err == nil && acc.Status == db.StatusActive:
+				c.Set(userKey, acc)
+				a.viewRequest(c).User = acc
+			case err == nil || isNotFound(err):
+				if err := a.sessions.Destroy(ctx); err != nil {
+					return err
+				}
+			default:
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) *db.Account {
+	acc, _ := c.Get(userKey).(*db.Account)
+	return acc
+}
+
+// passwordFresh sends an account that must change its initial password to
+// the password page before anything else it might do.
+func (a *App) passwordFresh(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u != nil && u.MustChangePassword {
+			switch c.Path() {
+			case "/account/password", "/logout", "/lang":
+			default:
+				if c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, "/account/password")
+				}
+				return echo.NewHTTPError(http.StatusForbidden, "password change required")
+			}
+		}
+		return next(c)
+	}
+}
+
+// perm is something a route needs. permRoles is the one table that says
+// which staff roles hold it; every route's guard reads it, and a test walks
+// every route with every role against it.
+type perm string
+
+const (
+	permSignedIn      perm = "signed_in"      // any active account
+	permMember        perm = "member"         // a resident
+	permStaff         perm = "staff"          // any staff role: the back office's start page
+	permRegistrations perm = "registrations"  // confirm or reject registrations (personal data)
+	permMembers       perm = "members"        // search and open members' personal data
+	permGroupAccounts perm = "group_accounts" // create group accounts from paper applications
+	permMailOutbox    perm = "mail_outbox"    // read outgoing mail (addresses are personal data)
+)
+
+// permRoles lists, in order of preference, the staff roles holding each
+// permission; the first one a user has is the role recorded in the audit log.
+// The system administrator operates the server and holds no permission that
+// shows personal data.
+var permRoles = map[perm][]string{
+	permStaff:         db.StaffRoles,
+	permRegistrations: {db.RoleWardStaff, db.RoleModerator},
+	permMembers:       {db.RoleWardStaff, db.RoleModerator},
+	permGroupAccounts: {db.RoleWardStaff},
+	permMailOutbox:    {db.RoleWardStaff},
+}
+
+// roleFor returns the role through which acc holds p, or "".
+func roleFor(acc *db.Account, p perm) string {
+	if acc == nil {
+		return ""
+	}
+	switch p {
+	case permSignedIn:
+		return acc.Kind
+	case permMember:
+		if acc.Kind == db.KindMember {
+			return db.KindMember
+		}
+		return ""
+	}
+	if acc.Kind != db.KindStaff {
+		return ""
+	}
+	for _, r := range permRoles[p] {
+		if acc.HasRole(r) {
+			return r
+		}
+	}
+	return ""
+}
+
+// require guards a route: visitors are sent to sign in, accounts without the
+// permission get 403.
+func (a *App) require(p perm) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			if u == nil {
+				if c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+				}
+				return echo.NewHTTPError(http.StatusForbidden, "not signed in")
+			}
+			role := roleFor(u, p)
+			if role == "" {
+				return echo.NewHTTPError(http.StatusForbidden, "permission "+string(p))
+			}
+			c.Set(roleKey, role)
+			return next(c)
+		}
+	}
+}
+
+func actingRole(c echo.Context) string {
+	r, _ := c.Get(roleKey).(string)
+	return r
+}
+
+// staffLinks is the back-office menu of a staff account: only what it may open.
+func staffLinks(u *db.Account) []components.StaffLink {
+	all := []struct {
+		p    perm
+		link components.StaffLink
+	}{
+		{permRegistrations, components.StaffLink{Href: "/staff/registrations", Key: "registrations.title"}},
+		{permMembers, components.StaffLink{Href: "/staff/members", Key: "members.title"}},
+		{permGroupAccounts, components.StaffLink{Href: "/staff/groups", Key: "groups_admin.title"}},
+		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
+	}
+	var out []components.StaffLink
+	for _, l := range all {
+		if roleFor(u, l.p) != "" {
+			out = append(out, l.link)
+		}
+	}
+	return out
+}

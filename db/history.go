@@ -1,0 +1,105 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Access-history actions (アクセス履歴).
+const (
+	ActionRegister       = "register"
+	ActionLogin          = "login"
+	ActionLogout         = "logout"
+	ActionPasswordChange = "password_change"
+	ActionPasswordReset  = "password_reset"
+	ActionResetRequest   = "password_reset_request"
+	ActionProfileUpdate  = "profile_update"
+	ActionWithdraw       = "withdraw"
+	ActionConfirm        = "registration_confirm"
+	ActionReject         = "registration_reject"
+	ActionCreateGroup    = "group_create"
+)
+
+// AccessEvent is one line of an account's access history: sign-ins
+// (successful and failed), sign-outs, password changes and other significant
+// actions, with time, address and browser.
+type AccessEvent struct {
+	bun.BaseModel `bun:"table:access_history"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	AccountID *int64    `bun:"account_id"`
+	LoginID   string    `bun:"login_id"`
+	Action    string    `bun:"action"`
+	Success   bool      `bun:"success"`
+	IP        string    `bun:"ip"`
+	UserAgent string    `bun:"user_agent"`
+	Detail    string    `bun:"detail"`
+	At        time.Time `bun:"at,nullzero,default:now()"`
+}
+
+// RecordAccess appends to the access history, inside the caller's transaction.
+func RecordAccess(ctx context.Context, idb bun.IDB, ev AccessEvent) error {
+	if len(ev.UserAgent) > 300 {
+		ev.UserAgent = ev.UserAgent[:300]
+	}
+	_, err := idb.NewInsert().Model(&ev).Exec(ctx)
+	return err
+}
+
+// AccessHistory pages through one account's history, newest first.
+func (d *DB) AccessHistory(ctx context.Context, accountID int64, after Cursor) (Page[AccessEvent], error) {
+	var rows []AccessEvent
+	q := d.Bun.NewSelect().Model(&rows).Where("account_id = ?", accountID).
+		OrderExpr("at DESC, id DESC").Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(at, id) < (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[AccessEvent]{}, err
+	}
+	return paginate(rows, PageSize, func(e *AccessEvent) Cursor { return Cursor{e.At, e.ID} }), nil
+}
+
+// AuditEntry records a staff member looking at, changing or exporting a
+// member's personal data, and registration decisions.
+type AuditEntry struct {
+	bun.BaseModel `bun:"table:audit_log"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	At        time.Time `bun:"at,nullzero,default:now()"`
+	ActorID   int64     `bun:"actor_id"`
+	ActorRole string    `bun:"actor_role"`
+	Action    string    `bun:"action"`
+	SubjectID *int64    `bun:"subject_id"`
+	Fields    []string  `bun:"fields,array,nullzero,default:'{}'"`
+	Purpose   string    `bun:"purpose"`
+	Detail    string    `bun:"detail"`
+	IP        string    `bun:"ip"`
+}
+
+// Audit actions.
+const (
+	AuditView    = "view"
+	AuditEdit    = "edit"
+	AuditExport  = "export"
+	AuditConfirm = "confirm"
+	AuditReject  = "reject"
+)
+
+// Audit appends entries, inside the caller's transaction when idb is one.
+func Audit(ctx context.Context, idb bun.IDB, entries ...*AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	_, err := idb.NewInsert().Model(&entries).Exec(ctx)
+	return err
+}
+
+// AuditFor lists the audit entries about one member, newest first.
+func (d *DB) AuditFor(ctx context.Context, subjectID int64, limit int) ([]AuditEntry, error) {
+	var es []AuditEntry
+	err := d.Bun.NewSelect().Model(&es).Where("subject_id = ?", subjectID).OrderExpr("at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
+	return es, err
+}

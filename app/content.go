@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,7 +27,7 @@ func cursorParam(c echo.Context) (db.Cursor, error) {
 }
 
 func (a *App) home(c echo.Context) error {
-	h, err := a.db.Home(c.Request().Context(), a.now())
+	h, err := a.db.Home(c.Request().Context(), a.queryTime())
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func (a *App) notices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.db.ListNotices(c.Request().Context(), a.now(), after)
+	p, err := a.db.ListNotices(c.Request().Context(), a.queryTime(), after)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func (a *App) notice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := a.db.GetNotice(c.Request().Context(), a.now(), id)
+	n, err := a.db.GetNotice(c.Request().Context(), a.queryTime(), id)
 	if err != nil {
 		return err
 	}
@@ -62,11 +63,11 @@ func (a *App) subsidies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.db.ListSubsidies(c.Request().Context(), a.now(), after)
+	p, err := a.db.ListSubsidies(c.Request().Context(), a.queryTime(), after)
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "nav.subsidies"), components.Subsidies(p, a.now()))
+	return a.page(c, a.t(c, "nav.subsidies"), components.Subsidies(p, a.queryTime()))
 }
 
 func (a *App) subsidy(c echo.Context) error {
@@ -74,11 +75,11 @@ func (a *App) subsidy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.db.GetSubsidy(c.Request().Context(), a.now(), id)
+	s, err := a.db.GetSubsidy(c.Request().Context(), a.queryTime(), id)
 	if err != nil {
 		return err
 	}
-	return a.page(c, s.Title, components.SubsidyDetail(s, a.now()))
+	return a.page(c, s.Title, components.SubsidyDetail(s, a.queryTime()))
 }
 
 func (a *App) articles(c echo.Context) error {
@@ -86,7 +87,7 @@ func (a *App) articles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.db.ListArticles(c.Request().Context(), a.now(), after)
+	p, err := a.db.ListArticles(c.Request().Context(), a.queryTime(), after)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (a *App) article(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	art, err := a.db.GetArticle(c.Request().Context(), a.now(), id)
+	art, err := a.db.GetArticle(c.Request().Context(), a.queryTime(), id)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func (a *App) group(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g, events, err := a.db.GetGroup(c.Request().Context(), a.now(), id)
+	g, events, err := a.db.GetGroup(c.Request().Context(), a.queryTime(), id)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (a *App) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.db.ListEvents(c.Request().Context(), a.now(), after)
+	p, err := a.db.ListEvents(c.Request().Context(), a.queryTime(), after)
 	if err != nil {
 		return err
 	}
@@ -204,3 +205,9 @@ func (a *App) facilities(c echo.Context) error {
 	}
 	return a.page(c, a.t(c, "nav.facilities"), components.Facilities(fs))
 }
+
+// queryTime is "now" for the public lists, truncated to the minute: bun
+// writes times into the SQL text, and a text that changes every nanosecond
+// defeats pgx's statement cache and makes PostgreSQL plan every query anew.
+// A notice scheduled for 10:00 appears within the minute either way.
+func (a *App) queryTime() time.Time { return a.now().Truncate(time.Minute) }

@@ -6,15 +6,18 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // EnsureDatabase creates the database url names when it does not exist yet,
 // connecting to the server's maintenance database to do so.
 func EnsureDatabase(ctx context.Context, url string) error {
-	cfg, err := pgx.ParseConfig(url)
+	// pgxpool parses pool_* settings that plain pgx would send to the server.
+	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
+	cfg := pcfg.ConnConfig.Copy()
 	name := cfg.Database
 	if name == "" {
 		return nil

@@ -1,0 +1,73 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Figure is one line of the benchmark's output: `name: value unit`.
+type Figure struct {
+	Name   string
+	Value  float64
+	Unit   string // empty for ratios
+	Digits int    // decimals printed
+}
+
+func (f Figure) String() string {
+	s := f.Name + ": " + strconv.FormatFloat(f.Value, 'f', f.Digits, 64)
+	if f.Unit != "" {
+		s += " " + f.Unit
+	}
+	return s
+}
+
+// Ratio is a unitless figure with two decimals, e.g. `home_vs_bare: 0.82`.
+func Ratio(name string, v float64) Figure { return Figure{Name: name, Value: v, Digits: 2} }
+
+// Throughput is a figure in requests per second, e.g. `home_rps: 4210 req/s`.
+func Throughput(name string, rps float64) Figure {
+	return Figure{Name: name, Value: rps, Unit: "req/s"}
+}
+
+// Millis is a duration in milliseconds, e.g. `home_p50: 3.42 ms`.
+func Millis(name string, d time.Duration) Figure {
+	return Figure{Name: name, Value: float64(d) / float64(time.Millisecond), Unit: "ms", Digits: 2}
+}
+
+// Seconds is a duration in seconds, e.g. `seed_seconds: 41.3 s`.
+func Seconds(name string, d time.Duration) Figure {
+	return Figure{Name: name, Value: d.Seconds(), Unit: "s", Digits: 1}
+}
+
+// LatencyFigures are the usual three figures of a measured target:
+// prefix_rps, prefix_p50 and prefix_p99.
+func LatencyFigures(prefix string, r Result) []Figure {
+	return []Figure{
+		Throughput(prefix+"_rps", r.RPS()),
+		Millis(prefix+"_p50", r.Latency.P50),
+		Millis(prefix+"_p99", r.Latency.P99),
+	}
+}
+
+func (r Result) String() string {
+	s := fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, max %s, %d requests, %d errors",
+		r.RPS(), roundDur(r.Latency.P50), roundDur(r.Latency.P99), roundDur(r.Latency.Max), r.Requests, r.Errors)
+	if r.PoolAcquires > 0 {
+		s += fmt.Sprintf("; db pool: %d acquires, %.0f%% waited, %s mean wait",
+			r.PoolAcquires, 100*float64(r.PoolEmptyAcquires)/float64(r.PoolAcquires),
+			roundDur(r.PoolWait/time.Duration(r.PoolAcquires)))
+	}
+	return s
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	default:
+		return d.Round(time.Microsecond)
+	}
+}

@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+)
+
+// Scenario is one named benchmark. Run measures whatever it measures through
+// env (env.Load for one target, env.Compare for targets side by side, or its
+// own machinery) and returns its figures, the headline first. It returns an
+// error instead of figures when anything it measured failed.
+type Scenario struct {
+	Name string // selected by -run; figures are usually prefixed with it
+	Doc  string // one line for -h
+	Run  func(ctx context.Context, env *Env) ([]Figure, error)
+}
+
+// Scenarios is every benchmark, in the order they run. Add new ones here:
+//
+//	{Name: "board", Doc: "board index page", Run: runBoard},
+//
+// The first figure of the first scenario is the first line of the output, so
+// home stays first.
+var Scenarios = []Scenario{
+	{Name: "home", Doc: "home page of the portal against bare net/http + pgx running the same SQL", Run: runHome},
+}
+
+// Select returns the scenarios whose name re matches, in registry order.
+func Select(all []Scenario, re *regexp.Regexp) []Scenario {
+	var out []Scenario
+	for _, s := range all {
+		if re.MatchString(s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RunScenarios runs each scenario in turn and prints its figures to out as
+// soon as it has them. It stops at the first failure.
+func RunScenarios(ctx context.Context, env *Env, scenarios []Scenario, out io.Writer) error {
+	for _, s := range scenarios {
+		env.Logf("%s: start (-c %d, -d %s after %s warm-up, %d rounds)", s.Name, env.Concurrency, env.Duration, env.Warmup, env.Rounds)
+		start := time.Now()
+		figs, err := s.Run(ctx, env)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
+		for _, f := range figs {
+			fmt.Fprintln(out, f)
+		}
+		env.Logf("%s: done in %s", s.Name, time.Since(start).Round(100*time.Millisecond))
+	}
+	return nil
+}

@@ -26,6 +26,7 @@ type Scenario struct {
 // home stays first.
 var Scenarios = []Scenario{
 	{Name: "home", Doc: "home page of the portal against bare net/http + pgx running the same SQL", Run: runHome},
+	{Name: "member_search", Doc: "staff member search (name, kana, phone, e-mail, ID, status) at the seeded size, audit included", Run: runMemberSearch},
 }
 
 // Select returns the scenarios whose name re matches, in registry order.

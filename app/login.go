@@ -47,6 +47,11 @@ func (a *App) login(c echo.Context) error {
 	next := localPath(c.FormValue("next"))
 	now := a.now()
 	fail := func(status int, msg string) error {
+		// htmx swaps only 2xx and 422 (see the htmx-config in the layout), so
+		// an in-place sign-in form gets its refusal as 422 to show it.
+		if isPartialRequest(c) {
+			status = http.StatusUnprocessableEntity
+		}
 		return a.render(c, status, a.t(c, "login.title"), components.LoginForm(loginID, msg, next))
 	}
 	if loginID == "" || password == "" {
@@ -113,7 +118,6 @@ func (a *App) login(c echo.Context) error {
 	}
 	a.sessions.Put(ctx, sessionAccountKey, acc.ID)
 	if acc.MustChangePassword {
-		a.flash(c, "success", "password.first_time")
 		return a.redirect(c, "/account/password")
 	}
 	a.flash(c, "success", "login.welcome")

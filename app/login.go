@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -49,7 +50,7 @@ func (a *App) login(c echo.Context) error {
 	fail := func(status int, msg string) error {
 		// htmx swaps only 2xx and 422 (see the htmx-config in the layout), so
 		// an in-place sign-in form gets its refusal as 422 to show it.
-		if isPartialRequest(c) {
+		if htmx.IsPartial(c.Request()) {
 			status = http.StatusUnprocessableEntity
 		}
 		return a.render(c, status, a.t(c, "login.title"), components.LoginForm(loginID, msg, next))
@@ -118,23 +119,13 @@ func (a *App) login(c echo.Context) error {
 	}
 	a.sessions.Put(ctx, sessionAccountKey, acc.ID)
 	if acc.MustChangePassword {
-		return a.redirect(c, "/account/password")
+		return htmx.Redirect(c, "/account/password")
 	}
 	a.flash(c, "success", "login.welcome")
 	if next == "/" && acc.Kind == db.KindStaff {
 		next = "/staff"
 	}
-	return a.redirect(c, next)
-}
-
-// redirect is 303 for plain forms and HX-Redirect for htmx, so a sign-in
-// submitted through htmx still loads the next page whole.
-func (a *App) redirect(c echo.Context, to string) error {
-	if c.Request().Header.Get("HX-Request") == "true" {
-		c.Response().Header().Set("HX-Redirect", to)
-		return c.NoContent(http.StatusNoContent)
-	}
-	return c.Redirect(http.StatusSeeOther, to)
+	return htmx.Redirect(c, next)
 }
 
 func (a *App) logout(c echo.Context) error {
@@ -149,5 +140,5 @@ func (a *App) logout(c echo.Context) error {
 	}
 	// The flash needs a session of its own after the old one is gone.
 	a.flash(c, "success", "logout.done")
-	return a.redirect(c, "/")
+	return htmx.Redirect(c, "/")
 }

@@ -50,5 +50,3 @@ func (a *App) page(c echo.Context, title string, body templ.Component) error {
 func (a *App) t(c echo.Context, id string) string {
 	return a.catalog.T(a.viewRequest(c).Lang, id)
 }
-
-func isPartialRequest(c echo.Context) bool { return htmx.IsPartial(c.Request()) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -106,7 +107,7 @@ func (a *App) decideRegistration(c echo.Context) error {
 			message = "registrations.confirmed"
 		}
 	}
-	if !isPartialRequest(c) {
+	if !htmx.IsPartial(c.Request()) {
 		a.flash(c, "success", message)
 		return c.Redirect(http.StatusSeeOther, "/staff/registrations?side="+side)
 	}

@@ -36,15 +36,7 @@ func (e *FieldConflict) Unwrap() error { return ErrConflict }
 func (d *DB) RegisterMember(ctx context.Context, acc *Account, p *MemberProfile, mail *Mail, ev AccessEvent) error {
 	acc.Kind, acc.Status, acc.MustChangePassword = KindMember, StatusPending, true
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// E-mail is unique among live accounts, which no single index can say
-		// (the status is in another table): serialise on the address instead.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(lower(?)))`, p.Email); err != nil {
-			return err
-		}
-		taken, err := tx.NewSelect().TableExpr("member_profiles AS p").
-			Join("JOIN accounts AS a ON a.id = p.account_id").
-			Where("lower(p.email) = lower(?)", p.Email).
-			Where("a.status IN (?, ?)", StatusPending, StatusActive).Exists(ctx)
+		taken, err := emailTaken(ctx, tx, p.Email, 0)
 		if err != nil {
 			return err
 		}
@@ -73,6 +65,20 @@ func (d *DB) RegisterMember(ctx context.Context, acc *Account, p *MemberProfile,
 		ev.AccountID, ev.LoginID = &acc.ID, acc.LoginID
 		return RecordAccess(ctx, tx, ev)
 	})
+}
+
+// emailTaken reports whether a live account other than except uses email.
+// E-mail is unique among live accounts, which no single index can say (the
+// status is in another table), so it takes a transaction-level lock on the
+// address first: two registrations with one address run one after the other.
+func emailTaken(ctx context.Context, tx bun.Tx, email string, except int64) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(lower(?)))`, email); err != nil {
+		return false, err
+	}
+	return tx.NewSelect().TableExpr("member_profiles AS p").
+		Join("JOIN accounts AS a ON a.id = p.account_id").
+		Where("lower(p.email) = lower(?) AND p.account_id <> ?", email, except).
+		Where("a.status IN (?, ?)", StatusPending, StatusActive).Exists(ctx)
 }
 
 // AccountByID loads an account.
@@ -171,13 +177,7 @@ func (d *DB) SetPassword(ctx context.Context, id int64, hash string, now time.Ti
 // UpdateProfile changes a member's own personal data and handle name.
 func (d *DB) UpdateProfile(ctx context.Context, acc *Account, p *MemberProfile, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(lower(?)))`, p.Email); err != nil {
-			return err
-		}
-		taken, err := tx.NewSelect().TableExpr("member_profiles AS p").
-			Join("JOIN accounts AS a ON a.id = p.account_id").
-			Where("lower(p.email) = lower(?) AND p.account_id <> ?", p.Email, acc.ID).
-			Where("a.status IN (?, ?)", StatusPending, StatusActive).Exists(ctx)
+		taken, err := emailTaken(ctx, tx, p.Email, acc.ID)
 		if err != nil {
 			return err
 		}

@@ -190,7 +190,10 @@ type BoardPost struct {
 	Body        string     `bun:"body"`
 	Status      string     `bun:"status"`
 	ReplyCount  int        `bun:"reply_count"`
+	Version     int        `bun:"version,nullzero,default:1"`
+	SearchGrams []int32    `bun:"search_grams,array"`
 	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt   time.Time  `bun:"updated_at,nullzero,default:now()"`
 	PublishedAt *time.Time `bun:"published_at"`
 
 	// Filled by public queries: the author's handle or group name, never more.
@@ -199,7 +202,19 @@ type BoardPost struct {
 	AuthorStatus   string `bun:"author_status,scanonly"`
 	CategoryNameJa string `bun:"category_name_ja,scanonly"`
 	CategoryNameEn string `bun:"category_name_en,scanonly"`
+	TopicTitle     string `bun:"topic_title,scanonly"` // a reply's topic, where a list needs it
 }
+
+// Board post statuses.
+const (
+	PostPending   = "pending"
+	PostPublished = "published"
+	PostRejected  = "rejected"
+	PostWithdrawn = "withdrawn"
+)
+
+// IsReply reports whether the post answers a topic.
+func (p *BoardPost) IsReply() bool { return p.TopicID != nil }
 
 // Notice is a ward notice.
 type Notice struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/static"
 )
@@ -30,6 +31,14 @@ type App struct {
 	store    *pgxstore.PostgresStore
 	echo     *echo.Echo
 	now      func() time.Time
+
+	// Live updates: the hub fans events out; liveCtx ends at shutdown and
+	// closes every open stream.
+	hub       *live.Hub
+	liveCtx   context.Context
+	stopLive  context.CancelFunc
+	fragments onceCache[string, fragment]
+	items     onceCache[int64, *db.QueueEntry]
 }
 
 // New wires the application. Close releases what it started.
@@ -64,6 +73,13 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		log.Error("session store", "err", err, "request_id", w.Header().Get(echo.HeaderXRequestID))
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}
+	a.hub = live.NewHub(d, log)
+	a.liveCtx, a.stopLive = context.WithCancel(context.Background())
+	go func() {
+		if err := a.hub.Run(a.liveCtx); err != nil && a.liveCtx.Err() == nil {
+			log.Error("live hub stopped", "err", err)
+		}
+	}()
 	a.echo = a.routes()
 	return a, nil
 }
@@ -81,7 +97,10 @@ func sessionCookieName(cfg Config) string {
 func (a *App) Handler() http.Handler { return a.echo }
 
 // Close stops background work started by New.
-func (a *App) Close() { a.store.StopCleanup() }
+func (a *App) Close() {
+	a.stopLive()
+	a.store.StopCleanup()
+}
 
 // Serve listens on addr until ctx is cancelled, then shuts down gracefully,
 // letting requests in flight finish for up to 20 seconds.
@@ -94,6 +113,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.stopLive) // event streams never end on their own
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

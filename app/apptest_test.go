@@ -129,6 +129,19 @@ func (e *testEnv) get(path string, headers ...string) *response {
 	return e.do(req)
 }
 
+// peek opens path and returns at once with the status and headers, not
+// waiting for the body: for event streams, which do not end.
+func (e *testEnv) peek(path string) *response {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, e.srv.URL+path, nil)
+	res, err := e.http.Do(req)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	res.Body.Close()
+	return &response{Response: res}
+}
+
 // post submits a form as a browser without JavaScript would; headers are
 // name, value pairs.
 func (e *testEnv) post(path string, form url.Values, headers ...string) *response {

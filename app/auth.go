@@ -76,6 +76,9 @@ const (
 	permMembers       perm = "members"        // search and open members' personal data
 	permGroupAccounts perm = "group_accounts" // create group accounts from paper applications
 	permMailOutbox    perm = "mail_outbox"    // read outgoing mail (addresses are personal data)
+	permPost          perm = "post"           // post on the board: members and groups
+	permModerate      perm = "moderate"       // the moderation queue: moderators decide, the ward decides escalations
+	permBoardAdmin    perm = "board_admin"    // board categories and the pre-check dictionary
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -88,6 +91,8 @@ var permRoles = map[perm][]string{
 	permMembers:       {db.RoleWardStaff, db.RoleModerator},
 	permGroupAccounts: {db.RoleWardStaff},
 	permMailOutbox:    {db.RoleWardStaff},
+	permModerate:      {db.RoleModerator, db.RoleWardStaff},
+	permBoardAdmin:    {db.RoleModerator, db.RoleWardStaff},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -101,6 +106,11 @@ func roleFor(acc *db.Account, p perm) string {
 	case permMember:
 		if acc.Kind == db.KindMember {
 			return db.KindMember
+		}
+		return ""
+	case permPost:
+		if acc.Kind == db.KindMember || acc.Kind == db.KindGroup {
+			return acc.Kind
 		}
 		return ""
 	}
@@ -152,6 +162,8 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permMembers, components.StaffLink{Href: "/staff/members", Key: "members.title"}},
 		{permGroupAccounts, components.StaffLink{Href: "/staff/groups", Key: "groups_admin.title"}},
 		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
+		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
+		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

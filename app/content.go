@@ -158,46 +158,6 @@ func (a *App) event(c echo.Context) error {
 	return a.page(c, e.Title, components.EventDetail(e))
 }
 
-func (a *App) board(c echo.Context) error {
-	ctx := c.Request().Context()
-	after, err := cursorParam(c)
-	if err != nil {
-		return err
-	}
-	cats, err := a.db.ListBoardCategories(ctx)
-	if err != nil {
-		return err
-	}
-	var category int64
-	if slug := c.QueryParam("category"); slug != "" {
-		for _, cat := range cats {
-			if cat.Slug == slug {
-				category = cat.ID
-			}
-		}
-		if category == 0 {
-			return fmt.Errorf("board category %q: %w", slug, db.ErrNotFound)
-		}
-	}
-	p, err := a.db.ListTopics(ctx, category, after)
-	if err != nil {
-		return err
-	}
-	return a.page(c, a.t(c, "nav.board"), components.Board(cats, category, p))
-}
-
-func (a *App) topic(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	t, replies, err := a.db.GetTopic(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return a.page(c, t.Title, components.BoardTopic(t, replies))
-}
-
 func (a *App) facilities(c echo.Context) error {
 	fs, err := a.db.ListFacilities(c.Request().Context())
 	if err != nil {

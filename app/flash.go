@@ -16,6 +16,11 @@ func (a *App) flash(c echo.Context, kind, messageID string) {
 	a.sessions.Put(c.Request().Context(), flashKey, kind+"|"+messageID)
 }
 
+// flashText shows text that is already translated (it names someone).
+func (a *App) flashText(c echo.Context, kind, text string) {
+	a.sessions.Put(c.Request().Context(), flashKey, kind+"|!"+text)
+}
+
 // popFlash takes the pending message, if any. Exists is checked first so a
 // request without a flash does not mark the session dirty.
 func (a *App) popFlash(c echo.Context, lang string) components.Flash {
@@ -24,6 +29,9 @@ func (a *App) popFlash(c echo.Context, lang string) components.Flash {
 		return components.Flash{}
 	}
 	kind, id, _ := strings.Cut(a.sessions.PopString(ctx, flashKey), "|")
+	if text, ok := strings.CutPrefix(id, "!"); ok {
+		return components.Flash{Kind: kind, Text: text}
+	}
 	return components.Flash{Kind: kind, Text: a.catalog.T(lang, id)}
 }
 

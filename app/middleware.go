@@ -97,7 +97,10 @@ func (a *App) recoverPanics() echo.MiddlewareFunc {
 // gzip at level 1: measured in `task bench`, level 5 cost the home page 75 %
 // more CPU for 5 % fewer bytes.
 func (a *App) gzip() echo.MiddlewareFunc {
-	return middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024})
+	return middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024,
+		// Event streams go out as they happen; gzip would hold them back.
+		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Path(), "/live") },
+	})
 }
 
 // csrf protects every state-changing request. Echo checks Sec-Fetch-Site

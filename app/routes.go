@@ -49,6 +49,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/events", a.events)
 	site.GET("/events/:id", a.event)
 	site.GET("/board", a.board)
+	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)
 	site.GET("/facilities", a.facilities)
 
@@ -74,6 +75,24 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/account/withdraw", a.withdrawPage, member)
 	site.POST("/account/withdraw", a.withdraw, member)
 
+	// Board posting: members and groups; everything waits for moderation.
+	poster := a.require(permPost)
+	site.GET("/board/new", a.newTopicPage, poster)
+	site.POST("/board", a.createTopic, poster)
+	site.POST("/board/:id/replies", a.createReply, poster)
+	site.GET("/board/posts/:id/edit", a.editPostPage, poster)
+	site.POST("/board/posts/:id", a.editPost, poster)
+	site.POST("/board/posts/:id/withdraw", a.withdrawPost, poster)
+	site.GET("/board/posts/:id/report", a.reportPage, poster)
+	site.POST("/board/posts/:id/report", a.reportPost, poster)
+	site.GET("/account/posts", a.ownPosts, poster)
+
+	// Moderation: the live queue.
+	moderate := a.require(permModerate)
+	site.GET("/moderation", a.moderation, moderate)
+	site.GET("/moderation/live", a.moderationLive, moderate)
+	site.POST("/moderation/items/:id", a.decide, moderate)
+
 	// Staff back office.
 	site.GET("/staff", a.staffHome, a.require(permStaff))
 	site.GET("/staff/registrations", a.registrations, a.require(permRegistrations))
@@ -82,6 +101,10 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/members/:id", a.member, a.require(permMembers))
 	site.GET("/staff/groups", a.groupAccounts, a.require(permGroupAccounts))
 	site.POST("/staff/groups", a.createGroupAccount, a.require(permGroupAccounts))
+	site.GET("/staff/board", a.boardAdmin, a.require(permBoardAdmin))
+	site.POST("/staff/board/categories", a.saveCategory, a.require(permBoardAdmin))
+	site.POST("/staff/board/words", a.addWord, a.require(permBoardAdmin))
+	site.POST("/staff/board/words/:id/delete", a.deleteWord, a.require(permBoardAdmin))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
 	return e

@@ -22,6 +22,7 @@ type Request struct {
 	Catalog *i18n.Catalog
 	Assets  *static.Assets
 	User    *db.Account // nil for a visitor
+	Live    bool        // the page has live lists: load the SSE extension
 }
 
 // User returns the signed-in account, or nil.

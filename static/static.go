@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed css all:lib
+//go:embed css js all:lib
 var files embed.FS
 
 // Prefix is where assets are served.
@@ -27,6 +27,8 @@ const Prefix = "/static/"
 // design tokens first, then our stylesheet that uses them, in one request.
 var bundles = map[string][]string{
 	"app.css": {"lib/design-tokens.css", "css/site.css"},
+	// Pages with live lists: htmx's SSE extension and our list upsert.
+	"live.js": {"lib/htmx-ext-sse.min.js", "js/live.js"},
 }
 
 // servedSingles are files served as they are.

@@ -40,14 +40,25 @@ func Text(s string) string {
 }
 
 // Multiline is Text for free text: it keeps line breaks (normalised to \n)
-// and trims trailing spaces of each line.
+// and single blank lines between paragraphs, drops control characters, and
+// trims trailing spaces of each line.
 func Multiline(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(fold(l), " \t\u3000")
+	s = strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\uFEFF' || r == '\u200B') {
+			return -1
+		}
+		return r
+	}, s)
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimRight(fold(l), " \t\u3000")
+		if l == "" && len(out) > 0 && out[len(out)-1] == "" {
+			continue
+		}
+		out = append(out, l)
 	}
-	return strings.Trim(strings.Join(lines, "\n"), "\n")
+	return strings.Trim(strings.Join(out, "\n"), "\n")
 }
 
 // voicing turns the spacing (han)dakuten that half-width ﾞ and ﾟ fold to

@@ -62,6 +62,9 @@ func TestMultiline(t *testing.T) {
 	if got := Multiline("\r\n１行目  \r\n\r\n２行目\u3000\n"); got != "1行目\n\n2行目" {
 		t.Errorf("Multiline = %q", got)
 	}
+	if got := Multiline("一\r\n\r\n\r\n\n二\u200B\x07\r三\t"); got != "一\n\n二\n三" {
+		t.Errorf("Multiline = %q", got)
+	}
 }
 
 func TestFields(t *testing.T) {

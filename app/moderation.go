@@ -1,0 +1,163 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/components"
+	"github.com/wardportal/portal/db"
+)
+
+// queueLimit is how many items of each status the queue page shows at once.
+const queueLimit = 200
+
+func queueViewer(u *db.Account) components.QueueView {
+	return components.QueueView{Moderator: u.HasRole(db.RoleModerator), Ward: u.HasRole(db.RoleWardStaff)}
+}
+
+// moderation is the live queue: moderators see the open items, ward staff
+// the escalated ones.
+func (a *App) moderation(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := queueViewer(currentUser(c))
+	v.Live = a.hub.Last()
+	var err error
+	if v.Moderator {
+		if v.Open, err = a.db.ModerationQueue(ctx, []string{db.ItemOpen}, queueLimit); err != nil {
+			return err
+		}
+	}
+	if v.Ward {
+		if v.Escalated, err = a.db.ModerationQueue(ctx, []string{db.ItemEscalated}, queueLimit); err != nil {
+			return err
+		}
+	}
+	if v.Counts, err = a.db.CountWaiting(ctx); err != nil {
+		return err
+	}
+	a.viewRequest(c).Live = true
+	return a.page(c, a.t(c, "moderation.title"), components.Moderation(v))
+}
+
+// decide applies a moderator's or the ward's decision. With htmx the item is
+// replaced in place by what happened; the other deciders' queues drop it
+// through the live stream. Of two deciders at once, the later is told who
+// handled the item.
+func (a *App) decide(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	v := queueViewer(u)
+	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason"), Errs: form.Errors{}}
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: u}
+	switch s.Action {
+	case db.ActApprove:
+	case db.ActReject:
+		r := form.Rejection{Reason: s.Reason, Message: form.Multiline(c.FormValue("message"))}
+		s.Message, s.Errs = r.Message, r.Validate(db.RejectReasons)
+		dec.Reason, dec.Message = r.Reason, r.Message
+	case db.ActEscalate:
+		s.Message = form.Multiline(c.FormValue("note"))
+		switch {
+		case s.Message == "":
+			s.Errs.Add("note", "form.err.note_required")
+		case form.Len(s.Message) > form.MessageMax:
+			s.Errs.Add("note", "form.err.message_long")
+		}
+		dec.Message = s.Message
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "action")
+	}
+	if s.Errs.Any() {
+		e, err := a.db.QueueItem(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !htmx.IsPartial(c.Request()) {
+			a.viewRequest(c).Live = false
+			v.Open = []db.QueueEntry{*e}
+			return a.render(c, http.StatusUnprocessableEntity, a.t(c, "moderation.title"), components.ItemPage(v, e, s))
+		}
+		return a.render(c, http.StatusUnprocessableEntity, "", components.QueueItem(v, e, s))
+	}
+	lang := a.viewRequest(c).Lang
+	out, err := a.db.DecideItem(ctx, dec, func(o db.Outcome) *db.Mail {
+		data := map[string]any{"Title": postLabel(o.Post), "URL": a.cfg.BaseURL + "/account/posts"}
+		if o.Item.Status == db.ItemRejected {
+			data["Reason"] = a.catalog.T("ja", "moderation.reason."+o.Item.Reason)
+			data["Message"] = o.Item.Message
+			return a.composeMail("ja", "post_rejected", o.Email, data)
+		}
+		if o.Item.Origin == db.OriginSubmission {
+			return a.composeMail("ja", "post_published", o.Email, data)
+		}
+		return nil // a report dismissed: nothing changed for the author
+	})
+	var handled *db.ErrHandled
+	var text string
+	switch {
+	case errors.As(err, &handled):
+		text = a.catalog.T(lang, "moderation.handled."+handled.Item.Status, map[string]any{
+			"Name": handlerName(handled.Item)})
+	case err != nil:
+		return err
+	default:
+		text = a.catalog.T(lang, "moderation.done."+out.Item.Status, map[string]any{"Title": postLabel(out.Post)})
+	}
+	if !htmx.IsPartial(c.Request()) {
+		a.flashText(c, "success", text)
+		return c.Redirect(http.StatusSeeOther, "/moderation")
+	}
+	return a.render(c, http.StatusOK, "", components.ItemDone(id, text))
+}
+
+// handlerName is who acted on an item last: the decider, else who escalated it.
+func handlerName(it *db.ModerationItem) string {
+	if it.DeciderName != "" {
+		return it.DeciderName
+	}
+	return it.EscalatorName
+}
+
+func postLabel(p *db.BoardPost) string {
+	if p == nil {
+		return ""
+	}
+	if p.Title != "" {
+		return p.Title
+	}
+	r := []rune(p.Body)
+	if len(r) > 20 {
+		return string(r[:20]) + "…"
+	}
+	return string(r)
+}
+
+// moderationLive streams queue changes to deciders: each changed item is
+// shown to whoever may decide it now and removed from everybody else's queue.
+func (a *App) moderationLive(c echo.Context) error {
+	v := queueViewer(currentUser(c))
+	a.viewRequest(c)
+	ctx := c.Request().Context()
+	return a.stream(c, db.StreamModeration, func(ev db.LiveEvent) (string, string, bool, error) {
+		e, err := a.items.get(ev.ID, func() (*db.QueueEntry, error) { return a.db.QueueItem(a.liveCtx, ev.SubjectID) })
+		if err != nil {
+			return "", "", false, err
+		}
+		comp := components.ItemGone(e.Item.ID)
+		if e.Item.Waiting() && (e.Item.Status == db.ItemOpen && v.Moderator || e.Item.Status == db.ItemEscalated && v.Ward) {
+			comp = components.QueueItem(v, e, components.ItemState{})
+		}
+		html, err := renderTo(ctx, comp)
+		return db.LiveItem, html, err == nil, err
+	})
+}

@@ -403,4 +403,3 @@ func (a *App) boardLive(c echo.Context) error {
 		return ev.Name, f.html, true, nil
 	})
 }
-

@@ -27,7 +27,15 @@ func (a *App) accountHome(c echo.Context) error {
 			return err
 		}
 	}
-	return a.page(c, a.t(c, "account.title"), components.AccountHome(u, p))
+	var posts []db.OwnPost
+	if canPost(u) {
+		page, err := a.db.PostsBy(c.Request().Context(), u.ID, db.Cursor{})
+		if err != nil {
+			return err
+		}
+		posts = page.Items[:min(len(page.Items), 5)]
+	}
+	return a.page(c, a.t(c, "account.title"), components.AccountHome(u, p, posts))
 }
 
 func (a *App) passwordPage(c echo.Context) error {

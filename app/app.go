@@ -74,6 +74,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}
 	a.hub = live.NewHub(d, log)
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.hub.Start(sctx); err != nil {
+		return nil, err
+	}
 	a.liveCtx, a.stopLive = context.WithCancel(context.Background())
 	go func() {
 		if err := a.hub.Run(a.liveCtx); err != nil && a.liveCtx.Err() == nil {

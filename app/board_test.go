@@ -243,6 +243,9 @@ func TestRejectionReasonReachesTheAuthor(t *testing.T) {
 	if !strings.Contains(own.Body, "政治・宗教活動") || !strings.Contains(own.Body, "選挙運動は掲載できません") || own.Doc.Find(".badge.rejected").Length() != 1 {
 		t.Errorf("the author does not see why: %s", own.Doc.Find("main").Text())
 	}
+	if home := b.alice.get("/account"); home.Doc.Find("#recent-posts").Length() != 1 || !strings.Contains(home.Body, "政治・宗教活動") {
+		t.Error("/account does not tell the author the outcome")
+	}
 	mails, _ := b.db.ListMail(context.Background(), db.Cursor{}, 5)
 	if len(mails.Items) == 0 || mails.Items[0].Kind != "post_rejected" {
 		t.Fatalf("no rejection mail: %+v", mails.Items)

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 
@@ -101,4 +102,12 @@ func postAction(f PostForm) string {
 
 func loginNext(next string) templ.SafeURL {
 	return templ.SafeURL("/login?next=" + url.QueryEscape(next))
+}
+
+// postLabel names one of the author's posts: its title, or for a reply its topic's.
+func postLabel(ctx context.Context, p *db.OwnPost) string {
+	if p.TopicID != nil {
+		return Tf(ctx, "board.reply_to", map[string]any{"Title": p.TopicTitle})
+	}
+	return p.Title
 }

@@ -204,7 +204,8 @@ func (d *DB) UpdateProfile(ctx context.Context, acc *Account, p *MemberProfile, 
 func WithdrawnLabel(id int64) string { return fmt.Sprintf("withdrawn-%d", id) }
 
 // Withdraw erases a member's personal data (the profile row goes), keeps
-// their posts under a neutral label, cancels their event sign-ups (when that
+// their published posts under a neutral label, takes back the ones still
+// waiting for review, cancels their event sign-ups (when that
 // table exists) and records the withdrawal.
 func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -231,7 +232,10 @@ func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEve
 		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE account_id = ?`, id); err != nil {
 			return err
 		}
-		return RecordAccess(ctx, tx, ev)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		return withdrawWaitingPosts(ctx, tx, id)
 	})
 }
 

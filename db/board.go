@@ -184,6 +184,31 @@ func (d *DB) WithdrawPost(ctx context.Context, author *Account, postID int64) er
 	})
 }
 
+// withdrawWaitingPosts takes back every post of an author that is not
+// published (pending or rejected) and closes their queue items: what a
+// withdrawing member leaves behind is only what was already public.
+func withdrawWaitingPosts(ctx context.Context, tx bun.Tx, authorID int64) error {
+	var posts []int64
+	err := tx.NewRaw(`UPDATE board_posts SET status = ?, version = version + 1, updated_at = now()
+		WHERE author_id = ? AND status IN (?, ?) RETURNING id`, PostWithdrawn, authorID, PostPending, PostRejected).Scan(ctx, &posts)
+	if err != nil || len(posts) == 0 {
+		return err
+	}
+	var items []int64
+	err = tx.NewRaw(`UPDATE moderation_items SET status = ?, version = version + 1, updated_at = now()
+		WHERE kind = ? AND subject_id IN (?) AND status IN (?) RETURNING id`,
+		ItemWithdrawn, ItemBoardPost, bun.In(posts), bun.In(waitingStatuses)).Scan(ctx, &items)
+	if err != nil {
+		return err
+	}
+	for _, id := range items {
+		if err := itemChanged(ctx, tx, id, ActWithdraw, authorID, "", "", ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReportPost brings a published post back to the queue with a member's
 // reason. Further reports join the waiting item; one member reports a post
 // once per review.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
@@ -399,5 +400,26 @@ func TestApprovalPublishesALiveEvent(t *testing.T) {
 	want := fmt.Sprintf("[moderation/item/%d board/topic/%d moderation/item/%d]", e.Item.ID, p.ID, e.Item.ID)
 	if fmt.Sprint(got) != want {
 		t.Fatalf("live events %v, want %s", got, want)
+	}
+}
+
+func TestWithdrawalTakesBackWaitingPosts(t *testing.T) {
+	t.Parallel()
+	f := newBoardFixture(t)
+	ctx := context.Background()
+	pub, e := f.submit(t, f.alice, "公開済み", "本文")
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
+		t.Fatal(err)
+	}
+	f.submit(t, f.alice, "審査中", "本文")
+	if err := f.d.Withdraw(ctx, f.alice.ID, time.Now(), db.AccessEvent{AccountID: &f.alice.ID, Action: db.ActionWithdraw}); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := f.d.ModerationQueue(ctx, []string{db.ItemOpen}, 10); len(q) != 0 {
+		t.Fatalf("a withdrawn member's post is still in the queue: %+v", q[0].Post)
+	}
+	v, err := f.d.TopicFor(ctx, pub.ID, 0)
+	if err != nil || v.Topic.AuthorStatus != db.StatusWithdrawn {
+		t.Fatalf("the published topic should stay under a neutral label: %v", err)
 	}
 }

@@ -185,6 +185,10 @@ func (h *Hub) offer(s *subscriber, ev db.LiveEvent) bool {
 	return false
 }
 
+// Start reads where fan-out begins, so that Last is right from the first
+// page served. Run and Subscribe call it too; calling it first is optional.
+func (h *Hub) Start(ctx context.Context) error { return h.start(ctx) }
+
 // start reads where fan-out begins, once: both Run and Subscribe need it,
 // and a subscriber must not register before it is known.
 func (h *Hub) start(ctx context.Context) error {

@@ -230,7 +230,7 @@ type Decision struct {
 // Outcome tells the caller what a decision did, for the author's mail.
 type Outcome struct {
 	Item   ModerationItem
-	Post   *BoardPost
+	Post   *BoardPost // ItemBoardPost
 	Author *Account
 	Email  string // the author's address when they are a member, else ""
 }
@@ -297,10 +297,15 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 			role = it.DecidedRole
 		}
 		if dec.Action != ActEscalate {
-			if out.Post, err = decideBoardPost(ctx, tx, it, dec.Action == ActApprove); err != nil {
+			kind, ok := itemKinds[it.Kind]
+			if !ok {
+				return fmt.Errorf("moderation item kind %q: %w", it.Kind, ErrConflict)
+			}
+			authorID, err := kind.decide(ctx, tx, it, dec.Action == ActApprove, &out)
+			if err != nil {
 				return err
 			}
-			if err := d.author(ctx, tx, out.Post.AuthorID, &out); err != nil {
+			if err := d.author(ctx, tx, authorID, &out); err != nil {
 				return err
 			}
 			if m := mailFor(out); m != nil && out.Email != "" {
@@ -328,6 +333,28 @@ func (d *DB) author(ctx context.Context, tx bun.Tx, id int64, out *Outcome) erro
 		return nil
 	}
 	return err
+}
+
+// itemKind is what the queue knows about one kind of content: how a decision
+// applies to it. Group events and group profile changes join the queue by
+// adding an entry here (and a loader in queueEntries); the queue, its
+// version check, history, live updates and mail stay as they are.
+type itemKind struct {
+	// decide applies an approval or rejection inside the decision's
+	// transaction, fills what the outcome tells the author, and returns the
+	// author's account id.
+	decide func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error)
+}
+
+var itemKinds = map[string]itemKind{
+	ItemBoardPost: {decide: func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error) {
+		p, err := decideBoardPost(ctx, tx, it, approve)
+		if err != nil {
+			return 0, err
+		}
+		out.Post = p
+		return p.AuthorID, nil
+	}},
 }
 
 // decideBoardPost applies an approval or rejection to the post. Approving a

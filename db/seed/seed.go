@@ -73,6 +73,7 @@ type Counts struct {
 	BoardCategories int // categories created (existing ones are reused)
 	Topics          int
 	Replies         int
+	ModerationItems int // the queue items of seeded posts that are not public
 	Notices         int
 	Subsidies       int
 	Articles        int
@@ -157,6 +158,7 @@ func Run(ctx context.Context, d *db.DB, o Options, log io.Writer) (Counts, error
 		{"groups", s.groups},
 		{"events", s.events},
 		{"board posts", s.boardPosts},
+		{"moderation queue", s.moderationItems},
 		{"notices", s.notices},
 		{"subsidies", s.subsidies},
 		{"articles", s.articles},

@@ -67,6 +67,10 @@ func TestRun(t *testing.T) {
 		Notices: o.Notices, Subsidies: o.Subsidies, Articles: o.Articles,
 	}
 	want.MemberProfiles = c.MemberProfiles
+	want.ModerationItems = c.ModerationItems
+	if c.ModerationItems == 0 {
+		t.Error("no seeded post waits in the moderation queue")
+	}
 	if c != want {
 		t.Errorf("counts = %+v\nwant     %+v", c, want)
 	}
@@ -101,7 +105,11 @@ func TestRun(t *testing.T) {
 		`SELECT count(*) FROM board_posts WHERE char_length(body) NOT BETWEEN 40 AND 400`:                                                   0,
 		`SELECT count(*) FROM board_posts WHERE created_at > $2 OR published_at > $2 OR created_at < $2::timestamptz - interval '366 days'`: 0,
 		`SELECT count(*) FROM board_posts WHERE published_at < created_at`:                                                                  0,
-		`SELECT count(*) FROM board_posts p JOIN accounts a ON a.id = p.author_id WHERE a.status NOT IN ('active', 'withdrawn')`:            0,
+		// Every post that is not public is in the moderation queue, open or decided.
+		`SELECT count(*) FROM board_posts WHERE status IN ('pending', 'rejected')`: c.ModerationItems,
+		`SELECT count(*) FROM board_posts p WHERE NOT EXISTS (SELECT 1 FROM moderation_items i WHERE i.subject_id = p.id AND
+			i.status = CASE p.status WHEN 'pending' THEN 'open' ELSE 'rejected' END) AND p.status IN ('pending', 'rejected')`: 0,
+		`SELECT count(*) FROM board_posts p JOIN accounts a ON a.id = p.author_id WHERE a.status NOT IN ('active', 'withdrawn')`: 0,
 		// Events: time window, Japanese start times, application deadline.
 		`SELECT count(*) FROM events WHERE starts_at < $2::timestamptz - interval '31 days' OR starts_at > $2::timestamptz + interval '181 days'`:   0,
 		`SELECT count(*) FROM events WHERE to_char(starts_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI') NOT IN ('10:00', '13:30', '18:00')`:              0,

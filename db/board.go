@@ -320,11 +320,9 @@ type OwnPost struct {
 	DecidedAt  *time.Time `bun:"item_decided_at,scanonly"`
 }
 
-// PostsBy pages through an author's own posts, newest first, with the latest
-// review outcome of each: what /account shows the author.
-func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (Page[OwnPost], error) {
-	var rows []OwnPost
-	q := d.Bun.NewSelect().Model(&rows).
+// ownPosts selects an author's posts with the outcome of each one's latest review.
+func (d *DB) ownPosts(dst *[]OwnPost, authorID int64) *bun.SelectQuery {
+	return d.Bun.NewSelect().Model(dst).
 		ColumnExpr("p.id, p.category_id, p.topic_id, p.author_id, p.title, p.body, p.status, p.version, p.created_at, p.updated_at, p.published_at").
 		ColumnExpr("coalesce(t.title, '') AS topic_title").
 		ColumnExpr("coalesce(i.status, '') AS item_status, coalesce(i.reason, '') AS item_reason").
@@ -333,7 +331,14 @@ func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (Page[Ow
 		Join("LEFT JOIN board_posts AS t ON t.id = p.topic_id").
 		Join(`LEFT JOIN LATERAL (SELECT status, reason, message, decided_at FROM moderation_items
 			WHERE kind = ? AND subject_id = p.id ORDER BY id DESC LIMIT 1) AS i ON true`, ItemBoardPost).
-		Where("p.author_id = ? AND p.status <> ?", authorID, PostWithdrawn).
+		Where("p.author_id = ?", authorID)
+}
+
+// PostsBy pages through an author's own posts, newest first, with the latest
+// review outcome of each: what /account shows the author.
+func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (Page[OwnPost], error) {
+	var rows []OwnPost
+	q := d.ownPosts(&rows, authorID).Where("p.status <> ?", PostWithdrawn).
 		OrderExpr("p.created_at DESC, p.id DESC").Limit(PageSize + 1)
 	if !after.IsZero() {
 		q = q.Where("(p.created_at, p.id) < (?, ?)", after.At, after.ID)
@@ -347,16 +352,7 @@ func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (Page[Ow
 // OwnPost loads one of the author's posts for editing.
 func (d *DB) OwnPost(ctx context.Context, authorID, postID int64) (*OwnPost, error) {
 	var rows []OwnPost
-	err := d.Bun.NewSelect().Model(&rows).
-		ColumnExpr("p.*, coalesce(t.title, '') AS topic_title").
-		ColumnExpr("coalesce(i.status, '') AS item_status, coalesce(i.reason, '') AS item_reason").
-		ColumnExpr("coalesce(i.message, '') AS item_message, i.decided_at AS item_decided_at").
-		ModelTableExpr("board_posts AS p").
-		Join("LEFT JOIN board_posts AS t ON t.id = p.topic_id").
-		Join(`LEFT JOIN LATERAL (SELECT status, reason, message, decided_at FROM moderation_items
-			WHERE kind = ? AND subject_id = p.id ORDER BY id DESC LIMIT 1) AS i ON true`, ItemBoardPost).
-		Where("p.id = ? AND p.author_id = ?", postID, authorID).Scan(ctx)
-	if err != nil {
+	if err := d.ownPosts(&rows, authorID).Where("p.id = ?", postID).Scan(ctx); err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {

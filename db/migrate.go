@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -118,6 +119,12 @@ func (d *DB) Migrate(ctx context.Context, ms []Migration) ([]string, error) {
 			return done, fmt.Errorf("migration %s: %w", m.Version, err)
 		}
 		done = append(done, m.Version)
+	}
+	if slices.Contains(done, "0003_board") {
+		// Posts written before 0003 have no search grams yet.
+		if _, err := d.BackfillSearchGrams(ctx); err != nil {
+			return done, err
+		}
 	}
 	return done, nil
 }

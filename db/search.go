@@ -8,36 +8,67 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// searchPostsSQL finds published posts holding all of $1's grams, newest
-// first, optionally in category $2 (0: all) and after cursor ($3, $4) (NULL:
-// from the start). A reply shows under its topic's title, and only while
-// that topic is published too.
-//
-// The SQL text never changes, so pgx describes it once; it runs as an
-// unnamed statement (QueryExecModeCacheDescribe), so PostgreSQL plans it for
-// the actual grams every time. That matters: a rare gram is best found
-// through the GIN index, a common one by walking board_posts_published_idx
-// newest first until a page is full, and a cached generic plan would pick
-// one of the two for every query.
-const searchPostsSQL = `SELECT p.id, p.category_id, p.topic_id, coalesce(t.title, p.title), left(p.body, 200),
-	p.status, p.published_at,
+// searchWindow is how many of the newest published posts SearchPosts reads
+// before it turns to the GIN index.
+const searchWindow = 5000
+
+// A page of results is the newest posts holding all of the query's grams,
+// and there are two ways to find it. Walking board_posts_published_idx
+// newest first, checking each post's grams, reads about PageSize ÷ (the
+// share of posts that match) rows: a few dozen for a common word, the whole
+// table for a word nobody wrote. The GIN index finds every post holding the
+// word, and each must be read to sort them: a handful for a rare word, half
+// the table for 祭. PostgreSQL cannot choose reliably between the two, as it
+// estimates a word's share by multiplying its grams' frequencies, while the
+// grams of a word come together far more often than that. So SearchPosts
+// walks the newest searchWindow posts first, which hold a full page unless
+// the word is rare, and turns to the GIN index only when they do not: for a
+// rare word, which is cheap to find that way.
+var (
+	searchRecentSQL = searchSQL("", `(SELECT * FROM (
+		SELECT id, category_id, topic_id, published_at, search_grams FROM board_posts
+		WHERE status = 'published' AND ($3::timestamptz IS NULL OR (published_at, id) < ($3, $4))
+		ORDER BY published_at DESC, id DESC LIMIT `+strconv.Itoa(searchWindow)+`
+	) AS recent WHERE search_grams @> $1::int[])`)
+	// MATERIALIZED keeps PostgreSQL from walking the btree instead.
+	searchIndexSQL = searchSQL(`WITH hits AS MATERIALIZED (
+	SELECT id, category_id, topic_id, published_at FROM board_posts
+	WHERE status = 'published' AND search_grams @> $1::int[]
+)`, "hits")
+)
+
+// searchSQL returns the statement that takes a page of the posts that from,
+// a FROM item, finds for the grams $1: those in category $2 (0: any), after
+// the cursor ($3, $4) (NULL: from the start) and, for a reply, under a
+// published topic. Only then does it join what a result shows. The text is
+// fixed, so pgx describes it once; it runs as an unnamed statement
+// (QueryExecModeCacheDescribe), so PostgreSQL plans it for the actual grams
+// every time instead of settling on a generic plan.
+func searchSQL(with, from string) string {
+	return with + `
+SELECT p.id, p.category_id, p.topic_id, p.title, coalesce(t.title, '') AS topic_title,
+	left(p.body, 200) AS body, p.status, p.published_at,
 	a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status,
-	c.name_ja, c.name_en
-FROM board_posts AS p
+	c.name_ja AS category_name_ja, c.name_en AS category_name_en
+FROM (
+	SELECT w.id FROM ` + from + ` AS w
+	LEFT JOIN board_posts AS t ON t.id = w.topic_id
+	WHERE ($2::bigint = 0 OR w.category_id = $2)
+		AND ($3::timestamptz IS NULL OR (w.published_at, w.id) < ($3, $4))
+		AND (w.topic_id IS NULL OR t.status = 'published')
+	ORDER BY w.published_at DESC, w.id DESC LIMIT $5
+) AS h
+JOIN board_posts AS p ON p.id = h.id
+LEFT JOIN board_posts AS t ON t.id = p.topic_id
 JOIN accounts AS a ON a.id = p.author_id
 JOIN board_categories AS c ON c.id = p.category_id
-LEFT JOIN board_posts AS t ON t.id = p.topic_id
-WHERE p.status = 'published' AND p.search_grams @> $1::int[]
-	AND (p.topic_id IS NULL OR t.status = 'published')
-	AND ($2::bigint = 0 OR p.category_id = $2)
-	AND ($3::timestamptz IS NULL OR (p.published_at, p.id) < ($3, $4))
-ORDER BY p.published_at DESC, p.id DESC
-LIMIT $5`
+ORDER BY p.published_at DESC, p.id DESC`
+}
 
 // SearchPosts pages through the published topics and replies that match q
 // (see QueryGrams), newest first, optionally in one category. Each post
-// carries only public fields: a reply's Title is its topic's, and Body is
-// the first 200 characters. A query with nothing to search for finds nothing.
+// carries only public fields, a reply its TopicTitle too; Body is the first
+// 200 characters. A query with nothing to search for finds nothing.
 func (d *DB) SearchPosts(ctx context.Context, q string, categoryID int64, after Cursor) (Page[BoardPost], error) {
 	grams, ok := QueryGrams(q)
 	if !ok {
@@ -47,18 +78,27 @@ func (d *DB) SearchPosts(ctx context.Context, q string, categoryID int64, after 
 	if !after.IsZero() {
 		at = after.At
 	}
-	rows, _ := d.Pool.Query(ctx, searchPostsSQL, pgx.QueryExecModeCacheDescribe,
-		grams, categoryID, at, after.ID, PageSize+1)
-	posts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (BoardPost, error) {
-		var p BoardPost
-		err := row.Scan(&p.ID, &p.CategoryID, &p.TopicID, &p.Title, &p.Body, &p.Status, &p.PublishedAt,
-			&p.AuthorName, &p.AuthorKind, &p.AuthorStatus, &p.CategoryNameJa, &p.CategoryNameEn)
-		return p, err
-	})
-	if err != nil {
-		return Page[BoardPost]{}, err
+	var posts []BoardPost
+	// The newest posts first; the GIN index when they hold less than a page.
+	for _, sql := range []string{searchRecentSQL, searchIndexSQL} {
+		rows, _ := d.Pool.Query(ctx, sql, pgx.QueryExecModeCacheDescribe, grams, categoryID, at, after.ID, PageSize+1)
+		var err error
+		posts, err = pgx.CollectRows(rows, scanSearchHit)
+		if err != nil {
+			return Page[BoardPost]{}, err
+		}
+		if len(posts) > PageSize {
+			break
+		}
 	}
 	return paginate(posts, PageSize, func(p *BoardPost) Cursor { return Cursor{*p.PublishedAt, p.ID} }), nil
+}
+
+func scanSearchHit(row pgx.CollectableRow) (BoardPost, error) {
+	var p BoardPost
+	err := row.Scan(&p.ID, &p.CategoryID, &p.TopicID, &p.Title, &p.TopicTitle, &p.Body, &p.Status, &p.PublishedAt,
+		&p.AuthorName, &p.AuthorKind, &p.AuthorStatus, &p.CategoryNameJa, &p.CategoryNameEn)
+	return p, err
 }
 
 // backfillBatch is how many ids BackfillSearchGrams covers per transaction.

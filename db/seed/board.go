@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
+
+	"github.com/wardportal/portal/db"
 )
 
 // boardGen streams board posts: each topic, then its replies. A topic's
@@ -50,8 +52,18 @@ func (s *seeder) boardPosts(ctx context.Context) error {
 		start: s.now.Add(-span), span: span,
 		topics: T, replies: P - T, nextID: first,
 	}
+	// Adding each post to the GIN search index as it is copied costs more
+	// than building the index once afterwards: drop it and build it again,
+	// from the definition the migration gave it.
+	var searchIndex string
+	if err := s.tx.QueryRow(ctx, `SELECT pg_get_indexdef('board_posts_search_idx'::regclass)`).Scan(&searchIndex); err != nil {
+		return err
+	}
+	if _, err := s.tx.Exec(ctx, `DROP INDEX board_posts_search_idx`); err != nil {
+		return err
+	}
 	n, err := s.copyRows(ctx, "board_posts",
-		[]string{"id", "category_id", "topic_id", "author_id", "title", "body", "status", "reply_count", "created_at", "published_at"},
+		[]string{"id", "category_id", "topic_id", "author_id", "title", "body", "status", "reply_count", "created_at", "published_at", "search_grams"},
 		g.next)
 	if err != nil {
 		return err
@@ -61,6 +73,11 @@ func (s *seeder) boardPosts(ctx context.Context) error {
 	}
 	s.c.Topics, s.c.Replies = g.nTopics, g.nReplies
 	s.done("board_posts", n, start)
+	start = time.Now()
+	if _, err := s.tx.Exec(ctx, searchIndex); err != nil {
+		return err
+	}
+	s.done("(search index)", -1, start)
 	return nil
 }
 
@@ -144,7 +161,7 @@ func (g *boardGen) fillTopic() {
 	g.replies -= k
 
 	// Draw the replies first to count the published ones.
-	topicRow := []any{id, catID, nil, author, title, body, status, 0, created, pub}
+	topicRow := []any{id, catID, nil, author, title, body, status, 0, created, pub, db.SearchGrams(title, body)}
 	g.queue = append(g.queue, topicRow)
 	g.nTopics++
 	published := 0
@@ -172,7 +189,7 @@ func (g *boardGen) fillTopic() {
 		} else {
 			body = compose(r, topicSentences[cat.Slug], replySentences, townName, 40, 400)
 		}
-		g.queue = append(g.queue, []any{g.nextID, catID, id, g.author(), "", body, rs, 0, t, rp})
+		g.queue = append(g.queue, []any{g.nextID, catID, id, g.author(), "", body, rs, 0, t, rp, db.SearchGrams("", body)})
 		g.nextID++
 		g.nReplies++
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func TestPages(t *testing.T) {
 		{"board", "/board", nil},
 		{"board category", category, nil},
 		{"board page 2", boardPage2, nil},
+		{"board search", "/board?q=" + url.QueryEscape("清掃"), nil},
 		{"topic", topic, nil},
 		{"facilities", "/facilities", nil},
 		{"leave", "/leave?to=" + "https%3A%2F%2Fwww.example.jp%2F", nil},

@@ -478,3 +478,46 @@ func TestQueueIsLive(t *testing.T) {
 		t.Errorf("visitor on the queue stream: %d", r.StatusCode)
 	}
 }
+
+func TestBoardSettings(t *testing.T) {
+	t.Parallel()
+	b := newBoardEnv(t)
+	tok := b.ward.token()
+	// A bad slug keeps what was typed and says what is wrong next to the field.
+	res := b.ward.post("/staff/board/categories", url.Values{"_csrf": {tok}, "slug": {"お祭り"}, "name_ja": {"お祭り"}, "name_en": {"Festivals"}, "sort_order": {"5"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if res.Doc.Find("#cat-0-slug-error").Length() != 1 || res.Doc.Find("#cat-0-name_ja").AttrOr("value", "") != "お祭り" {
+		t.Errorf("bad slug: %s", res.Doc.Find("main").Text())
+	}
+	b.ward.post("/staff/board/categories", url.Values{"_csrf": {tok}, "slug": {"festival"}, "name_ja": {"お祭り"}, "name_en": {"Festivals"}, "sort_order": {"5"}}).
+		wantStatus(t, http.StatusSeeOther)
+	res = b.ward.post("/staff/board/categories", url.Values{"_csrf": {tok}, "slug": {"festival"}, "name_ja": {"重複"}, "name_en": {"Dup"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Doc.Find("#cat-0-slug-error").Text(), "すでに使われています") {
+		t.Error("a taken slug is not refused clearly")
+	}
+	if !strings.Contains(b.client().get("/board?category=festival").Body, "お祭り") {
+		t.Error("the new category is not on the board")
+	}
+
+	// A dictionary word flags new posts for the moderator.
+	b.mod1.post("/staff/board/words", url.Values{"_csrf": {b.mod1.token()}, "word": {"ネズミ講"}}).wantStatus(t, http.StatusSeeOther)
+	res = b.mod1.post("/staff/board/words", url.Values{"_csrf": {b.mod1.token()}, "word": {"ネズミ講"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if res.Doc.Find("#f-word").AttrOr("value", "") != "ネズミ講" || res.Doc.Find("#f-word-error").Length() != 1 {
+		t.Error("a duplicate word loses the input or the error")
+	}
+	id := b.postTopic(b.alice, "副業のご案内", "これは、ねずみ講ではありません")
+	itemID, _ := b.item(b.mod1, id)
+	if !strings.Contains(b.mod1.get("/moderation").Doc.Find(fmt.Sprintf("#item-%d .flags", itemID)).Text(), "ネズミ講") {
+		t.Error("the dictionary word is not flagged in hiragana")
+	}
+	b.mod1.post("/staff/board/words/1/delete", url.Values{"_csrf": {b.mod1.token()}}).wantStatus(t, http.StatusSeeOther)
+	id = b.postTopic(b.alice, "副業のご案内", "これはネズミ講です")
+	itemID, _ = b.item(b.mod1, id)
+	if e, err := b.db.QueueItem(context.Background(), itemID); err != nil || len(e.Item.Flags) != 0 {
+		t.Errorf("a deleted word still flags: %+v %v", e, err)
+	}
+	// Visitors and members cannot change the settings.
+	b.alice.post("/staff/board/words", url.Values{"_csrf": {b.alice.token()}, "word": {"x"}}).wantStatus(t, http.StatusForbidden)
+}

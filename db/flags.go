@@ -41,7 +41,7 @@ var (
 )
 
 // CheckText pre-checks a submission's text. words is the staff-managed
-// dictionary; it matches case- and width-insensitively.
+// dictionary; it matches whatever the width, case or kana.
 func CheckText(text string, words []string) []Flag {
 	t := norm.NFKC.String(text)
 	var flags []Flag
@@ -73,14 +73,27 @@ func CheckText(text string, words []string) []Flag {
 			add(FlagPhone, m)
 		}
 	}
-	lower := strings.ToLower(t)
+	folded := foldText(text)
 	for _, w := range words {
-		nw := strings.ToLower(norm.NFKC.String(w))
-		if nw != "" && strings.Contains(lower, nw) {
+		fw := strings.TrimSpace(foldText(w))
+		if fw != "" && strings.Contains(folded, fw) {
 			add(FlagWord, w)
 		}
 	}
 	return flags
+}
+
+// foldText is text as search sees it (width, case and kana folded, runs of
+// punctuation and space as one space), so that a dictionary word matches
+// however it was typed: ネズミ講 finds ねずみ講 and ﾈｽﾞﾐ講.
+func foldText(s string) string {
+	var b strings.Builder
+	eachRun(s, nil, func(acc []int32, run []rune) []int32 {
+		b.WriteString(string(run))
+		b.WriteByte(' ')
+		return acc
+	})
+	return " " + b.String()
 }
 
 func digits(s string) int {

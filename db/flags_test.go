@@ -7,7 +7,7 @@ import (
 
 func TestCheckText(t *testing.T) {
 	t.Parallel()
-	words := []string{"ばか", "ＮＧワード"}
+	words := []string{"ばか", "ＮＧワード", "ねずみこう"}
 	cases := []struct {
 		text string
 		want string
@@ -25,6 +25,7 @@ func TestCheckText(t *testing.T) {
 		{"www.example.org/03-1234-5678 参照", "[{link www.example.org/03-1234-5678}]"},
 		{"このバカ、ばかだ。ng ワード", "[{word ばか}]"},
 		{"ngワードです", "[{word ＮＧワード}]"},
+		{"これはﾈｽﾞﾐこうです", "[{word ねずみこう}]"},
 	}
 	for _, c := range cases {
 		if got := fmt.Sprint(CheckText(c.text, words)); got != c.want {

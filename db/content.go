@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -49,6 +48,18 @@ func (d *DB) Home(ctx context.Context, now time.Time) (Home, error) {
 		return h, err
 	}
 	return h, nil
+}
+
+// BoardQueries returns the queries of the board's first page with no
+// category chosen: the categories and the newest topics. ListBoardCategories
+// and ListTopics build the same queries; the benchmark runs this SQL through
+// bare pgx to measure what our layers cost.
+func (d *DB) BoardQueries() (categories, topics *bun.SelectQuery) {
+	var (
+		cs []BoardCategory
+		ts []BoardPost
+	)
+	return d.boardCategories(&cs), d.boardTopics(&ts, 0, Cursor{})
 }
 
 func (d *DB) upcomingEvents(dst *[]Event, now time.Time) *bun.SelectQuery {
@@ -211,44 +222,31 @@ func (d *DB) GetEvent(ctx context.Context, id int64) (*Event, error) {
 // ListBoardCategories returns the board's categories in display order.
 func (d *DB) ListBoardCategories(ctx context.Context) ([]BoardCategory, error) {
 	var cs []BoardCategory
-	err := d.Bun.NewSelect().Model(&cs).OrderExpr("sort_order, id").Scan(ctx)
+	err := d.boardCategories(&cs).Scan(ctx)
 	return cs, err
+}
+
+func (d *DB) boardCategories(dst *[]BoardCategory) *bun.SelectQuery {
+	return d.Bun.NewSelect().Model(dst).OrderExpr("sort_order, id")
 }
 
 // ListTopics pages through published topics, newest first, optionally in one category.
 func (d *DB) ListTopics(ctx context.Context, categoryID int64, after Cursor) (Page[BoardPost], error) {
 	var rows []BoardPost
-	q := d.publishedTopics(&rows, categoryID).Limit(PageSize + 1)
-	if !after.IsZero() {
-		q = q.Where("(p.published_at, p.id) < (?, ?)", after.At, after.ID)
-	}
-	if err := q.Scan(ctx); err != nil {
+	if err := d.boardTopics(&rows, categoryID, after).Scan(ctx); err != nil {
 		return Page[BoardPost]{}, err
 	}
 	return paginate(rows, PageSize, func(p *BoardPost) Cursor { return Cursor{*p.PublishedAt, p.ID} }), nil
 }
 
-// GetTopic loads a published topic and its published replies, oldest first.
-func (d *DB) GetTopic(ctx context.Context, id int64) (*BoardPost, []BoardPost, error) {
-	var topics []BoardPost
-	err := d.publishedTopics(&topics, 0).ColumnExpr("p.body").Where("p.id = ?", id).Scan(ctx)
-	if err != nil {
-		return nil, nil, err
+// boardTopics selects one page of published topics (and one more, to tell
+// whether there is a next page).
+func (d *DB) boardTopics(dst *[]BoardPost, categoryID int64, after Cursor) *bun.SelectQuery {
+	q := d.publishedTopics(dst, categoryID).Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(p.published_at, p.id) < (?, ?)", after.At, after.ID)
 	}
-	if len(topics) == 0 {
-		return nil, nil, fmt.Errorf("topic %d: %w", id, ErrNotFound)
-	}
-	var replies []BoardPost
-	err = d.Bun.NewSelect().Model(&replies).
-		ColumnExpr("p.id, p.topic_id, p.body, p.status, p.created_at, p.published_at").
-		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
-		ModelTableExpr("board_posts AS p").
-		Join("JOIN accounts AS a ON a.id = p.author_id").
-		Where("p.topic_id = ? AND p.status = 'published'", id).
-		OrderExpr("p.published_at, p.id").
-		Limit(500).
-		Scan(ctx)
-	return &topics[0], replies, err
+	return q
 }
 
 // ListFacilities returns the facility link collection in display order.

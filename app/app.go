@@ -34,11 +34,12 @@ type App struct {
 
 	// Live updates: the hub fans events out; liveCtx ends at shutdown and
 	// closes every open stream.
-	hub       *live.Hub
-	liveCtx   context.Context
-	stopLive  context.CancelFunc
-	fragments onceCache[string, fragment]
-	items     onceCache[int64, *db.QueueEntry]
+	hub        *live.Hub
+	liveCtx    context.Context
+	stopLive   context.CancelFunc
+	fragments  onceCache[string, fragment]
+	categories categoryCache
+	items      onceCache[int64, *db.QueueEntry]
 }
 
 // New wires the application. Close releases what it started.

@@ -1,10 +1,13 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -49,7 +52,7 @@ func (a *App) board(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cats, err := a.db.ListBoardCategories(ctx)
+	cats, err := a.boardCategories(ctx)
 	if err != nil {
 		return err
 	}
@@ -112,7 +115,7 @@ func (a *App) topic(c echo.Context) error {
 }
 
 func (a *App) newTopicPage(c echo.Context) error {
-	cats, err := a.db.ListBoardCategories(c.Request().Context())
+	cats, err := a.boardCategories(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,7 @@ func (a *App) newTopicPage(c echo.Context) error {
 // without JavaScript it is the topic's page, where the author sees it marked.
 func (a *App) createTopic(c echo.Context) error {
 	ctx := c.Request().Context()
-	cats, err := a.db.ListBoardCategories(ctx)
+	cats, err := a.boardCategories(ctx)
 	if err != nil {
 		return err
 	}
@@ -364,7 +367,7 @@ func (a *App) boardLive(c echo.Context) error {
 	topic, _ := strconv.ParseInt(c.QueryParam("topic"), 10, 64)
 	var catID int64
 	if slug := c.QueryParam("category"); slug != "" {
-		cats, err := a.db.ListBoardCategories(c.Request().Context())
+		cats, err := a.boardCategories(c.Request().Context())
 		if err != nil {
 			return err
 		}
@@ -402,4 +405,39 @@ func (a *App) boardLive(c echo.Context) error {
 		}
 		return ev.Name, f.html, true, nil
 	})
+}
+
+// categoryTTL is how long an instance serves board categories from memory.
+// Staff rarely change them; the instance where they do forgets at once, the
+// others within the TTL.
+const categoryTTL = 10 * time.Second
+
+// categoryCache keeps the board's categories, which every board page lists.
+type categoryCache struct {
+	mu   sync.Mutex
+	cats []db.BoardCategory
+	at   time.Time
+}
+
+// boardCategories returns the categories, from memory when fresh.
+func (a *App) boardCategories(ctx context.Context) ([]db.BoardCategory, error) {
+	cc := &a.categories
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.cats != nil && a.now().Sub(cc.at) < categoryTTL {
+		return cc.cats, nil
+	}
+	cats, err := a.db.ListBoardCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cc.cats, cc.at = cats, a.now()
+	return cats, nil
+}
+
+// forgetCategories drops the cached categories after staff changed them.
+func (a *App) forgetCategories() {
+	a.categories.mu.Lock()
+	a.categories.cats = nil
+	a.categories.mu.Unlock()
 }

@@ -55,6 +55,7 @@ func (a *App) saveCategory(c echo.Context) error {
 		err := a.db.SaveBoardCategory(c.Request().Context(), &cat)
 		switch {
 		case err == nil:
+			a.forgetCategories()
 			a.flash(c, "success", "board_admin.saved")
 			return c.Redirect(http.StatusSeeOther, "/staff/board")
 		case errors.Is(err, db.ErrConflict):

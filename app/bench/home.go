@@ -59,6 +59,7 @@ type bareHome struct {
 type bareSection struct {
 	heading string
 	sql     string
+	args    []any
 }
 
 func newBareHome(ctx context.Context, env *Env) (*bareHome, error) {
@@ -70,9 +71,9 @@ func newBareHome(ctx context.Context, env *Env) (*bareHome, error) {
 	// The SQL is rendered once: the baseline pays nothing for building it.
 	n, e, t := env.DB.HomeQueries(time.Now())
 	b := &bareHome{pool: pool, sections: []bareSection{
-		{"Notices", n.String()},
-		{"Events", e.String()},
-		{"Board", t.String()},
+		{heading: "Notices", sql: n.String()},
+		{heading: "Events", sql: e.String()},
+		{heading: "Board", sql: t.String()},
 	}}
 	for _, s := range b.sections {
 		env.Logf("home: bare SQL: %s", s.sql)
@@ -114,7 +115,7 @@ func (b *bareHome) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		buf.WriteString("<section><h2>")
 		buf.WriteString(s.heading)
 		buf.WriteString("</h2><ul>\n")
-		if err := b.list(r.Context(), buf, s.sql); err != nil {
+		if err := b.list(r.Context(), buf, s.sql, s.args...); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -130,8 +131,8 @@ func (b *bareHome) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // list runs one query and writes each row as a list item, its columns
 // separated by middle dots. Rows scan into typed pgtype values chosen by the
 // column types, so nothing is boxed per row.
-func (b *bareHome) list(ctx context.Context, buf *bytes.Buffer, sql string) error {
-	rows, err := b.pool.Query(ctx, sql)
+func (b *bareHome) list(ctx context.Context, buf *bytes.Buffer, sql string, args ...any) error {
+	rows, err := b.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -41,7 +42,19 @@ type Catalog struct {
 	// common case is a map lookup rather than a template execution.
 	plain map[string]map[string]string
 	ids   map[string]map[string]bool
+	// counted remembers messages whose only data is a small Count: a list
+	// says 返信3件 twenty times a page, and executing the message's template
+	// costs more than the rest of the list item.
+	counted sync.Map // countKey → string
 }
+
+type countKey struct {
+	lang, id string
+	n        int
+}
+
+// countedMax bounds the counts remembered.
+const countedMax = 1000
 
 // Load reads the embedded catalogues.
 func Load() (*Catalog, error) {
@@ -96,14 +109,33 @@ func (c *Catalog) T(lang, id string, data ...map[string]any) string {
 			return s
 		}
 	}
+	if len(data) == 1 && len(data[0]) == 1 {
+		if n, ok := data[0]["Count"].(int); ok && n >= 0 && n < countedMax {
+			k := countKey{lang, id, n}
+			if s, ok := c.counted.Load(k); ok {
+				return s.(string)
+			}
+			s := c.localize(lang, id, data[0])
+			c.counted.Store(k, s)
+			return s
+		}
+	}
+	var d map[string]any
+	if len(data) > 0 {
+		d = data[0]
+	}
+	return c.localize(lang, id, d)
+}
+
+func (c *Catalog) localize(lang, id string, data map[string]any) string {
 	l, ok := c.localizers[lang]
 	if !ok {
 		l = c.localizers[Default]
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
-	if len(data) > 0 {
-		cfg.TemplateData = data[0]
-		if n, ok := data[0]["Count"]; ok {
+	if data != nil {
+		cfg.TemplateData = data
+		if n, ok := data["Count"]; ok {
 			cfg.PluralCount = n
 		}
 	}

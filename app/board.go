@@ -155,7 +155,7 @@ func (a *App) createTopic(c echo.Context) error {
 		return invalid()
 	}
 	u := currentUser(c)
-	p, err := a.db.SubmitPost(ctx, u, db.PostInput{CategoryID: cat.ID, Title: f.Input.Title, Body: f.Input.Body})
+	p, err := a.db.SubmitPost(ctx, u, db.PostInput{CategoryID: cat.ID, Title: f.Input.Title, Body: f.Input.Body}, a.accessEvent(c, u, ""))
 	if errors.Is(err, db.ErrNotFound) {
 		f.Errs.Add("category", "form.err.category")
 		return invalid()
@@ -209,7 +209,7 @@ func (a *App) createReply(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "board.reply"), components.ReplyPage(f))
 	}
 	u := currentUser(c)
-	p, err := a.db.SubmitPost(ctx, u, db.PostInput{TopicID: &id, Body: f.Input.Body})
+	p, err := a.db.SubmitPost(ctx, u, db.PostInput{TopicID: &id, Body: f.Input.Body}, a.accessEvent(c, u, ""))
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (a *App) editPost(c echo.Context) error {
 	errs := in.Validate()
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	if !errs.Any() {
-		_, err = a.db.EditPost(ctx, u, id, version, in.Title, in.Body)
+		_, err = a.db.EditPost(ctx, u, id, version, in.Title, in.Body, a.accessEvent(c, u, ""))
 		switch {
 		case err == nil:
 			a.flash(c, "success", "board.saved")
@@ -280,7 +280,8 @@ func (a *App) withdrawPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.db.WithdrawPost(c.Request().Context(), currentUser(c), id)
+	u := currentUser(c)
+	err = a.db.WithdrawPost(c.Request().Context(), u, id, a.accessEvent(c, u, ""))
 	switch {
 	case err == nil:
 		a.flash(c, "success", "board.withdrawn")
@@ -326,7 +327,7 @@ func (a *App) reportPost(c echo.Context) error {
 		errs.Add("reason", "board.report_own")
 	}
 	if !errs.Any() {
-		err = a.db.ReportPost(ctx, currentUser(c), id, reason)
+		err = a.db.ReportPost(ctx, currentUser(c), id, reason, a.accessEvent(c, currentUser(c), ""))
 		switch {
 		case err == nil:
 			a.flash(c, "success", "board.reported")

@@ -171,6 +171,13 @@ func TestPostingIsPreModerated(t *testing.T) {
 	itemID, version := b.item(b.mod1, id)
 	res = b.decide(b.mod1, itemID, version, "action", "approve")
 	res.wantStatus(t, http.StatusOK)
+	// Both significant actions are in the access histories.
+	if !strings.Contains(b.alice.get("/account/history").Body, "掲示板への投稿") {
+		t.Error("the author's access history lacks the post")
+	}
+	if !strings.Contains(b.mod1.get("/account/history").Body, "投稿の審査") {
+		t.Error("the moderator's access history lacks the decision")
+	}
 	if res.Doc.Find(fmt.Sprintf("#item-%d-done[role=status]", itemID)).Length() != 1 {
 		t.Errorf("inline approval answer: %s", res.Body)
 	}

@@ -58,7 +58,7 @@ func (a *App) decide(c echo.Context) error {
 	v := queueViewer(u)
 	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason"), Errs: form.Errors{}}
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: u}
+	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: u, Access: a.accessEvent(c, u, "")}
 	switch s.Action {
 	case db.ActApprove:
 	case db.ActReject:

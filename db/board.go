@@ -43,7 +43,7 @@ var ErrAlreadyReported = fmt.Errorf("already reported: %w", ErrConflict)
 // SubmitPost stores a new post as pending and puts it in the moderation
 // queue with the pre-check's flags. Only its author and moderators see it
 // until a moderator approves it.
-func (d *DB) SubmitPost(ctx context.Context, author *Account, in PostInput) (*BoardPost, error) {
+func (d *DB) SubmitPost(ctx context.Context, author *Account, in PostInput, ev AccessEvent) (*BoardPost, error) {
 	p := &BoardPost{CategoryID: in.CategoryID, TopicID: in.TopicID, AuthorID: author.ID,
 		Title: in.Title, Body: in.Body, Status: PostPending}
 	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -77,9 +77,19 @@ func (d *DB) SubmitPost(ctx context.Context, author *Account, in PostInput) (*Bo
 		if _, err := tx.NewInsert().Model(it).Returning("*").Exec(ctx); err != nil {
 			return err
 		}
+		if err := recordBoardAccess(ctx, tx, author, ev, ActionPostSubmit, p.ID); err != nil {
+			return err
+		}
 		return itemChanged(ctx, tx, it.ID, ActSubmit, author.ID, "", "", "")
 	})
 	return p, err
+}
+
+// recordBoardAccess puts a board action in the account's access history.
+func recordBoardAccess(ctx context.Context, tx bun.Tx, acc *Account, ev AccessEvent, action string, postID int64) error {
+	ev.AccountID, ev.LoginID, ev.Action, ev.Success = &acc.ID, acc.LoginID, action, true
+	ev.Detail = fmt.Sprintf("post %d", postID)
+	return RecordAccess(ctx, tx, ev)
 }
 
 // checkPost runs the pre-check over a post's text with the current dictionary.
@@ -112,7 +122,7 @@ func ownPostForUpdate(ctx context.Context, tx bun.Tx, authorID, postID int64, ve
 // queue with the new text (its item's version moves on, so a moderator who
 // opened the old text cannot approve it unseen); a rejected post goes back
 // into the queue as a resubmission.
-func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, version int, title, body string) (*BoardPost, error) {
+func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, version int, title, body string, ev AccessEvent) (*BoardPost, error) {
 	var p *BoardPost
 	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -131,6 +141,9 @@ func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, versio
 		}
 		flags, err := checkPost(ctx, tx, p)
 		if err != nil {
+			return err
+		}
+		if err := recordBoardAccess(ctx, tx, author, ev, ActionPostEdit, p.ID); err != nil {
 			return err
 		}
 		if wasRejected {
@@ -159,10 +172,13 @@ func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, versio
 }
 
 // WithdrawPost takes back a pending or rejected post; its queue item closes.
-func (d *DB) WithdrawPost(ctx context.Context, author *Account, postID int64) error {
+func (d *DB) WithdrawPost(ctx context.Context, author *Account, postID int64, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := ownPostForUpdate(ctx, tx, author.ID, postID, 0)
 		if err != nil {
+			return err
+		}
+		if err := recordBoardAccess(ctx, tx, author, ev, ActionPostWithdraw, p.ID); err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model(p).Set("status = ?", PostWithdrawn).
@@ -212,7 +228,7 @@ func withdrawWaitingPosts(ctx context.Context, tx bun.Tx, authorID int64) error 
 // ReportPost brings a published post back to the queue with a member's
 // reason. Further reports join the waiting item; one member reports a post
 // once per review.
-func (d *DB) ReportPost(ctx context.Context, reporter *Account, postID int64, reason string) error {
+func (d *DB) ReportPost(ctx context.Context, reporter *Account, postID int64, reason string, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p := new(BoardPost)
 		err := tx.NewSelect().Model(p).Where("id = ? AND status = ?", postID, PostPublished).For("SHARE").Scan(ctx)
@@ -237,6 +253,9 @@ func (d *DB) ReportPost(ctx context.Context, reporter *Account, postID int64, re
 			return ErrAlreadyReported
 		}
 		if err != nil {
+			return err
+		}
+		if err := recordBoardAccess(ctx, tx, reporter, ev, ActionPostReport, p.ID); err != nil {
 			return err
 		}
 		return itemChanged(ctx, tx, itemID, ActReport, reporter.ID, "", "", reason)

@@ -59,7 +59,7 @@ func newBoardFixture(t *testing.T) *boardFixture {
 
 func (f *boardFixture) submit(t *testing.T, author *db.Account, title, body string) (*db.BoardPost, *db.QueueEntry) {
 	t.Helper()
-	p, err := f.d.SubmitPost(context.Background(), author, db.PostInput{CategoryID: f.cat, Title: title, Body: body})
+	p, err := f.d.SubmitPost(context.Background(), author, db.PostInput{CategoryID: f.cat, Title: title, Body: body}, db.AccessEvent{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestPendingPostIsSeenOnlyByItsAuthor(t *testing.T) {
 	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
 		t.Fatal(err)
 	}
-	r, err := f.d.SubmitPost(ctx, f.group, db.PostInput{TopicID: &p.ID, Body: "手伝います"})
+	r, err := f.d.SubmitPost(ctx, f.group, db.PostInput{TopicID: &p.ID, Body: "手伝います"}, db.AccessEvent{})
 	if err != nil || r.CategoryID != f.cat || r.Title != "" {
 		t.Fatalf("reply %+v %v", r, err)
 	}
@@ -131,11 +131,11 @@ func TestRepliesNeedAPublishedTopic(t *testing.T) {
 	t.Parallel()
 	f := newBoardFixture(t)
 	p, _ := f.submit(t, f.alice, "題", "本文")
-	_, err := f.d.SubmitPost(context.Background(), f.bob, db.PostInput{TopicID: &p.ID, Body: "返信"})
+	_, err := f.d.SubmitPost(context.Background(), f.bob, db.PostInput{TopicID: &p.ID, Body: "返信"}, db.AccessEvent{})
 	if !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("reply to a pending topic: %v", err)
 	}
-	_, err = f.d.SubmitPost(context.Background(), f.bob, db.PostInput{CategoryID: 9999, Title: "題", Body: "本文"})
+	_, err = f.d.SubmitPost(context.Background(), f.bob, db.PostInput{CategoryID: 9999, Title: "題", Body: "本文"}, db.AccessEvent{})
 	if !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("topic in a missing category: %v", err)
 	}
@@ -164,13 +164,13 @@ func TestEditWhilePendingMovesTheVersionOn(t *testing.T) {
 	f := newBoardFixture(t)
 	ctx := context.Background()
 	p, e := f.submit(t, f.alice, "題", "古い本文")
-	if _, err := f.d.EditPost(ctx, f.bob, p.ID, p.Version, "題", "乗っ取り"); !errors.Is(err, db.ErrNotFound) {
+	if _, err := f.d.EditPost(ctx, f.bob, p.ID, p.Version, "題", "乗っ取り", db.AccessEvent{}); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another member edited the post: %v", err)
 	}
-	if _, err := f.d.EditPost(ctx, f.alice, p.ID, p.Version, "新しい題", "新しい本文 03-1234-5678"); err != nil {
+	if _, err := f.d.EditPost(ctx, f.alice, p.ID, p.Version, "新しい題", "新しい本文 03-1234-5678", db.AccessEvent{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.d.EditPost(ctx, f.alice, p.ID, p.Version, "題", "別タブから"); !errors.Is(err, db.ErrStale) {
+	if _, err := f.d.EditPost(ctx, f.alice, p.ID, p.Version, "題", "別タブから", db.AccessEvent{}); !errors.Is(err, db.ErrStale) {
 		t.Fatalf("an edit from a stale form: %v", err)
 	}
 	// The moderator opened the old text: their approval must not publish the new one unseen.
@@ -186,7 +186,7 @@ func TestEditWhilePendingMovesTheVersionOn(t *testing.T) {
 	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e2.Item.ID, Version: e2.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.d.EditPost(ctx, f.alice, p.ID, 0, "題", "公開後の変更"); !errors.Is(err, db.ErrNotEditable) {
+	if _, err := f.d.EditPost(ctx, f.alice, p.ID, 0, "題", "公開後の変更", db.AccessEvent{}); !errors.Is(err, db.ErrNotEditable) {
 		t.Fatalf("edit of a published post: %v", err)
 	}
 }
@@ -213,7 +213,7 @@ func TestRejectThenResubmit(t *testing.T) {
 	if err != nil || own.Status != db.PostRejected || own.Reason != "political_religious" || own.Message != "選挙運動は掲載できません。" {
 		t.Fatalf("the author's view: %+v %v", own, err)
 	}
-	if _, err := f.d.EditPost(ctx, f.alice, p.ID, own.Version, "地域の集い", "みんなで集まりましょう"); err != nil {
+	if _, err := f.d.EditPost(ctx, f.alice, p.ID, own.Version, "地域の集い", "みんなで集まりましょう", db.AccessEvent{}); err != nil {
 		t.Fatal(err)
 	}
 	e2 := f.openItem(t, p.ID)
@@ -329,13 +329,13 @@ func TestReportBringsAPostBack(t *testing.T) {
 	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.d.ReportPost(ctx, f.bob, p.ID, "個人の電話番号が載っています"); err != nil {
+	if err := f.d.ReportPost(ctx, f.bob, p.ID, "個人の電話番号が載っています", db.AccessEvent{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.d.ReportPost(ctx, f.bob, p.ID, "もう一度"); !errors.Is(err, db.ErrAlreadyReported) {
+	if err := f.d.ReportPost(ctx, f.bob, p.ID, "もう一度", db.AccessEvent{}); !errors.Is(err, db.ErrAlreadyReported) {
 		t.Fatalf("second report by the same member: %v", err)
 	}
-	if err := f.d.ReportPost(ctx, f.group, p.ID, "同じく"); err != nil {
+	if err := f.d.ReportPost(ctx, f.group, p.ID, "同じく", db.AccessEvent{}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.openItem(t, p.ID)
@@ -353,7 +353,7 @@ func TestReportBringsAPostBack(t *testing.T) {
 	if _, err := f.d.TopicFor(ctx, p.ID, 0); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("a rejected report left the post public: %v", err)
 	}
-	if err := f.d.ReportPost(ctx, f.bob, p.ID, "x"); !errors.Is(err, db.ErrNotFound) {
+	if err := f.d.ReportPost(ctx, f.bob, p.ID, "x", db.AccessEvent{}); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("reporting an unpublished post: %v", err)
 	}
 }
@@ -363,10 +363,10 @@ func TestWithdrawClosesTheItem(t *testing.T) {
 	f := newBoardFixture(t)
 	ctx := context.Background()
 	p, _ := f.submit(t, f.alice, "題", "本文")
-	if err := f.d.WithdrawPost(ctx, f.bob, p.ID); !errors.Is(err, db.ErrNotFound) {
+	if err := f.d.WithdrawPost(ctx, f.bob, p.ID, db.AccessEvent{}); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another member withdrew the post: %v", err)
 	}
-	if err := f.d.WithdrawPost(ctx, f.alice, p.ID); err != nil {
+	if err := f.d.WithdrawPost(ctx, f.alice, p.ID, db.AccessEvent{}); err != nil {
 		t.Fatal(err)
 	}
 	if q, _ := f.d.ModerationQueue(ctx, []string{db.ItemOpen}, 10); len(q) != 0 {

@@ -20,6 +20,11 @@ const (
 	ActionConfirm        = "registration_confirm"
 	ActionReject         = "registration_reject"
 	ActionCreateGroup    = "group_create"
+	ActionPostSubmit     = "post_submit"
+	ActionPostEdit       = "post_edit"
+	ActionPostWithdraw   = "post_withdraw"
+	ActionPostReport     = "post_report"
+	ActionModerate       = "moderation_decision"
 )
 
 // AccessEvent is one line of an account's access history: sign-ins

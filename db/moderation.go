@@ -225,6 +225,7 @@ type Decision struct {
 	Reason  string // for a rejection: one of RejectReasons
 	Message string // for a rejection: to the author; for an escalation: the note to the ward
 	Actor   *Account
+	Access  AccessEvent // where the decider is (address, browser), for their access history
 }
 
 // Outcome tells the caller what a decision did, for the author's mail.
@@ -314,6 +315,12 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 					return err
 				}
 			}
+		}
+		ev := dec.Access
+		ev.AccountID, ev.LoginID, ev.Action, ev.Success = &dec.Actor.ID, dec.Actor.LoginID, ActionModerate, true
+		ev.Detail = fmt.Sprintf("%s item %d", dec.Action, it.ID)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
 		}
 		return itemChanged(ctx, tx, it.ID, dec.Action, dec.Actor.ID, role, dec.Reason, dec.Message)
 	})

@@ -103,7 +103,7 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 			CategoryID: cats[i%len(cats)].ID,
 			Title:      fmt.Sprintf("%s %d/%d", liveMarker, i+1, lr.Posts),
 			Body:       "配信遅延の計測用の投稿です。計測が終わると削除されます。",
-		})
+		}, db.AccessEvent{})
 		if err != nil {
 			return nil, fmt.Errorf("submit post: %w", err)
 		}

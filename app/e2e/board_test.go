@@ -439,7 +439,7 @@ func TestBoardPages(t *testing.T) {
 	t4 := c.submit(t, c.bob, c.town, 0, "選挙の応援のお願い", "今度の区議会議員選挙で〇〇候補を応援してください。")
 	c.decide(t, c.mod1, t4.ID, db.ActEscalate, "", "政治活動にあたるか判断に迷います。区のご意見をください。")
 	const reportReason = "北口は工事中で集合できないはずです。誤った案内だと思います。"
-	if err := env.DB.ReportPost(ctx, c.bob, t1.ID, reportReason); err != nil {
+	if err := env.DB.ReportPost(ctx, c.bob, t1.ID, reportReason, db.AccessEvent{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -611,7 +611,7 @@ func (c *boardCast) submit(t *testing.T, author *db.Account, cat *db.BoardCatego
 	if topic != 0 {
 		in.TopicID = &topic
 	}
-	p, err := c.env.DB.SubmitPost(context.Background(), author, in)
+	p, err := c.env.DB.SubmitPost(context.Background(), author, in, db.AccessEvent{})
 	if err != nil {
 		t.Fatalf("submit %q: %v", title+body, err)
 	}

@@ -86,10 +86,26 @@ func TestEveryUsedIDExists(t *testing.T) {
 		dynamic = append(dynamic, "status."+s)
 	}
 	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
-		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create"} {
+		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create",
+		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision"} {
 		dynamic = append(dynamic, "history."+a)
 	}
-	for _, k := range []string{"registered", "confirmed", "rejected", "reset"} {
+	for _, s := range []string{"pending", "published", "rejected", "withdrawn"} {
+		dynamic = append(dynamic, "board.status."+s)
+	}
+	for _, r := range []string{"privacy", "defamation", "political_religious", "public_order", "copyright", "unlawful", "other"} {
+		dynamic = append(dynamic, "moderation.reason."+r)
+	}
+	for _, f := range []string{"phone", "email", "address", "word", "link"} {
+		dynamic = append(dynamic, "moderation.flag."+f)
+	}
+	for _, st := range []string{"approved", "rejected", "escalated"} {
+		dynamic = append(dynamic, "moderation.done."+st, "moderation.handled."+st)
+	}
+	dynamic = append(dynamic, "moderation.handled.withdrawn", "moderation.handled.open",
+		"moderation.origin.board_post.submission", "moderation.origin.board_post.report",
+		"kind.member", "kind.group", "kind.staff")
+	for _, k := range []string{"registered", "confirmed", "rejected", "reset", "post_published", "post_rejected"} {
 		dynamic = append(dynamic, "mail."+k+".subject", "mail."+k+".body")
 	}
 	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {

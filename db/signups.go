@@ -1,0 +1,328 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Sign-up statuses. SignupFull is never stored: it is the answer when
+// neither a seat nor a waitlist place is left.
+const (
+	SignupConfirmed  = "confirmed"
+	SignupWaitlisted = "waitlisted"
+	SignupCancelled  = "cancelled"
+	SignupFull       = "full"
+)
+
+// Access-history actions of sign-ups.
+const (
+	ActionSignUp       = "event_signup"
+	ActionSignUpCancel = "event_signup_cancel"
+)
+
+// Signup is a member's application to an event.
+type Signup struct {
+	bun.BaseModel `bun:"table:event_signups"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	EventID     int64      `bun:"event_id"`
+	AccountID   int64      `bun:"account_id"`
+	Status      string     `bun:"status"`
+	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
+	StatusAt    time.Time  `bun:"status_at,nullzero,default:now()"`
+	CancelledAt *time.Time `bun:"cancelled_at"`
+}
+
+// ErrNotOpen says why an event takes no sign-ups now.
+type ErrNotOpen struct{ Reason string } // "not_published", "not_yet", "ended", "started"
+
+func (e *ErrNotOpen) Error() string { return "event not open for sign-up: " + e.Reason }
+func (e *ErrNotOpen) Unwrap() error { return ErrConflict }
+
+// SignupResult is what a sign-up or cancellation did.
+type SignupResult struct {
+	Event    Event  // the event after the change, counters included
+	Status   string // the member's status now: confirmed, waitlisted, full or cancelled
+	Already  bool   // the member had already signed up: nothing changed
+	Promoted *Promotion
+}
+
+// Promotion is a waitlisted member who got a seat.
+type Promotion struct {
+	AccountID int64
+	SignupID  int64
+}
+
+// lockEvent locks the event row: every path that changes seats goes
+// through it, so sign-ups, cancellations, promotions and capacity changes
+// of one event happen one at a time.
+func lockEvent(ctx context.Context, tx bun.Tx, id int64) (*Event, error) {
+	e := new(Event)
+	err := tx.NewSelect().Model(e).Where("id = ?", id).For("UPDATE").Scan(ctx)
+	return e, notFound(err, "event")
+}
+
+// openFor reports why e takes no sign-ups at now, or nil.
+func openFor(e *Event, now time.Time) error {
+	switch {
+	case e.Status != "published":
+		return &ErrNotOpen{Reason: "not_published"}
+	case e.ApplyFrom != nil && now.Before(*e.ApplyFrom):
+		return &ErrNotOpen{Reason: "not_yet"}
+	case e.ApplyUntil != nil && !now.Before(*e.ApplyUntil):
+		return &ErrNotOpen{Reason: "ended"}
+	case !now.Before(e.StartsAt):
+		return &ErrNotOpen{Reason: "started"}
+	}
+	return nil
+}
+
+// SignUp applies member to the event: confirmed while seats remain, then
+// waitlisted while the waitlist has room, else full (nothing stored). A
+// member who already applied gets their current status back, so a double
+// submit counts once. mailFor composes the member's mail (nil: none).
+func (d *DB) SignUp(ctx context.Context, eventID int64, member *Account, now time.Time, ev AccessEvent,
+	mailFor func(SignupResult) *Mail) (SignupResult, error) {
+	var res SignupResult
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		e, err := lockEvent(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		var existing Signup
+		err = tx.NewSelect().Model(&existing).
+			Where("event_id = ? AND account_id = ? AND status <> ?", eventID, member.ID, SignupCancelled).Scan(ctx)
+		switch {
+		case err == nil:
+			res = SignupResult{Event: *e, Status: existing.Status, Already: true}
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if err := openFor(e, now); err != nil {
+			return err
+		}
+		switch {
+		case e.Capacity == nil || e.Confirmed < *e.Capacity:
+			res.Status = SignupConfirmed
+			e.Confirmed++
+		case e.Waitlisted < e.WaitlistSize:
+			res.Status = SignupWaitlisted
+			e.Waitlisted++
+		default:
+			res = SignupResult{Event: *e, Status: SignupFull}
+			return nil
+		}
+		if _, err := tx.NewInsert().Model(&Signup{EventID: eventID, AccountID: member.ID, Status: res.Status}).Exec(ctx); err != nil {
+			return err
+		}
+		if err := saveCounters(ctx, tx, e); err != nil {
+			return err
+		}
+		res.Event = *e
+		ev.AccountID, ev.LoginID, ev.Action, ev.Success = &member.ID, member.LoginID, ActionSignUp, true
+		ev.Detail = fmt.Sprintf("event %d: %s", eventID, res.Status)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		return enqueueFor(ctx, tx, member.ID, mailFor, res)
+	})
+	return res, err
+}
+
+// CancelSignup takes back a member's sign-up. A freed seat goes, in the same
+// transaction, to the first on the waitlist (res.Promoted); mailFor is called
+// for the member cancelling and again for the promoted one.
+func (d *DB) CancelSignup(ctx context.Context, eventID int64, member *Account, ev AccessEvent,
+	mailFor func(accountID int64, res SignupResult) *Mail) (SignupResult, error) {
+	var res SignupResult
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		e, err := lockEvent(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		var s Signup
+		err = tx.NewSelect().Model(&s).
+			Where("event_id = ? AND account_id = ? AND status <> ?", eventID, member.ID, SignupCancelled).Scan(ctx)
+		if err != nil {
+			return notFound(err, "sign-up")
+		}
+		if err := cancelOne(ctx, tx, e, &s); err != nil {
+			return err
+		}
+		if res.Promoted, err = promote(ctx, tx, e); err != nil {
+			return err
+		}
+		if err := saveCounters(ctx, tx, e); err != nil {
+			return err
+		}
+		res.Event, res.Status = *e, SignupCancelled
+		ev.AccountID, ev.LoginID, ev.Action, ev.Success = &member.ID, member.LoginID, ActionSignUpCancel, true
+		ev.Detail = fmt.Sprintf("event %d", eventID)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		if mailFor == nil {
+			return nil
+		}
+		if err := enqueueFor(ctx, tx, member.ID, func(r SignupResult) *Mail { return mailFor(member.ID, r) }, res); err != nil {
+			return err
+		}
+		if res.Promoted != nil {
+			promoted := SignupResult{Event: *e, Status: SignupConfirmed}
+			return enqueueFor(ctx, tx, res.Promoted.AccountID,
+				func(r SignupResult) *Mail { return mailFor(res.Promoted.AccountID, r) }, promoted)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// cancelOne marks a sign-up cancelled and gives its place back to the counters.
+func cancelOne(ctx context.Context, tx bun.Tx, e *Event, s *Signup) error {
+	if _, err := tx.NewUpdate().Model(s).Set("status = ?, status_at = now(), cancelled_at = now()", SignupCancelled).
+		WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	switch s.Status {
+	case SignupConfirmed:
+		e.Confirmed--
+	case SignupWaitlisted:
+		e.Waitlisted--
+	}
+	return nil
+}
+
+// promote gives free seats to the waitlist, first come first served, and
+// returns the first promoted (a cancellation frees one seat; a larger
+// capacity may free several).
+func promote(ctx context.Context, tx bun.Tx, e *Event) (*Promotion, error) {
+	var first *Promotion
+	for e.Waitlisted > 0 && (e.Capacity == nil || e.Confirmed < *e.Capacity) {
+		var s Signup
+		err := tx.NewSelect().Model(&s).Where("event_id = ? AND status = ?", e.ID, SignupWaitlisted).
+			OrderExpr("created_at, id").Limit(1).Scan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("waitlist of event %d: %w", e.ID, err)
+		}
+		if _, err := tx.NewUpdate().Model(&s).Set("status = ?, status_at = now()", SignupConfirmed).WherePK().Exec(ctx); err != nil {
+			return nil, err
+		}
+		e.Waitlisted--
+		e.Confirmed++
+		if first == nil {
+			first = &Promotion{AccountID: s.AccountID, SignupID: s.ID}
+		}
+	}
+	return first, nil
+}
+
+func saveCounters(ctx context.Context, tx bun.Tx, e *Event) error {
+	_, err := tx.NewUpdate().Model(e).Column("confirmed", "waitlisted").Set("updated_at = now()").WherePK().Exec(ctx)
+	return err
+}
+
+// enqueueFor mails the account's address, if it is a member with one.
+func enqueueFor(ctx context.Context, tx bun.Tx, accountID int64, mailFor func(SignupResult) *Mail, res SignupResult) error {
+	if mailFor == nil {
+		return nil
+	}
+	var email string
+	err := tx.NewSelect().Model((*MemberProfile)(nil)).Column("email").Where("account_id = ?", accountID).Scan(ctx, &email)
+	if errors.Is(err, sql.ErrNoRows) || email == "" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m := mailFor(res)
+	if m == nil {
+		return nil
+	}
+	m.To, m.AccountID = email, &accountID
+	return EnqueueMail(ctx, tx, m)
+}
+
+// SetCapacity changes an event's capacity (nil: unlimited) and waitlist
+// size. Capacity never drops below the seats already given; a larger one
+// goes to the waitlist at once. It returns the promoted accounts' ids.
+func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, waitlistSize int) ([]int64, error) {
+	var promoted []int64
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		e, err := lockEvent(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		if capacity != nil && *capacity < e.Confirmed {
+			return fmt.Errorf("capacity %d below %d confirmed: %w", *capacity, e.Confirmed, ErrConflict)
+		}
+		e.Capacity = capacity
+		before := map[int64]bool{}
+		var waiting []Signup
+		if err := tx.NewSelect().Model(&waiting).Column("id").Where("event_id = ? AND status = ?", eventID, SignupWaitlisted).Scan(ctx); err != nil {
+			return err
+		}
+		for _, s := range waiting {
+			before[s.ID] = true
+		}
+		if _, err := promote(ctx, tx, e); err != nil {
+			return err
+		}
+		if waitlistSize < e.Waitlisted {
+			return fmt.Errorf("waitlist size %d below %d waiting: %w", waitlistSize, e.Waitlisted, ErrConflict)
+		}
+		e.WaitlistSize = waitlistSize
+		if _, err := tx.NewUpdate().Model(e).Column("capacity", "waitlist_size", "confirmed", "waitlisted").
+			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		var now []Signup
+		if err := tx.NewSelect().Model(&now).Column("id", "account_id").Where("event_id = ? AND status = ?", eventID, SignupConfirmed).Scan(ctx); err != nil {
+			return err
+		}
+		for _, s := range now {
+			if before[s.ID] {
+				promoted = append(promoted, s.AccountID)
+			}
+		}
+		return nil
+	})
+	return promoted, err
+}
+
+// SignupOf returns the member's live sign-up for the event, or nil.
+func (d *DB) SignupOf(ctx context.Context, eventID, accountID int64) (*Signup, error) {
+	s := new(Signup)
+	err := d.Bun.NewSelect().Model(s).Where("event_id = ? AND account_id = ? AND status <> ?", eventID, accountID, SignupCancelled).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return s, err
+}
+
+// MySignup is one of a member's sign-ups with its event.
+type MySignup struct {
+	Signup `bun:",extend"`
+
+	Title       string    `bun:"title,scanonly"`
+	StartsAt    time.Time `bun:"starts_at,scanonly"`
+	Venue       string    `bun:"venue,scanonly"`
+	EventStatus string    `bun:"event_status,scanonly"`
+}
+
+// SignupsOf lists a member's live sign-ups, soonest event first, from now on.
+func (d *DB) SignupsOf(ctx context.Context, accountID int64, now time.Time) ([]MySignup, error) {
+	var out []MySignup
+	err := d.Bun.NewSelect().Model(&out).
+		ColumnExpr("s.*, e.title, e.starts_at, e.venue, e.status AS event_status").
+		ModelTableExpr("event_signups AS s").
+		Join("JOIN events AS e ON e.id = s.event_id").
+		Where("s.account_id = ? AND s.status <> ? AND e.ends_at >= ?", accountID, SignupCancelled, now).
+		OrderExpr("e.starts_at, e.id").Limit(200).Scan(ctx)
+	return out, err
+}

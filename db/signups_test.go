@@ -1,0 +1,241 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
+)
+
+// signupFixture is a database with n members and a way to make events.
+type signupFixture struct {
+	d       *db.DB
+	members []*db.Account
+	now     time.Time
+}
+
+func newSignupFixture(t *testing.T, n int) *signupFixture {
+	t.Helper()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	f := &signupFixture{d: d, now: time.Now()}
+	for i := range n {
+		a := &db.Account{Kind: db.KindMember, LoginID: fmt.Sprintf("M%07d", 3000000+i), PasswordHash: "x",
+			Status: db.StatusActive, DisplayName: fmt.Sprintf("参加者%d", i)}
+		if _, err := d.Bun.NewInsert().Model(a).Returning("*").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Bun.NewInsert().Model(&db.MemberProfile{AccountID: a.ID, Name: "区民", NameKana: "クミン",
+			PostalCode: "160-0004", Town: "四谷", Address: "四谷1-1", Phone: "03-0000-0000",
+			Email: fmt.Sprintf("p%d@example.jp", i), TermsVersion: "2026-04"}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.members = append(f.members, a)
+	}
+	return f
+}
+
+func (f *signupFixture) event(t *testing.T, capacity *int, waitlist int) *db.Event {
+	t.Helper()
+	e := &db.Event{OrganiserKind: "ward", Title: "防災訓練", Category: "disaster", Town: "四谷", Venue: "四谷区民センター",
+		StartsAt: f.now.Add(72 * time.Hour), EndsAt: f.now.Add(74 * time.Hour), Capacity: capacity, WaitlistSize: waitlist,
+		Status: "published"}
+	if _, err := f.d.Bun.NewInsert().Model(e).Returning("*").Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func intp(n int) *int { return &n }
+
+// counts checks the event's counters against its sign-up rows.
+func (f *signupFixture) counts(t *testing.T, eventID int64) (confirmed, waitlisted int) {
+	t.Helper()
+	ctx := context.Background()
+	var e db.Event
+	if err := f.d.Bun.NewSelect().Model(&e).Where("id = ?", eventID).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.d.Bun.NewSelect().Model((*db.Signup)(nil)).Where("event_id = ? AND status = ?", eventID, db.SignupConfirmed).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.d.Bun.NewSelect().Model((*db.Signup)(nil)).Where("event_id = ? AND status = ?", eventID, db.SignupWaitlisted).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(c) != e.Confirmed || int(w) != e.Waitlisted {
+		t.Fatalf("event %d counters %d/%d, rows %d/%d", eventID, e.Confirmed, e.Waitlisted, c, w)
+	}
+	return int(c), int(w)
+}
+
+// TestSignupStormNeverOverbooks fires 200 concurrent sign-ups at an event
+// with 10 seats and 5 waitlist places, 50 times: always exactly 10
+// confirmed, 5 waitlisted and 185 told it is full.
+func TestSignupStormNeverOverbooks(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 200)
+	ctx := context.Background()
+	for round := range 50 {
+		e := f.event(t, intp(10), 5)
+		var wg sync.WaitGroup
+		got := make([]string, len(f.members))
+		errs := make([]error, len(f.members))
+		for i, m := range f.members {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := f.d.SignUp(ctx, e.ID, m, f.now, db.AccessEvent{}, nil)
+				got[i], errs[i] = res.Status, err
+			}()
+		}
+		wg.Wait()
+		n := map[string]int{}
+		for i := range got {
+			if errs[i] != nil {
+				t.Fatalf("round %d: %v", round, errs[i])
+			}
+			n[got[i]]++
+		}
+		if n[db.SignupConfirmed] != 10 || n[db.SignupWaitlisted] != 5 || n[db.SignupFull] != 185 {
+			t.Fatalf("round %d: %v", round, n)
+		}
+		if c, w := f.counts(t, e.ID); c != 10 || w != 5 {
+			t.Fatalf("round %d: stored %d confirmed, %d waitlisted", round, c, w)
+		}
+	}
+}
+
+func TestDoubleSubmitCountsOnce(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 1)
+	e := f.event(t, intp(3), 0)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.d.SignUp(context.Background(), e.ID, f.members[0], f.now, db.AccessEvent{}, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if c, _ := f.counts(t, e.ID); c != 1 {
+		t.Fatalf("ten submits by one member gave %d seats", c)
+	}
+	res, err := f.d.SignUp(context.Background(), e.ID, f.members[0], f.now, db.AccessEvent{}, nil)
+	if err != nil || !res.Already || res.Status != db.SignupConfirmed {
+		t.Fatalf("again: %+v %v", res, err)
+	}
+}
+
+// TestCancellationsPromoteTheWaitlist interleaves sign-ups and cancellations
+// and checks after each step that no seat is free while someone waits.
+func TestCancellationsPromoteTheWaitlist(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 60)
+	ctx := context.Background()
+	e := f.event(t, intp(8), 10)
+	r := rand.New(rand.NewPCG(1, 2))
+	var wg sync.WaitGroup
+	for worker := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for step := range 60 {
+				m := f.members[(worker*10+step+r.IntN(60))%len(f.members)]
+				if step%3 == 2 {
+					_, err := f.d.CancelSignup(ctx, e.ID, m, db.AccessEvent{}, nil)
+					if err != nil && !errors.Is(err, db.ErrNotFound) {
+						t.Error(err)
+					}
+				} else if _, err := f.d.SignUp(ctx, e.ID, m, f.now, db.AccessEvent{}, nil); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c, w := f.counts(t, e.ID)
+	if w > 0 && c < 8 {
+		t.Fatalf("%d seats free while %d wait", 8-c, w)
+	}
+	// And in order: cancel one confirmed, the longest waiting gets the seat.
+	if w > 0 {
+		var first db.Signup
+		if err := f.d.Bun.NewSelect().Model(&first).Where("event_id = ? AND status = ?", e.ID, db.SignupWaitlisted).
+			OrderExpr("created_at, id").Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var seat db.Signup
+		if err := f.d.Bun.NewSelect().Model(&seat).Where("event_id = ? AND status = ?", e.ID, db.SignupConfirmed).Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.d.CancelSignup(ctx, e.ID, &db.Account{ID: seat.AccountID}, db.AccessEvent{}, nil)
+		if err != nil || res.Promoted == nil || res.Promoted.SignupID != first.ID {
+			t.Fatalf("promotion %+v %v, want sign-up %d", res.Promoted, err, first.ID)
+		}
+	}
+}
+
+func TestSignupRules(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 4)
+	ctx := context.Background()
+	e := f.event(t, intp(1), 1)
+	var mailed []string
+	mail := func(r db.SignupResult) *db.Mail {
+		mailed = append(mailed, r.Status)
+		return &db.Mail{Subject: r.Status, Body: "b", Kind: "signup_" + r.Status}
+	}
+	for i, want := range []string{db.SignupConfirmed, db.SignupWaitlisted, db.SignupFull} {
+		res, err := f.d.SignUp(ctx, e.ID, f.members[i], f.now, db.AccessEvent{}, mail)
+		if err != nil || res.Status != want {
+			t.Fatalf("member %d: %+v %v, want %s", i, res, err, want)
+		}
+	}
+	if fmt.Sprint(mailed) != "[confirmed waitlisted]" {
+		t.Errorf("mails %v", mailed)
+	}
+	// Cancelling the seat promotes the waitlisted member; both are mailed.
+	var cancelMails []int64
+	res, err := f.d.CancelSignup(ctx, e.ID, f.members[0], db.AccessEvent{}, func(id int64, r db.SignupResult) *db.Mail {
+		cancelMails = append(cancelMails, id)
+		return &db.Mail{Subject: r.Status, Body: "b", Kind: "signup_" + r.Status}
+	})
+	if err != nil || res.Promoted == nil || res.Promoted.AccountID != f.members[1].ID || len(cancelMails) != 2 {
+		t.Fatalf("cancel: %+v %v mails %v", res, err, cancelMails)
+	}
+	// A larger capacity promotes at once; a smaller one than the seats given is refused.
+	if _, err := f.d.SignUp(ctx, e.ID, f.members[2], f.now, db.AccessEvent{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	promoted, err := f.d.SetCapacity(ctx, e.ID, intp(2), 1)
+	if err != nil || len(promoted) != 1 || promoted[0] != f.members[2].ID {
+		t.Fatalf("capacity 2: %v %v", promoted, err)
+	}
+	if _, err := f.d.SetCapacity(ctx, e.ID, intp(1), 1); !errors.Is(err, db.ErrConflict) {
+		t.Fatalf("capacity below the seats given: %v", err)
+	}
+	// The application period and the event's status are enforced.
+	closed := f.event(t, intp(5), 0)
+	until := f.now.Add(-time.Minute)
+	if _, err := f.d.Bun.NewUpdate().Model(closed).Set("apply_until = ?", until).WherePK().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var notOpen *db.ErrNotOpen
+	if _, err := f.d.SignUp(ctx, closed.ID, f.members[3], f.now, db.AccessEvent{}, nil); !errors.As(err, &notOpen) || notOpen.Reason != "ended" {
+		t.Fatalf("after the application period: %v", err)
+	}
+	if mine, err := f.d.SignupsOf(ctx, f.members[1].ID, f.now); err != nil || len(mine) != 1 || mine[0].Status != db.SignupConfirmed {
+		t.Fatalf("the member's sign-ups: %+v %v", mine, err)
+	}
+}

@@ -155,7 +155,11 @@ func (a *App) event(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, e.Title, components.EventDetail(e))
+	box, err := a.signupState(c, e)
+	if err != nil {
+		return err
+	}
+	return a.page(c, e.Title, components.EventDetail(e, box))
 }
 
 func (a *App) facilities(c echo.Context) error {

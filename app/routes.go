@@ -72,6 +72,9 @@ func (a *App) routes() *echo.Echo {
 	member := a.require(permMember)
 	site.GET("/account/profile", a.profilePage, member)
 	site.POST("/account/profile", a.updateProfile, member)
+	site.GET("/account/events", a.mySignups, member)
+	site.POST("/events/:id/signup", a.signUp, member)
+	site.POST("/events/:id/cancel", a.cancelSignup, member)
 	site.GET("/account/withdraw", a.withdrawPage, member)
 	site.POST("/account/withdraw", a.withdraw, member)
 

@@ -205,8 +205,8 @@ func WithdrawnLabel(id int64) string { return fmt.Sprintf("withdrawn-%d", id) }
 
 // Withdraw erases a member's personal data (the profile row goes), keeps
 // their published posts under a neutral label, takes back the ones still
-// waiting for review, cancels their event sign-ups (when that
-// table exists) and records the withdrawal.
+// waiting for review, cancels their event sign-ups (promoting from the
+// waitlists) and records the withdrawal.
 func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*Account)(nil)).
@@ -233,6 +233,9 @@ func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEve
 			return err
 		}
 		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		if err := cancelAllSignups(ctx, tx, id); err != nil {
 			return err
 		}
 		return withdrawWaitingPosts(ctx, tx, id)

@@ -183,6 +183,33 @@ func (d *DB) CancelSignup(ctx context.Context, eventID int64, member *Account, e
 	return res, err
 }
 
+// cancelAllSignups takes back every live sign-up of a withdrawing member,
+// event by event in id order (the order every multi-event path locks in),
+// promoting from each waitlist.
+func cancelAllSignups(ctx context.Context, tx bun.Tx, accountID int64) error {
+	var ss []Signup
+	if err := tx.NewSelect().Model(&ss).Where("account_id = ? AND status <> ?", accountID, SignupCancelled).
+		OrderExpr("event_id").Scan(ctx); err != nil {
+		return err
+	}
+	for i := range ss {
+		e, err := lockEvent(ctx, tx, ss[i].EventID)
+		if err != nil {
+			return err
+		}
+		if err := cancelOne(ctx, tx, e, &ss[i]); err != nil {
+			return err
+		}
+		if _, err := promote(ctx, tx, e); err != nil {
+			return err
+		}
+		if err := saveCounters(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cancelOne marks a sign-up cancelled and gives its place back to the counters.
 func cancelOne(ctx context.Context, tx bun.Tx, e *Event, s *Signup) error {
 	if _, err := tx.NewUpdate().Model(s).Set("status = ?, status_at = now(), cancelled_at = now()", SignupCancelled).

@@ -239,3 +239,24 @@ func TestSignupRules(t *testing.T) {
 		t.Fatalf("the member's sign-ups: %+v %v", mine, err)
 	}
 }
+
+func TestWithdrawalCancelsSignups(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 2)
+	ctx := context.Background()
+	e := f.event(t, intp(1), 1)
+	for _, m := range f.members {
+		if _, err := f.d.SignUp(ctx, e.ID, m, f.now, db.AccessEvent{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.d.Withdraw(ctx, f.members[0].ID, f.now, db.AccessEvent{AccountID: &f.members[0].ID, Action: db.ActionWithdraw}); err != nil {
+		t.Fatal(err)
+	}
+	if c, w := f.counts(t, e.ID); c != 1 || w != 0 {
+		t.Fatalf("after the withdrawal %d confirmed, %d waiting", c, w)
+	}
+	if s, err := f.d.SignupOf(ctx, e.ID, f.members[1].ID); err != nil || s.Status != db.SignupConfirmed {
+		t.Fatalf("the waitlisted member was not promoted: %+v %v", s, err)
+	}
+}

@@ -87,7 +87,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
 		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create",
-		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision"} {
+		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel"} {
 		dynamic = append(dynamic, "history."+a)
 	}
 	for _, s := range []string{"pending", "published", "rejected", "withdrawn"} {
@@ -105,7 +105,17 @@ func TestEveryUsedIDExists(t *testing.T) {
 	dynamic = append(dynamic, "moderation.handled.withdrawn", "moderation.handled.open",
 		"moderation.origin.board_post.submission", "moderation.origin.board_post.report",
 		"kind.member", "kind.group", "kind.staff")
-	for _, k := range []string{"registered", "confirmed", "rejected", "reset", "post_published", "post_rejected"} {
+	for _, r := range []string{"confirmed", "waitlisted", "full", "already", "cancelled", "not_yet", "ended", "started", "not_published"} {
+		dynamic = append(dynamic, "signup.result."+r)
+	}
+	for _, r := range []string{"cancelled", "not_published", "not_yet", "ended", "started"} {
+		dynamic = append(dynamic, "signup.closed."+r)
+	}
+	for _, st := range []string{"confirmed", "waitlisted"} {
+		dynamic = append(dynamic, "signup.status."+st, "signup.badge."+st)
+	}
+	for _, k := range []string{"registered", "confirmed", "rejected", "reset", "post_published", "post_rejected",
+		"signup_confirmed", "signup_waitlisted", "signup_promoted", "signup_cancelled"} {
 		dynamic = append(dynamic, "mail."+k+".subject", "mail."+k+".body")
 	}
 	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/components"
+	"github.com/wardportal/portal/db"
+)
+
+// signupState is the event page's sign-up box for the viewer.
+func (a *App) signupState(c echo.Context, e *db.Event) (components.SignupState, error) {
+	u := currentUser(c)
+	s := components.SignupState{Event: e, SignedIn: u != nil, Member: u != nil && u.Kind == db.KindMember, Now: a.now()}
+	if s.Member {
+		var err error
+		if s.Signup, err = a.db.SignupOf(c.Request().Context(), e.ID, u.ID); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// signupMail composes the mail a sign-up change sends: confirmed,
+// waitlisted, cancelled, or promoted from the waitlist.
+func (a *App) signupMail(kind string, e *db.Event) *db.Mail {
+	return a.composeMail("ja", "signup_"+kind, "", map[string]any{
+		"Title": e.Title, "When": i18n.DateTime("ja", e.StartsAt),
+		"Venue": e.Venue, "URL": fmt.Sprintf("%s/events/%d", a.cfg.BaseURL, e.ID),
+	})
+}
+
+// signUp applies the member to the event: confirmed, waitlisted or full.
+// A double submit counts once. With htmx the box and the seat count change
+// in place; a plain POST comes back to the event page.
+func (a *App) signUp(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	res, err := a.db.SignUp(c.Request().Context(), id, u, a.now(), a.accessEvent(c, u, ""), func(r db.SignupResult) *db.Mail {
+		return a.signupMail(r.Status, &r.Event)
+	})
+	result := res.Status
+	var notOpen *db.ErrNotOpen
+	switch {
+	case errors.As(err, &notOpen):
+		result = notOpen.Reason
+	case err != nil:
+		return err
+	case res.Already:
+		result = "already"
+	}
+	return a.signupAnswer(c, id, result)
+}
+
+// cancelSignup takes the member's sign-up back; the first on the waitlist
+// gets the seat, and both are mailed.
+func (a *App) cancelSignup(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	_, err = a.db.CancelSignup(c.Request().Context(), id, u, a.accessEvent(c, u, ""), func(accountID int64, r db.SignupResult) *db.Mail {
+		if accountID == u.ID {
+			return a.signupMail(db.SignupCancelled, &r.Event)
+		}
+		return a.signupMail("promoted", &r.Event)
+	})
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	return a.signupAnswer(c, id, db.SignupCancelled)
+}
+
+func (a *App) signupAnswer(c echo.Context, eventID int64, result string) error {
+	if !htmx.IsPartial(c.Request()) {
+		a.flash(c, "success", "signup.result."+result)
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d#signup", eventID))
+	}
+	e, err := a.db.GetEvent(c.Request().Context(), eventID)
+	if err != nil {
+		return err
+	}
+	s, err := a.signupState(c, e)
+	if err != nil {
+		return err
+	}
+	s.Result = result
+	return a.render(c, http.StatusOK, "", components.SignupAnswer(s))
+}
+
+// mySignups lists the member's sign-ups on /account/events.
+func (a *App) mySignups(c echo.Context) error {
+	ss, err := a.db.SignupsOf(c.Request().Context(), currentUser(c).ID, a.now())
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "signup.mine"), components.MySignups(ss))
+}

@@ -1,0 +1,128 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardportal/portal/db"
+)
+
+func (e *testEnv) publishedEvent(capacity, waitlist int) *db.Event {
+	e.t.Helper()
+	now := time.Now()
+	ev := &db.Event{OrganiserKind: "ward", Title: "防災訓練", Category: "disaster", Town: "四谷", Venue: "四谷区民センター",
+		StartsAt: now.Add(72 * time.Hour), EndsAt: now.Add(74 * time.Hour), Capacity: &capacity, WaitlistSize: waitlist, Status: "published"}
+	if _, err := e.db.Bun.NewInsert().Model(ev).Returning("*").Exec(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	return ev
+}
+
+func TestSignUpFromTheEventPage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ev := e.publishedEvent(1, 1)
+	page := fmt.Sprintf("/events/%d", ev.ID)
+	var members []*testEnv
+	for i := range 3 {
+		login := fmt.Sprintf("M400000%d", i)
+		e.memberAccount(login, fmt.Sprintf("参加者%d", i))
+		c := e.client()
+		c.signIn(login, "member-password-1").wantStatus(t, http.StatusSeeOther)
+		members = append(members, c)
+	}
+	signUp := func(c *testEnv, action string) *response {
+		t.Helper()
+		res := c.post(page+"/"+action, url.Values{"_csrf": {c.token()}}, hx, "true")
+		res.wantStatus(t, http.StatusOK)
+		return res
+	}
+
+	// A visitor is invited to sign in; the POST itself needs a member.
+	if !strings.Contains(e.client().get(page).Body, "ログインして申し込む") {
+		t.Error("a visitor is not invited to sign in")
+	}
+	e.client().post(page+"/signup", url.Values{}).wantStatus(t, http.StatusForbidden)
+
+	// Confirmed, then the seat count changes in place.
+	res := signUp(members[0], "signup")
+	if res.Doc.Find("#signup [data-signup-status=confirmed]").Length() != 1 || !strings.Contains(res.Body, "参加を受け付けました") {
+		t.Errorf("first sign-up: %s", res.Body)
+	}
+	if oob := res.Doc.Find("dd#seats[hx-swap-oob]"); !strings.Contains(oob.Text(), "キャンセル待ち") {
+		t.Errorf("seat count after the last seat went: %q", oob.Text())
+	}
+	// A double submit counts once.
+	if res := signUp(members[0], "signup"); !strings.Contains(res.Body, "すでに申し込み済み") {
+		t.Errorf("double submit: %s", res.Body)
+	}
+	if res := signUp(members[1], "signup"); res.Doc.Find("[data-signup-status=waitlisted]").Length() != 1 {
+		t.Errorf("second sign-up is not waitlisted: %s", res.Body)
+	}
+	if res := signUp(members[2], "signup"); !strings.Contains(res.Body, "いっぱいのため") || res.Doc.Find("[data-signup-status]").Length() != 0 {
+		t.Errorf("third sign-up is not told it is full: %s", res.Body)
+	}
+
+	// Cancelling the seat gives it to the waitlisted member; both are mailed.
+	signUp(members[0], "cancel")
+	if !strings.Contains(members[1].get(page).Body, "参加が確定しています") {
+		t.Error("the waitlisted member was not promoted")
+	}
+	mails, err := e.db.ListMail(context.Background(), db.Cursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, m := range mails.Items {
+		kinds = append(kinds, m.Kind)
+	}
+	if got := strings.Join(kinds, " "); got != "signup_promoted signup_cancelled signup_waitlisted signup_confirmed" {
+		t.Errorf("mails, newest first: %s", got)
+	}
+	if !strings.Contains(members[1].get("/account/events").Body, "防災訓練") {
+		t.Error("/account/events does not list the sign-up")
+	}
+
+	// Without JavaScript: a plain POST comes back to the page with the message.
+	res = members[0].post(page+"/signup", url.Values{"_csrf": {members[0].token()}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page+"#signup" {
+		t.Fatalf("plain sign-up: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if !strings.Contains(members[0].get(page).Body, "キャンセル待ちで受け付けました") {
+		t.Error("the flash after a plain sign-up is missing")
+	}
+}
+
+func TestSignUpPeriodAndWhoMaySignUp(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ev := e.publishedEvent(5, 0)
+	until := time.Now().Add(-time.Hour)
+	if _, err := e.db.Bun.NewUpdate().Model(ev).Set("apply_until = ?", until).WherePK().Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.memberAccount("M4100001", "締切後")
+	c := e.client()
+	c.signIn("M4100001", "member-password-1").wantStatus(t, http.StatusSeeOther)
+	page := fmt.Sprintf("/events/%d", ev.ID)
+	if body := c.get(page).Body; !strings.Contains(body, "受付は終了しました") || strings.Contains(body, "参加を申し込む") {
+		t.Error("the page offers a sign-up after the application period")
+	}
+	res := c.post(page+"/signup", url.Values{"_csrf": {c.token()}}, hx, "true")
+	if !strings.Contains(res.Body, "受付は終了しました") {
+		t.Errorf("a late POST: %s", res.Body)
+	}
+	// Staff run the site; they do not sign up.
+	staff := e.client()
+	e.staffAccount("ward9", db.RoleWardStaff)
+	staff.signIn("ward9", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	open := e.publishedEvent(5, 0)
+	if !strings.Contains(staff.get(fmt.Sprintf("/events/%d", open.ID)).Body, "会員のアカウントでできます") {
+		t.Error("staff are not told sign-up is for members")
+	}
+}

@@ -1,0 +1,39 @@
+package components
+
+import (
+	"time"
+
+	"github.com/wardportal/portal/db"
+)
+
+// SignupState is the sign-up box of an event page as one viewer sees it.
+type SignupState struct {
+	Event    *db.Event
+	Signup   *db.Signup // the viewer's live sign-up; nil for none
+	Member   bool       // the viewer is a signed-in member (groups organise, staff run the site)
+	SignedIn bool
+	Result   string // what the viewer just did: a sign-up status, "cancelled", "already", or why it is not open
+	Now      time.Time
+}
+
+// closedReason is why the event takes no sign-ups now, or "".
+func (s SignupState) closedReason() string {
+	e := s.Event
+	switch {
+	case e.Status == "cancelled":
+		return "cancelled"
+	case e.Status != "published":
+		return "not_published"
+	case e.ApplyFrom != nil && s.Now.Before(*e.ApplyFrom):
+		return "not_yet"
+	case e.ApplyUntil != nil && !s.Now.Before(*e.ApplyUntil):
+		return "ended"
+	case !s.Now.Before(e.StartsAt):
+		return "started"
+	}
+	return ""
+}
+
+func signupURL(e *db.Event, action string) string {
+	return "/events/" + itoa(e.ID) + "/" + action
+}

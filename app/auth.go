@@ -79,6 +79,7 @@ const (
 	permPost          perm = "post"           // post on the board: members and groups
 	permModerate      perm = "moderate"       // the moderation queue: moderators decide, the ward decides escalations
 	permBoardAdmin    perm = "board_admin"    // board categories and the pre-check dictionary
+	permOrganise      perm = "organise"       // an event's participant list (personal data): its group, or the ward's and operator's staff
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -93,6 +94,7 @@ var permRoles = map[perm][]string{
 	permMailOutbox:    {db.RoleWardStaff},
 	permModerate:      {db.RoleModerator, db.RoleWardStaff},
 	permBoardAdmin:    {db.RoleModerator, db.RoleWardStaff},
+	permOrganise:      {db.RoleWardStaff, db.RoleModerator},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -113,6 +115,10 @@ func roleFor(acc *db.Account, p perm) string {
 			return acc.Kind
 		}
 		return ""
+	case permOrganise:
+		if acc.Kind == db.KindGroup {
+			return db.KindGroup
+		}
 	}
 	if acc.Kind != db.KindStaff {
 		return ""

@@ -67,6 +67,8 @@ var routeAccess = map[string]perm{
 	"GET /account/events":                permMember,
 	"POST /events/:id/signup":            permMember,
 	"POST /events/:id/cancel":            permMember,
+	"GET /events/:id/participants":       permOrganise,
+	"GET /events/:id/participants.csv":   permOrganise,
 	"GET /account/withdraw":              permMember,
 	"POST /account/withdraw":             permMember,
 	"GET /staff":                         permStaff,
@@ -81,7 +83,7 @@ var routeAccess = map[string]perm{
 }
 
 // personalData lists the permissions whose screens show members' personal data.
-var personalData = map[perm]bool{permRegistrations: true, permMembers: true, permMailOutbox: true}
+var personalData = map[perm]bool{permRegistrations: true, permMembers: true, permMailOutbox: true, permOrganise: true}
 
 // TestRoleMatrix walks every registered route with every kind of account
 // and checks the guard lets in exactly who the table says. A new route that

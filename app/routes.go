@@ -75,6 +75,8 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/account/events", a.mySignups, member)
 	site.POST("/events/:id/signup", a.signUp, member)
 	site.POST("/events/:id/cancel", a.cancelSignup, member)
+	site.GET("/events/:id/participants", a.participants, a.require(permOrganise))
+	site.GET("/events/:id/participants.csv", a.participantsCSV, a.require(permOrganise))
 	site.GET("/account/withdraw", a.withdrawPage, member)
 	site.POST("/account/withdraw", a.withdraw, member)
 

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/export"
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
@@ -23,7 +25,9 @@ func (a *App) signupState(c echo.Context, e *db.Event) (components.SignupState, 
 			return s, err
 		}
 	}
-	return s, nil
+	role, err := a.organiserRole(c.Request().Context(), u, e)
+	s.Organiser = role != ""
+	return s, err
 }
 
 // signupMail composes the mail a sign-up change sends: confirmed,
@@ -104,4 +108,97 @@ func (a *App) mySignups(c echo.Context) error {
 		return err
 	}
 	return a.page(c, a.t(c, "signup.mine"), components.MySignups(ss))
+}
+
+// organiserRole is the role through which u organises e ("" for none): the
+// group's own account for a group's event, ward staff for the ward's,
+// moderators for the operator's.
+func (a *App) organiserRole(ctx context.Context, u *db.Account, e *db.Event) (string, error) {
+	if u == nil {
+		return "", nil
+	}
+	switch e.OrganiserKind {
+	case "group":
+		id, err := a.db.EventOrganiserAccount(ctx, e)
+		if err != nil || id != u.ID {
+			return "", err
+		}
+		return db.KindGroup, nil
+	case "ward":
+		if u.HasRole(db.RoleWardStaff) {
+			return db.RoleWardStaff, nil
+		}
+	case "operator":
+		if u.HasRole(db.RoleModerator) {
+			return db.RoleModerator, nil
+		}
+	}
+	return "", nil
+}
+
+// organisedEvent loads the event of the request if the user organises it.
+func (a *App) organisedEvent(c echo.Context) (*db.Event, string, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx := c.Request().Context()
+	e, err := a.db.GetEvent(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	role, err := a.organiserRole(ctx, currentUser(c), e)
+	if err != nil {
+		return nil, "", err
+	}
+	if role == "" {
+		return nil, "", echo.NewHTTPError(http.StatusForbidden, "not the organiser")
+	}
+	return e, role, nil
+}
+
+// participants shows an event's participant list to its organiser; every
+// member shown is written to the audit log.
+func (a *App) participants(c echo.Context) error {
+	e, role, err := a.organisedEvent(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.db.Participants(c.Request().Context(), e.ID, currentUser(c), role, db.AuditView, c.RealIP())
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "participants.title"), components.Participants(e, list))
+}
+
+// participantsCSV exports the list for Excel, CP932 by default or UTF-8
+// with a byte-order mark; the export of every member is audited.
+func (a *App) participantsCSV(c echo.Context) error {
+	e, role, err := a.organisedEvent(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.db.Participants(c.Request().Context(), e.ID, currentUser(c), role, db.AuditExport, c.RealIP())
+	if err != nil {
+		return err
+	}
+	lang := a.viewRequest(c).Lang
+	rows := [][]string{{a.catalog.T(lang, "participants.status"), a.catalog.T(lang, "participants.applied_at"),
+		a.catalog.T(lang, "login.login_id"), a.catalog.T(lang, "profile.name"), a.catalog.T(lang, "profile.name_kana"),
+		a.catalog.T(lang, "profile.phone"), a.catalog.T(lang, "profile.email")}}
+	for _, p := range list {
+		rows = append(rows, []string{a.catalog.T(lang, "signup.badge."+p.Status), i18n.DateTime(lang, p.AppliedAt),
+			p.LoginID, p.Name, p.NameKana, p.Phone, p.Email})
+	}
+	enc := export.Encoding(c.QueryParam("enc"))
+	charset := "Shift_JIS"
+	if enc == export.UTF8BOM {
+		charset = "UTF-8"
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset="+charset)
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="event-%d-participants.csv"`, e.ID))
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	return export.WriteCSV(c.Response(), enc, rows)
 }

@@ -126,3 +126,68 @@ func TestSignUpPeriodAndWhoMaySignUp(t *testing.T) {
 		t.Error("staff are not told sign-up is for members")
 	}
 }
+
+func TestParticipantListIsAudited(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	ev := e.publishedEvent(5, 0)
+	var ids []int64
+	for i := range 2 {
+		login := fmt.Sprintf("M420000%d", i)
+		acc := e.memberAccount(login, fmt.Sprintf("参加者%d", i))
+		ids = append(ids, acc.ID)
+		if _, err := e.db.SignUp(ctx, ev.ID, acc, time.Now(), db.AccessEvent{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ward := e.client()
+	wardAcc := e.staffAccount("ward5", db.RoleWardStaff)
+	ward.signIn("ward5", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	page := fmt.Sprintf("/events/%d/participants", ev.ID)
+
+	// Only the organiser: a moderator does not see a ward event's list.
+	mod := e.client()
+	e.staffAccount("mod5", db.RoleModerator)
+	mod.signIn("mod5", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	mod.get(page).wantStatus(t, http.StatusForbidden)
+	if n, _ := e.db.Bun.NewSelect().Model((*db.AuditEntry)(nil)).Count(ctx); n != 0 {
+		t.Fatalf("a refused look wrote %d audit entries", n)
+	}
+
+	res := ward.get(page)
+	res.wantStatus(t, http.StatusOK)
+	if !strings.Contains(res.Body, "区民 参加者0") || !strings.Contains(res.Body, "m4200001@example.jp") {
+		t.Errorf("the list lacks the participants: %s", res.Doc.Find("main").Text())
+	}
+	if !strings.Contains(ward.get(fmt.Sprintf("/events/%d", ev.ID)).Body, page) {
+		t.Error("the event page does not link its organiser to the list")
+	}
+	csvRes := ward.get(page + ".csv?enc=utf8")
+	if csvRes.Header.Get("Content-Type") != "text/csv; charset=UTF-8" || !strings.HasPrefix(csvRes.Body, "\uFEFF") ||
+		!strings.Contains(csvRes.Body, "区民 参加者1") {
+		t.Errorf("UTF-8 export: %s %q", csvRes.Header.Get("Content-Type"), csvRes.Body)
+	}
+	if sj := ward.get(page + ".csv"); sj.Header.Get("Content-Type") != "text/csv; charset=Shift_JIS" || strings.Contains(sj.Body, "区民") {
+		t.Errorf("the default export is not Shift_JIS: %s", sj.Header.Get("Content-Type"))
+	}
+	// One entry per member per view and per export, by whom, in which role.
+	var entries []db.AuditEntry
+	if err := e.db.Bun.NewSelect().Model(&entries).OrderExpr("id").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range entries {
+		if a.ActorID != wardAcc.ID || a.ActorRole != db.RoleWardStaff || a.SubjectID == nil {
+			t.Errorf("entry %+v", a)
+		}
+		got = append(got, a.Action)
+	}
+	if strings.Join(got, " ") != "view view export export export export" {
+		t.Errorf("audit actions %v", got)
+	}
+	// Visitors and members are kept out.
+	if r := e.client().get(page); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("visitor: %d", r.StatusCode)
+	}
+}

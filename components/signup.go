@@ -8,12 +8,13 @@ import (
 
 // SignupState is the sign-up box of an event page as one viewer sees it.
 type SignupState struct {
-	Event    *db.Event
-	Signup   *db.Signup // the viewer's live sign-up; nil for none
-	Member   bool       // the viewer is a signed-in member (groups organise, staff run the site)
-	SignedIn bool
-	Result   string // what the viewer just did: a sign-up status, "cancelled", "already", or why it is not open
-	Now      time.Time
+	Event     *db.Event
+	Signup    *db.Signup // the viewer's live sign-up; nil for none
+	Member    bool       // the viewer is a signed-in member (groups organise, staff run the site)
+	SignedIn  bool
+	Organiser bool   // the viewer organises the event: link to the participant list
+	Result    string // what the viewer just did: a sign-up status, "cancelled", "already", or why it is not open
+	Now       time.Time
 }
 
 // closedReason is why the event takes no sign-ups now, or "".

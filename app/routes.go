@@ -32,6 +32,10 @@ func (a *App) routes() *echo.Echo {
 	e.GET(static.Prefix+"*", echo.WrapHandler(a.assets))
 	e.HEAD(static.Prefix+"*", echo.WrapHandler(a.assets))
 
+	// Calendar feeds, polled by calendar apps: no session, no cookies.
+	e.GET("/events.ics", a.eventsFeed, a.gzip())
+	e.GET("/calendar/:token", a.memberFeed, a.gzip()) // /calendar/{token}.ics, a member's private feed
+
 	// Pages.
 	site := e.Group("", a.gzip(), echo.WrapMiddleware(a.sessions.LoadAndSave), sessionReady, a.csrf(), a.locale, a.loadUser, a.passwordFresh)
 	site.GET("/", a.home)
@@ -47,7 +51,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/groups", a.groups)
 	site.GET("/groups/:id", a.group)
 	site.GET("/events", a.events)
-	site.GET("/events/:id", a.event)
+	site.GET("/events/:id", a.eventOrICS) // and /events/{id}.ics: see eventOrICS
 	site.GET("/board", a.board)
 	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)
@@ -77,8 +81,12 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/events/:id/cancel", a.cancelSignup, member)
 	site.GET("/events/:id/participants", a.participants, a.require(permOrganise))
 	site.GET("/events/:id/participants.csv", a.participantsCSV, a.require(permOrganise))
+	site.POST("/events/:id/manage", a.manageEvent, a.require(permOrganise))
 	site.GET("/account/withdraw", a.withdrawPage, member)
 	site.POST("/account/withdraw", a.withdraw, member)
+	site.GET("/account/calendar", a.calendarPage, member)
+	site.POST("/account/calendar", a.newCalendarFeed, member)
+	site.POST("/account/calendar/revoke", a.revokeCalendarFeed, member)
 
 	// Board posting: members and groups; everything waits for moderation.
 	poster := a.require(permPost)

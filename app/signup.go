@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/export"
+	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
@@ -168,7 +170,11 @@ func (a *App) participants(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "participants.title"), components.Participants(e, list))
+	state := components.ManageState{Waitlist: strconv.Itoa(e.WaitlistSize)}
+	if e.Capacity != nil {
+		state.Capacity = strconv.Itoa(*e.Capacity)
+	}
+	return a.page(c, a.t(c, "participants.title"), components.Participants(e, list, state))
 }
 
 // participantsCSV exports the list for Excel, CP932 by default or UTF-8
@@ -201,4 +207,61 @@ func (a *App) participantsCSV(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
 	return export.WriteCSV(c.Response(), enc, rows)
+}
+
+// manageEvent is the organiser's control of sign-ups: close them early,
+// cancel the event (everyone signed up is mailed), or change the capacity
+// and waitlist (a larger capacity promotes from the waitlist at once).
+func (a *App) manageEvent(c echo.Context) error {
+	e, role, err := a.organisedEvent(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	errs := form.Errors{}
+	var message string
+	switch c.FormValue("action") {
+	case db.EventClosed, db.EventCancelled:
+		action := c.FormValue("action")
+		_, err = a.db.EndSignups(ctx, e.ID, action, func(e *db.Event) *db.Mail { return a.signupMail("event_cancelled", e) })
+		message = "participants.done_" + action
+	case "capacity":
+		var capacity *int
+		if v := form.Digits(c.FormValue("capacity")); v != "" {
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n <= 0 {
+				errs.Add("capacity", "form.err.capacity")
+			}
+			capacity = &n
+		}
+		waitlist, perr := strconv.Atoi(form.Digits(c.FormValue("waitlist")))
+		if perr != nil || waitlist < 0 {
+			errs.Add("waitlist", "form.err.waitlist")
+		}
+		if !errs.Any() {
+			_, err = a.db.SetCapacity(ctx, e.ID, capacity, waitlist, func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) })
+			if errors.Is(err, db.ErrConflict) {
+				errs.Add("capacity", "form.err.capacity_below")
+				err = nil
+			}
+		}
+		message = "participants.done_capacity"
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "action")
+	}
+	if errors.Is(err, db.ErrConflict) {
+		errs.Add("action", "participants.not_open")
+	} else if err != nil {
+		return err
+	}
+	if errs.Any() {
+		list, err := a.db.Participants(ctx, e.ID, currentUser(c), role, db.AuditView, c.RealIP())
+		if err != nil {
+			return err
+		}
+		state := components.ManageState{Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist"), Errs: errs}
+		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "participants.title"), components.Participants(e, list, state))
+	}
+	a.flash(c, "success", message)
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d/participants", e.ID))
 }

@@ -191,3 +191,46 @@ func TestParticipantListIsAudited(t *testing.T) {
 		t.Errorf("visitor: %d", r.StatusCode)
 	}
 }
+
+func TestOrganiserManagesSignups(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	ev := e.publishedEvent(1, 2)
+	for i := range 3 {
+		acc := e.memberAccount(fmt.Sprintf("M430000%d", i), fmt.Sprintf("参加者%d", i))
+		if _, err := e.db.SignUp(ctx, ev.ID, acc, time.Now(), db.AccessEvent{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ward := e.client()
+	e.staffAccount("ward6", db.RoleWardStaff)
+	ward.signIn("ward6", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	manage := fmt.Sprintf("/events/%d/manage", ev.ID)
+
+	// A capacity below the seats given is refused next to the field, keeping the input.
+	res := ward.post(manage, url.Values{"_csrf": {ward.token()}, "action": {"capacity"}, "capacity": {"abc"}, "waitlist": {"2"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if res.Doc.Find("#f-capacity-error").Length() != 1 || res.Doc.Find("#f-capacity").AttrOr("value", "") != "abc" {
+		t.Errorf("bad capacity: %s", res.Doc.Find("form").Text())
+	}
+	// Raising it promotes the waitlist in order and mails them.
+	ward.post(manage, url.Values{"_csrf": {ward.token()}, "action": {"capacity"}, "capacity": {"３"}, "waitlist": {"2"}}).wantStatus(t, http.StatusSeeOther)
+	var got db.Event
+	if err := e.db.Bun.NewSelect().Model(&got).Where("id = ?", ev.ID).Scan(ctx); err != nil || got.Confirmed != 3 || got.Waitlisted != 0 {
+		t.Fatalf("after raising the capacity: %d confirmed, %d waiting (%v)", got.Confirmed, got.Waitlisted, err)
+	}
+	// Cancelling tells everyone.
+	ward.post(manage, url.Values{"_csrf": {ward.token()}, "action": {"cancelled"}}).wantStatus(t, http.StatusSeeOther)
+	n, err := e.db.Bun.NewSelect().Model((*db.Mail)(nil)).Where("kind = 'signup_event_cancelled'").Count(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("%d cancellation mails (%v), want 3", n, err)
+	}
+	n, _ = e.db.Bun.NewSelect().Model((*db.Mail)(nil)).Where("kind = 'signup_promoted'").Count(ctx)
+	if n != 2 {
+		t.Errorf("%d promotion mails, want 2", n)
+	}
+	if !strings.Contains(e.client().get(fmt.Sprintf("/events/%d", ev.ID)).Body, "このイベントは中止になりました") {
+		t.Error("the event page does not say it is cancelled")
+	}
+}

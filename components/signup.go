@@ -3,6 +3,7 @@ package components
 import (
 	"time"
 
+	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/db"
 )
 
@@ -37,4 +38,11 @@ func (s SignupState) closedReason() string {
 
 func signupURL(e *db.Event, action string) string {
 	return "/events/" + itoa(e.ID) + "/" + action
+}
+
+// ManageState is what the organiser typed into the capacity form.
+type ManageState struct {
+	Capacity string // "" for no limit
+	Waitlist string
+	Errs     form.Errors
 }

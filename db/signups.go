@@ -277,8 +277,9 @@ func enqueueFor(ctx context.Context, tx bun.Tx, accountID int64, mailFor func(Si
 
 // SetCapacity changes an event's capacity (nil: unlimited) and waitlist
 // size. Capacity never drops below the seats already given; a larger one
-// goes to the waitlist at once. It returns the promoted accounts' ids.
-func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, waitlistSize int) ([]int64, error) {
+// goes to the waitlist at once, and mailFor (nil: none) tells each promoted
+// member. It returns the promoted accounts' ids.
+func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, waitlistSize int, mailFor func(e *Event) *Mail) ([]int64, error) {
 	var promoted []int64
 	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := lockEvent(ctx, tx, eventID)
@@ -317,6 +318,14 @@ func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, wait
 				promoted = append(promoted, s.AccountID)
 			}
 		}
+		if mailFor == nil {
+			return nil
+		}
+		for _, id := range promoted {
+			if err := enqueueFor(ctx, tx, id, func(SignupResult) *Mail { return mailFor(e) }, SignupResult{}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return promoted, err
@@ -352,4 +361,48 @@ func (d *DB) SignupsOf(ctx context.Context, accountID int64, now time.Time) ([]M
 		Where("s.account_id = ? AND s.status <> ? AND e.ends_at >= ?", accountID, SignupCancelled, now).
 		OrderExpr("e.starts_at, e.id").Limit(200).Scan(ctx)
 	return out, err
+}
+
+// Event statuses an organiser moves an event to.
+const (
+	EventClosed    = "closed"    // no more sign-ups; the event still takes place
+	EventCancelled = "cancelled" // the event will not take place; everyone signed up is told
+)
+
+// EndSignups closes an event to sign-ups early or cancels it. On a
+// cancellation mailFor is called for every member still signed up, in the
+// same transaction. It returns how many were told.
+func (d *DB) EndSignups(ctx context.Context, eventID int64, status string, mailFor func(e *Event) *Mail) (int, error) {
+	if status != EventClosed && status != EventCancelled {
+		return 0, fmt.Errorf("event status %q: %w", status, ErrConflict)
+	}
+	told := 0
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		e, err := lockEvent(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		if e.Status != "published" && !(e.Status == EventClosed && status == EventCancelled) {
+			return fmt.Errorf("event %d is %s: %w", eventID, e.Status, ErrConflict)
+		}
+		e.Status = status
+		if _, err := tx.NewUpdate().Model(e).Column("status").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if status != EventCancelled || mailFor == nil {
+			return nil
+		}
+		var ss []Signup
+		if err := tx.NewSelect().Model(&ss).Where("event_id = ? AND status <> ?", eventID, SignupCancelled).Scan(ctx); err != nil {
+			return err
+		}
+		for _, s := range ss {
+			if err := enqueueFor(ctx, tx, s.AccountID, func(SignupResult) *Mail { return mailFor(e) }, SignupResult{}); err != nil {
+				return err
+			}
+			told++
+		}
+		return nil
+	})
+	return told, err
 }

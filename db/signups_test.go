@@ -218,11 +218,11 @@ func TestSignupRules(t *testing.T) {
 	if _, err := f.d.SignUp(ctx, e.ID, f.members[2], f.now, db.AccessEvent{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	promoted, err := f.d.SetCapacity(ctx, e.ID, intp(2), 1)
+	promoted, err := f.d.SetCapacity(ctx, e.ID, intp(2), 1, nil)
 	if err != nil || len(promoted) != 1 || promoted[0] != f.members[2].ID {
 		t.Fatalf("capacity 2: %v %v", promoted, err)
 	}
-	if _, err := f.d.SetCapacity(ctx, e.ID, intp(1), 1); !errors.Is(err, db.ErrConflict) {
+	if _, err := f.d.SetCapacity(ctx, e.ID, intp(1), 1, nil); !errors.Is(err, db.ErrConflict) {
 		t.Fatalf("capacity below the seats given: %v", err)
 	}
 	// The application period and the event's status are enforced.
@@ -258,5 +258,33 @@ func TestWithdrawalCancelsSignups(t *testing.T) {
 	}
 	if s, err := f.d.SignupOf(ctx, e.ID, f.members[1].ID); err != nil || s.Status != db.SignupConfirmed {
 		t.Fatalf("the waitlisted member was not promoted: %+v %v", s, err)
+	}
+}
+
+func TestCloseAndCancelEvent(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 3)
+	ctx := context.Background()
+	e := f.event(t, intp(5), 0)
+	for _, m := range f.members[:2] {
+		if _, err := f.d.SignUp(ctx, e.ID, m, f.now, db.AccessEvent{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.d.EndSignups(ctx, e.ID, db.EventClosed, nil); err != nil {
+		t.Fatal(err)
+	}
+	var notOpen *db.ErrNotOpen
+	if _, err := f.d.SignUp(ctx, e.ID, f.members[2], f.now, db.AccessEvent{}, nil); !errors.As(err, &notOpen) {
+		t.Fatalf("sign-up after closing: %v", err)
+	}
+	told, err := f.d.EndSignups(ctx, e.ID, db.EventCancelled, func(e *db.Event) *db.Mail {
+		return &db.Mail{Subject: "中止", Body: e.Title, Kind: "event_cancelled"}
+	})
+	if err != nil || told != 2 {
+		t.Fatalf("cancel told %d: %v", told, err)
+	}
+	if _, err := f.d.EndSignups(ctx, e.ID, db.EventClosed, nil); !errors.Is(err, db.ErrConflict) {
+		t.Fatalf("closing a cancelled event: %v", err)
 	}
 }

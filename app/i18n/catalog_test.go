@@ -114,8 +114,14 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, st := range []string{"confirmed", "waitlisted"} {
 		dynamic = append(dynamic, "signup.status."+st, "signup.badge."+st)
 	}
+	for _, st := range []string{"draft", "review", "published", "closed", "cancelled"} {
+		dynamic = append(dynamic, "events.status."+st)
+	}
+	for _, a := range []string{"closed", "cancelled", "capacity"} {
+		dynamic = append(dynamic, "participants.done_"+a)
+	}
 	for _, k := range []string{"registered", "confirmed", "rejected", "reset", "post_published", "post_rejected",
-		"signup_confirmed", "signup_waitlisted", "signup_promoted", "signup_cancelled"} {
+		"signup_confirmed", "signup_waitlisted", "signup_promoted", "signup_cancelled", "signup_event_cancelled"} {
 		dynamic = append(dynamic, "mail."+k+".subject", "mail."+k+".body")
 	}
 	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {

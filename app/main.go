@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 		return err
 	}
 	defer a.Close()
+	go a.RunReminders(ctx)
 	mailCfg, err := worker.LoadMailConfig(getenv)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -264,4 +265,28 @@ func (a *App) manageEvent(c echo.Context) error {
 	}
 	a.flash(c, "success", message)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d/participants", e.ID))
+}
+
+// reminderEvery is how often an instance looks for events starting within a day.
+const reminderEvery = 10 * time.Minute
+
+// RunReminders queues the day-before reminder mails until ctx ends. Every
+// instance may run it; a sign-up is reminded once.
+func (a *App) RunReminders(ctx context.Context) {
+	t := time.NewTicker(reminderEvery)
+	defer t.Stop()
+	for {
+		n, err := a.db.SendReminders(ctx, a.now(), func(e *db.Event) *db.Mail { return a.signupMail("reminder", e) })
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Error("event reminders", "err", err)
+		case n > 0:
+			a.log.Info("event reminders queued", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -234,3 +234,32 @@ func TestOrganiserManagesSignups(t *testing.T) {
 		t.Error("the event page does not say it is cancelled")
 	}
 }
+
+func TestDayBeforeReminder(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ev := e.publishedEvent(5, 0)
+	acc := e.memberAccount("M4400001", "明日行く人")
+	if _, err := e.db.SignUp(ctx, ev.ID, acc, time.Now(), db.AccessEvent{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.app.now = func() time.Time { return ev.StartsAt.Add(-20 * time.Hour) }
+	go e.app.RunReminders(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var m db.Mail
+		err := e.db.Bun.NewSelect().Model(&m).Where("kind = 'signup_reminder'").Limit(1).Scan(ctx)
+		if err == nil {
+			if m.To != "m4400001@example.jp" || !strings.Contains(m.Body, "防災訓練") || !strings.Contains(m.Subject, "明日") {
+				t.Errorf("reminder %+v", m)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no reminder queued")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -406,3 +406,51 @@ func (d *DB) EndSignups(ctx context.Context, eventID int64, status string, mailF
 	})
 	return told, err
 }
+
+// ReminderWindow is how long before an event its participants are reminded.
+const ReminderWindow = 24 * time.Hour
+
+// SendReminders mails every confirmed participant of a published event
+// starting within ReminderWindow of now who has not been reminded, once,
+// through the outbox (mailFor composes each mail). Instances may run it at
+// the same time: rows are claimed with SKIP LOCKED. It returns how many
+// reminders it queued.
+func (d *DB) SendReminders(ctx context.Context, now time.Time, mailFor func(e *Event) *Mail) (int, error) {
+	n := 0
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var due []struct {
+			SignupID  int64 `bun:"signup_id"`
+			AccountID int64 `bun:"account_id"`
+			EventID   int64 `bun:"event_id"`
+		}
+		err := tx.NewSelect().TableExpr("event_signups AS s").
+			ColumnExpr("s.id AS signup_id, s.account_id, s.event_id").
+			Join("JOIN events AS e ON e.id = s.event_id").
+			Where("s.status = ? AND s.reminded_at IS NULL", SignupConfirmed).
+			Where("e.status = 'published' AND e.starts_at > ? AND e.starts_at <= ?", now, now.Add(ReminderWindow)).
+			OrderExpr("s.id").Limit(500).For("UPDATE OF s SKIP LOCKED").Scan(ctx, &due)
+		if err != nil {
+			return err
+		}
+		events := map[int64]*Event{}
+		for _, r := range due {
+			e := events[r.EventID]
+			if e == nil {
+				e = new(Event)
+				if err := tx.NewSelect().Model(e).Where("id = ?", r.EventID).Scan(ctx); err != nil {
+					return err
+				}
+				events[r.EventID] = e
+			}
+			if err := enqueueFor(ctx, tx, r.AccountID, func(SignupResult) *Mail { return mailFor(e) }, SignupResult{}); err != nil {
+				return err
+			}
+			if _, err := tx.NewUpdate().Model((*Signup)(nil)).Set("reminded_at = ?", now).Where("id = ?", r.SignupID).Exec(ctx); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

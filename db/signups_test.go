@@ -288,3 +288,26 @@ func TestCloseAndCancelEvent(t *testing.T) {
 		t.Fatalf("closing a cancelled event: %v", err)
 	}
 }
+
+func TestRemindersGoOnceTheDayBefore(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 2)
+	ctx := context.Background()
+	soon := f.event(t, intp(1), 1) // starts in 72 h
+	for _, m := range f.members {
+		if _, err := f.d.SignUp(ctx, soon.ID, m, f.now, db.AccessEvent{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mail := func(e *db.Event) *db.Mail { return &db.Mail{Subject: "明日", Body: e.Title, Kind: "signup_reminder"} }
+	if n, err := f.d.SendReminders(ctx, f.now, mail); err != nil || n != 0 {
+		t.Fatalf("three days before: %d reminders, %v", n, err)
+	}
+	dayBefore := soon.StartsAt.Add(-20 * time.Hour)
+	if n, err := f.d.SendReminders(ctx, dayBefore, mail); err != nil || n != 1 {
+		t.Fatalf("the day before: %d reminders (only the confirmed member), %v", n, err)
+	}
+	if n, err := f.d.SendReminders(ctx, dayBefore.Add(time.Hour), mail); err != nil || n != 0 {
+		t.Fatalf("again: %d reminders, %v", n, err)
+	}
+}

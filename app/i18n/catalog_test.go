@@ -121,7 +121,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 		dynamic = append(dynamic, "participants.done_"+a)
 	}
 	for _, k := range []string{"registered", "confirmed", "rejected", "reset", "post_published", "post_rejected",
-		"signup_confirmed", "signup_waitlisted", "signup_promoted", "signup_cancelled", "signup_event_cancelled"} {
+		"signup_confirmed", "signup_waitlisted", "signup_promoted", "signup_cancelled", "signup_event_cancelled", "signup_reminder"} {
 		dynamic = append(dynamic, "mail."+k+".subject", "mail."+k+".body")
 	}
 	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/app/live"
+	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/static"
 )
@@ -38,7 +39,8 @@ type App struct {
 	liveCtx    context.Context
 	stopLive   context.CancelFunc
 	fragments  onceCache[string, fragment]
-	categories categoryCache
+	categories ttlValue[[]db.BoardCategory]
+	facets     ttlValue[components.EventFacets]
 	items      onceCache[int64, *db.QueueEntry]
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -413,32 +412,12 @@ func (a *App) boardLive(c echo.Context) error {
 // others within the TTL.
 const categoryTTL = 10 * time.Second
 
-// categoryCache keeps the board's categories, which every board page lists.
-type categoryCache struct {
-	mu   sync.Mutex
-	cats []db.BoardCategory
-	at   time.Time
-}
-
 // boardCategories returns the categories, from memory when fresh.
 func (a *App) boardCategories(ctx context.Context) ([]db.BoardCategory, error) {
-	cc := &a.categories
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if cc.cats != nil && a.now().Sub(cc.at) < categoryTTL {
-		return cc.cats, nil
-	}
-	cats, err := a.db.ListBoardCategories(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cc.cats, cc.at = cats, a.now()
-	return cats, nil
+	return a.categories.get(a.now(), categoryTTL, func() ([]db.BoardCategory, error) {
+		return a.db.ListBoardCategories(ctx)
+	})
 }
 
 // forgetCategories drops the cached categories after staff changed them.
-func (a *App) forgetCategories() {
-	a.categories.mu.Lock()
-	a.categories.cats = nil
-	a.categories.mu.Unlock()
-}
+func (a *App) forgetCategories() { a.categories.forget() }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -134,16 +136,53 @@ func (a *App) group(c echo.Context) error {
 	return a.page(c, g.Name, components.GroupDetail(g, events))
 }
 
+// eventFacetsTTL is how long an instance keeps the event filters' choices.
+const eventFacetsTTL = 5 * time.Minute
+
+// events lists upcoming events, filtered by category, area, dates, free
+// seats and words. A date that cannot be read is said next to its field and
+// left out of the filter.
 func (a *App) events(c echo.Context) error {
+	ctx := c.Request().Context()
 	after, err := cursorParam(c)
 	if err != nil {
 		return err
 	}
-	p, err := a.db.ListEvents(c.Request().Context(), a.queryTime(), after)
-	if err != nil {
+	v := components.EventsView{Category: c.QueryParam("category"), Town: c.QueryParam("town"),
+		Query: form.Text(c.QueryParam("q")), From: c.QueryParam("from"), To: c.QueryParam("to"),
+		FreeSeats: c.QueryParam("seats") == "1", Errs: form.Errors{}}
+	f := db.EventFilter{Category: v.Category, Town: v.Town, Query: v.Query, FreeSeats: v.FreeSeats}
+	if f.From, err = jstDate(v.From, 0); err != nil {
+		v.Errs.Add("from", "form.err.date")
+	}
+	if f.To, err = jstDate(v.To, 1); err != nil {
+		v.Errs.Add("to", "form.err.date")
+	}
+	now := a.queryTime()
+	if v.Facets, err = a.facets.get(now, eventFacetsTTL, func() (components.EventFacets, error) {
+		cats, towns, err := a.db.EventFacets(ctx, now)
+		return components.EventFacets{Categories: cats, Towns: towns}, err
+	}); err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "nav.events"), components.Events(p))
+	if v.Page, err = a.db.ListEvents(ctx, now, f, after); err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.events"), components.Events(v))
+}
+
+// jstDate reads a YYYY-MM-DD date as the start of that day in Japan, plus
+// days; "" is no date.
+func jstDate(s string, days int) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, i18n.JST)
+	if err != nil {
+		return nil, err
+	}
+	d = d.AddDate(0, 0, days)
+	return &d, nil
 }
 
 func (a *App) event(c echo.Context) error {

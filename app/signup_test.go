@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/wardportal/portal/db"
 )
 
@@ -261,5 +263,51 @@ func TestDayBeforeReminder(t *testing.T) {
 			t.Fatal("no reminder queued")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestEventFilters(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	now := time.Now()
+	add := func(title, category, town string, days int, capacity *int, confirmed int) {
+		ev := &db.Event{OrganiserKind: "ward", Title: title, Category: category, Town: town, Venue: "区民センター",
+			StartsAt: now.AddDate(0, 0, days), EndsAt: now.AddDate(0, 0, days).Add(2 * time.Hour), Capacity: capacity,
+			Confirmed: confirmed, Status: "published"}
+		if _, err := e.db.Bun.NewInsert().Model(ev).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	two := 2
+	add("親子で防災訓練", "防災", "四谷", 3, nil, 0)
+	add("満席の料理教室", "子育て", "四谷", 4, &two, 2)
+	add("来月の清掃活動", "環境", "大久保", 40, &two, 0)
+	titles := func(path string) string {
+		t.Helper()
+		res := e.get(path)
+		res.wantStatus(t, http.StatusOK)
+		var got []string
+		res.Doc.Find("main .list a.title").Each(func(_ int, s *goquery.Selection) { got = append(got, s.Text()) })
+		return strings.Join(got, ",")
+	}
+	for path, want := range map[string]string{
+		"/events": "親子で防災訓練,満席の料理教室,来月の清掃活動",
+		"/events?category=" + url.QueryEscape("防災"): "親子で防災訓練",
+		"/events?town=" + url.QueryEscape("四谷"):     "親子で防災訓練,満席の料理教室",
+		"/events?seats=1":                                            "親子で防災訓練,来月の清掃活動",
+		"/events?q=" + url.QueryEscape("清掃"):                         "来月の清掃活動",
+		"/events?q=" + url.QueryEscape("100%"):                       "",
+		"/events?to=" + now.AddDate(0, 0, 10).Format("2006-01-02"):   "親子で防災訓練,満席の料理教室",
+		"/events?from=" + now.AddDate(0, 0, 20).Format("2006-01-02"): "来月の清掃活動",
+	} {
+		if got := titles(path); got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+	}
+	res := e.get("/events?from=12%2F01&category=" + url.QueryEscape("防災"))
+	if res.Doc.Find("#f-from-error").Length() != 1 || res.Doc.Find("#f-from").AttrOr("value", "") != "12/01" ||
+		res.Doc.Find("#f-category option[selected]").Text() != "防災" {
+		t.Errorf("a bad date: %s", res.Doc.Find("form").Text())
 	}
 }

@@ -192,10 +192,42 @@ func (d *DB) GetGroup(ctx context.Context, now time.Time, id int64) (*Group, []E
 	return g, es, err
 }
 
+// EventFilter narrows the event list; the zero value lists every upcoming event.
+type EventFilter struct {
+	Category  string
+	Town      string
+	Query     string     // words in the title, description or venue
+	From, To  *time.Time // starts on or after From, before To
+	FreeSeats bool       // only events with a seat left (or no limit)
+}
+
+// IsZero reports whether the filter narrows nothing.
+func (f EventFilter) IsZero() bool { return f == EventFilter{} }
+
 // ListEvents pages through upcoming published events, soonest first.
-func (d *DB) ListEvents(ctx context.Context, now time.Time, after Cursor) (Page[Event], error) {
+func (d *DB) ListEvents(ctx context.Context, now time.Time, f EventFilter, after Cursor) (Page[Event], error) {
 	var rows []Event
-	q := d.upcomingEvents(&rows, now).Limit(PageSize + 1)
+	from := now
+	if f.From != nil && f.From.After(now) {
+		from = *f.From
+	}
+	q := d.upcomingEvents(&rows, from).Limit(PageSize + 1)
+	if f.To != nil {
+		q = q.Where("e.starts_at < ?", *f.To)
+	}
+	if f.Category != "" {
+		q = q.Where("e.category = ?", f.Category)
+	}
+	if f.Town != "" {
+		q = q.Where("e.town = ?", f.Town)
+	}
+	if f.FreeSeats {
+		q = q.Where("(e.capacity IS NULL OR e.confirmed < e.capacity)")
+	}
+	if f.Query != "" {
+		like := "%" + likeEscaper.Replace(f.Query) + "%"
+		q = q.Where("(e.title ILIKE ? OR e.description ILIKE ? OR e.venue ILIKE ?)", like, like, like)
+	}
 	if !after.IsZero() {
 		q = q.Where("(e.starts_at, e.id) > (?, ?)", after.At, after.ID)
 	}
@@ -203,6 +235,21 @@ func (d *DB) ListEvents(ctx context.Context, now time.Time, after Cursor) (Page[
 		return Page[Event]{}, err
 	}
 	return paginate(rows, PageSize, func(e *Event) Cursor { return Cursor{e.StartsAt, e.ID} }), nil
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
+// EventFacets returns the categories and towns of upcoming published
+// events, for the list's filters.
+func (d *DB) EventFacets(ctx context.Context, now time.Time) (categories, towns []string, err error) {
+	base := func(col string, dst *[]string) error {
+		return d.Bun.NewSelect().Model((*Event)(nil)).ColumnExpr(col).
+			Where("status = 'published' AND starts_at >= ?", now).GroupExpr(col).OrderExpr(col).Scan(ctx, dst)
+	}
+	if err := base("category", &categories); err != nil {
+		return nil, nil, err
+	}
+	return categories, towns, base("town", &towns)
 }
 
 // GetEvent loads one published (or cancelled/closed, still public) event.

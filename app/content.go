@@ -165,6 +165,18 @@ func (a *App) events(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
+	if month := c.QueryParam("month"); month != "" {
+		first, err := time.ParseInLocation("2006-01", month, i18n.JST)
+		if err != nil {
+			return fmt.Errorf("month %q: %w", month, db.ErrNotFound)
+		}
+		f.From, f.To = nil, nil
+		events, err := a.db.EventsBetween(ctx, first, first.AddDate(0, 1, 0), f)
+		if err != nil {
+			return err
+		}
+		return a.page(c, a.t(c, "nav.events"), components.EventsMonth(components.NewMonthView(v, first, events, a.now())))
+	}
 	if v.Page, err = a.db.ListEvents(ctx, now, f, after); err != nil {
 		return err
 	}

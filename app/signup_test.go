@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
 )
 
@@ -310,4 +311,36 @@ func TestEventFilters(t *testing.T) {
 		res.Doc.Find("#f-category option[selected]").Text() != "防災" {
 		t.Errorf("a bad date: %s", res.Doc.Find("form").Text())
 	}
+}
+
+func TestEventMonthCalendar(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	// 2026-12-15 10:00 in Japan; December 2026 starts on a Tuesday.
+	start := time.Date(2026, 12, 15, 10, 0, 0, 0, i18n.JST)
+	e.app.now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, i18n.JST) }
+	for _, title := range []string{"年末の清掃", "餅つき大会"} {
+		if _, err := e.db.Bun.NewInsert().Model(&db.Event{OrganiserKind: "ward", Title: title, Category: "環境", Town: "四谷",
+			Venue: "公園", StartsAt: start, EndsAt: start.Add(time.Hour), Status: "published"}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := e.get("/events?month=2026-12")
+	res.wantStatus(t, http.StatusOK)
+	rows := res.Doc.Find("table.calendar tbody tr")
+	if rows.Length() != 5 || rows.First().Find("td").Eq(2).Text() != "1" {
+		t.Errorf("grid: %d weeks, first row %q", rows.Length(), rows.First().Text())
+	}
+	cell := res.Doc.Find("table.calendar a[href='#d-15']")
+	if cell.Find(".count").Text() != "2" {
+		t.Errorf("the 15th: %q", cell.Text())
+	}
+	if sec := res.Doc.Find("#d-15").Parent(); !strings.Contains(sec.Text(), "餅つき大会") || !strings.Contains(sec.Text(), "12月15日(火)") {
+		t.Errorf("the day's list: %q", sec.Text())
+	}
+	if !strings.Contains(res.Body, "month=2027-01") || !strings.Contains(res.Body, "month=2026-11") {
+		t.Error("no links to the neighbouring months")
+	}
+	e.get("/events?month=2026-13").wantStatus(t, http.StatusNotFound)
 }

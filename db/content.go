@@ -207,11 +207,36 @@ func (f EventFilter) IsZero() bool { return f == EventFilter{} }
 // ListEvents pages through upcoming published events, soonest first.
 func (d *DB) ListEvents(ctx context.Context, now time.Time, f EventFilter, after Cursor) (Page[Event], error) {
 	var rows []Event
+	q := d.filteredEvents(&rows, now, f).Limit(PageSize + 1)
+	if !after.IsZero() {
+		q = q.Where("(e.starts_at, e.id) > (?, ?)", after.At, after.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Page[Event]{}, err
+	}
+	return paginate(rows, PageSize, func(e *Event) Cursor { return Cursor{e.StartsAt, e.ID} }), nil
+}
+
+// MonthLimit bounds the events a month calendar shows.
+const MonthLimit = 500
+
+// EventsBetween lists the published events starting in [from, to) that the
+// filter lets through, soonest first, for a month calendar.
+func (d *DB) EventsBetween(ctx context.Context, from, to time.Time, f EventFilter) ([]Event, error) {
+	var rows []Event
+	f.From, f.To = &from, &to
+	err := d.filteredEvents(&rows, from, f).Limit(MonthLimit).Scan(ctx)
+	return rows, err
+}
+
+// filteredEvents selects published events from now (or the filter's later
+// start) on, narrowed by the filter.
+func (d *DB) filteredEvents(dst *[]Event, now time.Time, f EventFilter) *bun.SelectQuery {
 	from := now
 	if f.From != nil && f.From.After(now) {
 		from = *f.From
 	}
-	q := d.upcomingEvents(&rows, from).Limit(PageSize + 1)
+	q := d.upcomingEvents(dst, from)
 	if f.To != nil {
 		q = q.Where("e.starts_at < ?", *f.To)
 	}
@@ -228,13 +253,7 @@ func (d *DB) ListEvents(ctx context.Context, now time.Time, f EventFilter, after
 		like := "%" + likeEscaper.Replace(f.Query) + "%"
 		q = q.Where("(e.title ILIKE ? OR e.description ILIKE ? OR e.venue ILIKE ?)", like, like, like)
 	}
-	if !after.IsZero() {
-		q = q.Where("(e.starts_at, e.id) > (?, ?)", after.At, after.ID)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return Page[Event]{}, err
-	}
-	return paginate(rows, PageSize, func(e *Event) Cursor { return Cursor{e.StartsAt, e.ID} }), nil
+	return q
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)

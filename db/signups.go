@@ -36,6 +36,7 @@ type Signup struct {
 	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
 	StatusAt    time.Time  `bun:"status_at,nullzero,default:now()"`
 	CancelledAt *time.Time `bun:"cancelled_at"`
+	RemindedAt  *time.Time `bun:"reminded_at"`
 }
 
 // ErrNotOpen says why an event takes no sign-ups now.

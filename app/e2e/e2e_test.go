@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -47,6 +48,8 @@ func TestPages(t *testing.T) {
 		{"groups", "/groups", nil},
 		{"group", group, nil},
 		{"events", "/events", nil},
+		{"events filtered", "/events?seats=1&from=2026-01-01&q=" + url.QueryEscape("清掃"), nil},
+		{"events month", "/events?month=" + time.Now().Format("2006-01"), nil},
 		{"event", event, nil},
 		{"board", "/board", nil},
 		{"board category", category, nil},

@@ -117,6 +117,9 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, st := range []string{"draft", "review", "published", "closed", "cancelled"} {
 		dynamic = append(dynamic, "events.status."+st)
 	}
+	for _, w := range []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} {
+		dynamic = append(dynamic, "week."+w)
+	}
 	for _, a := range []string{"closed", "cancelled", "capacity"} {
 		dynamic = append(dynamic, "participants.done_"+a)
 	}

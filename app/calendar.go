@@ -67,7 +67,7 @@ func (a *App) eventsFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cal := a.newCalendar(a.catalog.T(a.viewRequest(c).Lang, "calendar.public_name", a.siteName(c)))
+	cal := a.newCalendar(a.catalog.T(a.viewRequest(c).Lang, "calendar.public_name", a.siteNameData(c)))
 	for i := range es {
 		a.addEvent(cal, &es[i], "", "")
 	}
@@ -87,7 +87,7 @@ func (a *App) memberFeed(c echo.Context) error {
 		return err
 	}
 	lang := a.viewRequest(c).Lang
-	cal := a.newCalendar(a.catalog.T(lang, "calendar.private_name", a.siteName(c)))
+	cal := a.newCalendar(a.catalog.T(lang, "calendar.private_name", a.siteNameData(c)))
 	for i := range ss {
 		prefix, status := "", ics.ObjectStatus("")
 		if ss[i].Status == db.SignupWaitlisted {
@@ -99,7 +99,7 @@ func (a *App) memberFeed(c echo.Context) error {
 	return a.sendCalendar(c, cal, "my-events.ics", true)
 }
 
-func (a *App) siteName(c echo.Context) map[string]any {
+func (a *App) siteNameData(c echo.Context) map[string]any {
 	return map[string]any{"SiteName": a.t(c, "site.name")}
 }
 
@@ -193,9 +193,10 @@ func icsText(s string) string {
 }
 
 // sendCalendar writes cal with CRLF line ends, as RFC 5545 requires (the
-// library's default is the platform's). Public files carry no personal data
-// but pass through the session middleware, so no shared cache may keep them;
-// a private feed may not be stored at all.
+// library's default is the platform's). An event's file shares its route
+// with the event page, whose middleware may set cookies, so public files
+// are revalidated rather than kept by shared caches; a private feed may not
+// be stored at all.
 func (a *App) sendCalendar(c echo.Context, cal *ics.Calendar, filename string, private bool) error {
 	var buf bytes.Buffer
 	if err := cal.SerializeTo(&buf, ics.WithNewLineWindows); err != nil {
@@ -238,8 +239,11 @@ func (a *App) newCalendarFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "calendar.title"), components.CalendarFeedPage(components.CalendarFeed{
-		Live: f, URL: a.cfg.BaseURL + "/calendar/" + tok + ".ics"}))
+	addr := a.cfg.BaseURL + "/calendar/" + tok + ".ics"
+	if lang := a.viewRequest(c).Lang; lang != i18n.Default {
+		addr += "?lang=" + lang // the feed's name and labels in the member's language
+	}
+	return a.page(c, a.t(c, "calendar.title"), components.CalendarFeedPage(components.CalendarFeed{Live: f, URL: addr}))
 }
 
 func (a *App) revokeCalendarFeed(c echo.Context) error {

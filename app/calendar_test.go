@@ -301,6 +301,18 @@ func TestCalendarPrivateFeed(t *testing.T) {
 		t.Errorf("access history %v", actions)
 	}
 
+	// In English, the address asks for an English feed.
+	page = alice.get("/account/calendar?lang=en")
+	enURL, _ := alice.post("/account/calendar", url.Values{"_csrf": {page.csrfToken(t)}}).Doc.Find("#calendar-url").Attr("value")
+	if !strings.HasSuffix(enURL, ".ics?lang=en") {
+		t.Errorf("English address %q", enURL)
+	}
+	res, cal = visitor.getICS(strings.TrimPrefix(enURL, "http://localhost:8080"))
+	if got := strings.Join(summaries(cal), "|"); got != "朝の散歩会|[Waitlisted] 満席の講座" ||
+		!strings.Contains(res.Body, "\r\nX-WR-CALNAME:Community Activity Portal: my events\r\n") {
+		t.Errorf("English feed lists %s:\n%s", got, res.Body)
+	}
+
 	// Bob's feed ends when he withdraws: the account row stays, the feed does not.
 	bob := e.client()
 	bob.signIn("M6000002", "member-password-1").wantStatus(t, http.StatusSeeOther)
@@ -326,6 +338,56 @@ func TestCalendarMessagesExist(t *testing.T) {
 			if !c.Has(lang, id) {
 				t.Errorf("message %q missing from %s", id, lang)
 			}
+		}
+	}
+}
+
+// TestICSFoldingRoundTrip writes awkward titles and descriptions and reads
+// them back: lines stay within 75 octets without splitting a character, and
+// the text comes back as it went in (line breaks as LF, control characters
+// gone).
+func TestICSFoldingRoundTrip(t *testing.T) {
+	t.Parallel()
+	a := &App{cfg: testConfig(), now: time.Now}
+	for _, text := range []string{
+		strings.Repeat("あ", 100),
+		strings.Repeat("x", 300),
+		strings.Repeat("🎉絵文字", 40),
+		strings.Repeat("区民 祭り, 参加; 自由\\ ", 12),
+		"一行目\r\n二行目\rさんぎょうめ\n\n\tタブ\x07ベル",
+		"a" + strings.Repeat("，、。！？「」", 20),
+	} {
+		cal := a.newCalendar("名前")
+		a.addEvent(cal, &db.Event{ID: 7, Title: text, Description: text, Venue: text, Town: "四谷",
+			StartsAt: time.Now(), EndsAt: time.Now().Add(time.Hour), Status: "published"}, "", "")
+		var b strings.Builder
+		if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
+			if len(line) > 75 || !utf8.ValidString(line) || strings.ContainsAny(line, "\r\n") {
+				t.Errorf("line of %d octets: %q", len(line), line)
+			}
+		}
+		parsed, err := ics.ParseCalendar(strings.NewReader(out))
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		want := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x07", "").Replace(text)
+		ev := parsed.Events()[0]
+		if got := prop(ev, ics.ComponentPropertySummary); got != want {
+			t.Errorf("SUMMARY %q, want %q", got, want)
+		}
+		if got := prop(ev, ics.ComponentPropertyDescription); got != want+"\n\nhttp://localhost:8080/events/7" {
+			t.Errorf("DESCRIPTION %q", got)
+		}
+		if got := prop(ev, ics.ComponentPropertyLocation); got != want+"（四谷）" {
+			t.Errorf("LOCATION %q", got)
+		}
+		escaped := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(want)
+		if !strings.Contains(unfold(out), "\r\nSUMMARY:"+escaped+"\r\n") {
+			t.Errorf("SUMMARY does not unfold to %q:\n%s", escaped, out)
 		}
 	}
 }

@@ -206,10 +206,13 @@ func (a *App) event(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	live := a.hub.Last()
 	box, err := a.signupState(c, e)
 	if err != nil {
 		return err
 	}
+	box.Live = live
+	a.viewRequest(c).Live = true
 	return a.page(c, e.Title, components.EventDetail(e, box))
 }
 

@@ -62,11 +62,17 @@ func (a *App) accessLog() echo.MiddlewareFunc {
 			} else if strings.HasPrefix(v.URIPath, static.Prefix) || v.URIPath == "/healthz" {
 				level = slog.LevelDebug
 			}
-			// The query string is left out on purpose: it may carry tokens.
+			// The query string is left out on purpose: it may carry tokens;
+			// so is a path that is a secret (a reset link, a private
+			// calendar), logged as its route.
+			path := v.URIPath
+			if strings.Contains(c.Path(), ":token") {
+				path = c.Path()
+			}
 			a.log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("request_id", v.RequestID),
 				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
+				slog.String("path", path),
 				slog.Int("status", v.Status),
 				slog.Int64("bytes", v.ResponseSize),
 				slog.Duration("latency", v.Latency),

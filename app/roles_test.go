@@ -25,6 +25,7 @@ var routeAccess = map[string]perm{
 	"GET /groups/:id":                    "public",
 	"GET /events":                        "public",
 	"GET /events/:id":                    "public",
+	"GET /events/:id/live":               "public",
 	"GET /events.ics":                    "public",
 	"GET /calendar/:token":               "public",
 	"GET /board":                         "public",

@@ -52,6 +52,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/groups/:id", a.group)
 	site.GET("/events", a.events)
 	site.GET("/events/:id", a.eventOrICS) // and /events/{id}.ics: see eventOrICS
+	site.GET("/events/:id/live", a.eventLive)
 	site.GET("/board", a.board)
 	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)

@@ -290,3 +290,30 @@ func (a *App) RunReminders(ctx context.Context) {
 		}
 	}
 }
+
+// eventLive streams an event's seat count to the readers of its page; the
+// event is loaded and rendered once per change and language.
+func (a *App) eventLive(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	lang := a.viewRequest(c).Lang
+	return a.stream(c, db.StreamEvents, func(ev db.LiveEvent) (string, string, bool, error) {
+		if ev.SubjectID != id {
+			return "", "", false, nil
+		}
+		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
+			e, err := a.db.GetEvent(a.liveCtx, id)
+			if err != nil {
+				return fragment{}, err
+			}
+			html, err := a.renderString(lang, components.Seats(e))
+			return fragment{html: html}, err
+		})
+		if errors.Is(err, db.ErrNotFound) {
+			return "", "", false, nil
+		}
+		return db.LiveSeats, f.html, err == nil, err
+	})
+}

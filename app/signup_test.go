@@ -344,3 +344,25 @@ func TestEventMonthCalendar(t *testing.T) {
 	}
 	e.get("/events?month=2026-13").wantStatus(t, http.StatusNotFound)
 }
+
+func TestSeatCountIsLive(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ev := e.publishedEvent(2, 0)
+	page := e.get(fmt.Sprintf("/events/%d", ev.ID))
+	src, ok := page.Doc.Find("dl[sse-connect]").Attr("sse-connect")
+	if !ok {
+		t.Fatal("the event page has no live seat count")
+	}
+	events := openStream(t, ctx, e.srv.URL+src, "")
+	acc := e.memberAccount("M4500001", "見ている人")
+	if _, err := e.db.SignUp(ctx, ev.ID, acc, time.Now(), db.AccessEvent{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := nextEvent(t, events)
+	if got.name != "seats" || !strings.Contains(got.data, `id="seats"`) || !strings.Contains(got.data, "残り1席") {
+		t.Fatalf("live seats %+v", got)
+	}
+}

@@ -19,6 +19,12 @@ const (
 	SignupFull       = "full"
 )
 
+// The live stream of events: a seat count changed (subject: the event).
+const (
+	StreamEvents = "events"
+	LiveSeats    = "seats"
+)
+
 // Access-history actions of sign-ups.
 const (
 	ActionSignUp       = "event_signup"
@@ -250,9 +256,19 @@ func promote(ctx context.Context, tx bun.Tx, e *Event) (*Promotion, error) {
 	return first, nil
 }
 
+// saveCounters stores the event's counters and tells the event's live
+// readers the seat count changed.
 func saveCounters(ctx context.Context, tx bun.Tx, e *Event) error {
-	_, err := tx.NewUpdate().Model(e).Column("confirmed", "waitlisted").Set("updated_at = now()").WherePK().Exec(ctx)
-	return err
+	if _, err := tx.NewUpdate().Model(e).Column("confirmed", "waitlisted").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	return seatsChanged(ctx, tx, e.ID)
+}
+
+// seatsChanged publishes a live update of the event's seats, as the last
+// statement of the transaction that changed them.
+func seatsChanged(ctx context.Context, tx bun.Tx, eventID int64) error {
+	return PublishLive(ctx, tx, &LiveEvent{Stream: StreamEvents, Name: LiveSeats, SubjectID: eventID})
 }
 
 // enqueueFor mails the account's address, if it is a member with one.
@@ -319,15 +335,15 @@ func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, wait
 				promoted = append(promoted, s.AccountID)
 			}
 		}
-		if mailFor == nil {
-			return nil
-		}
 		for _, id := range promoted {
+			if mailFor == nil {
+				break
+			}
 			if err := enqueueFor(ctx, tx, id, func(SignupResult) *Mail { return mailFor(e) }, SignupResult{}); err != nil {
 				return err
 			}
 		}
-		return nil
+		return seatsChanged(ctx, tx, e.ID)
 	})
 	return promoted, err
 }
@@ -391,7 +407,7 @@ func (d *DB) EndSignups(ctx context.Context, eventID int64, status string, mailF
 			return err
 		}
 		if status != EventCancelled || mailFor == nil {
-			return nil
+			return seatsChanged(ctx, tx, e.ID)
 		}
 		var ss []Signup
 		if err := tx.NewSelect().Model(&ss).Where("event_id = ? AND status <> ?", eventID, SignupCancelled).Scan(ctx); err != nil {
@@ -403,7 +419,7 @@ func (d *DB) EndSignups(ctx context.Context, eventID int64, status string, mailF
 			}
 			told++
 		}
-		return nil
+		return seatsChanged(ctx, tx, e.ID)
 	})
 	return told, err
 }

@@ -150,7 +150,7 @@ func (a *App) events(c echo.Context) error {
 	}
 	v := components.EventsView{Category: c.QueryParam("category"), Town: c.QueryParam("town"),
 		Query: form.Text(c.QueryParam("q")), From: c.QueryParam("from"), To: c.QueryParam("to"),
-		FreeSeats: c.QueryParam("seats") == "1", Errs: form.Errors{}}
+		FreeSeats: c.QueryParam("seats") == "1", Errs: form.Errors{}, CanAdd: roleFor(currentUser(c), permOrganise) != ""}
 	f := db.EventFilter{Category: v.Category, Town: v.Town, Query: v.Query, FreeSeats: v.FreeSeats}
 	if f.From, err = jstDate(v.From, 0); err != nil {
 		v.Errs.Add("from", "form.err.date")

@@ -111,7 +111,11 @@ func (a *App) decide(c echo.Context) error {
 	case err != nil:
 		return err
 	default:
-		text = a.catalog.T(lang, "moderation.done."+out.Item.Status, map[string]any{"Title": postLabel(out.Post)})
+		label := postLabel(out.Post)
+		if out.Event != nil {
+			label = out.Event.Title
+		}
+		text = a.catalog.T(lang, "moderation.done."+out.Item.Status, map[string]any{"Title": label})
 	}
 	if !htmx.IsPartial(c.Request()) {
 		a.flashText(c, "success", text)

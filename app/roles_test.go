@@ -26,6 +26,8 @@ var routeAccess = map[string]perm{
 	"GET /events":                        "public",
 	"GET /events/:id":                    "public",
 	"GET /events/:id/live":               "public",
+	"GET /events/new":                    permOrganise,
+	"POST /events/new":                   permOrganise,
 	"GET /events.ics":                    "public",
 	"GET /calendar/:token":               "public",
 	"GET /board":                         "public",

@@ -317,3 +317,58 @@ func (a *App) eventLive(c echo.Context) error {
 		return db.LiveSeats, f.html, err == nil, err
 	})
 }
+
+// eventOrganiser is who a new event by u is organised by: the group of a
+// group account, else the ward (ward staff) or the operator (moderators).
+func (a *App) eventOrganiser(ctx context.Context, u *db.Account) (kind string, groupID *int64, err error) {
+	switch {
+	case u.Kind == db.KindGroup:
+		g, err := a.db.GroupOf(ctx, u)
+		if err != nil {
+			return "", nil, err
+		}
+		return "group", &g.ID, nil
+	case u.HasRole(db.RoleWardStaff):
+		return "ward", nil, nil
+	default:
+		return "operator", nil, nil
+	}
+}
+
+func (a *App) newEventPage(c echo.Context) error {
+	return a.page(c, a.t(c, "event_form.title"), components.EventForm(components.EventFormState{
+		In: form.Event{Waitlist: "0"}, ByGroup: currentUser(c).Kind == db.KindGroup}))
+}
+
+// createEvent stores an organiser's new event: staff events publish at
+// once, a group's goes to the moderators. Bad input keeps everything typed.
+func (a *App) createEvent(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	in := form.Event{Title: c.FormValue("title"), Description: c.FormValue("description"), Category: c.FormValue("category"),
+		Town: c.FormValue("town"), Venue: c.FormValue("venue"), Date: c.FormValue("date"), Start: c.FormValue("start"),
+		End: c.FormValue("end"), Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist"),
+		ApplyUntil: c.FormValue("apply_until"), Fee: c.FormValue("fee"), Contact: c.FormValue("contact")}
+	in.Normalize()
+	p, errs := in.Validate(a.now(), i18n.JST)
+	state := components.EventFormState{In: in, Errs: errs, ByGroup: u.Kind == db.KindGroup}
+	if errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.title"), components.EventForm(state))
+	}
+	kind, groupID, err := a.eventOrganiser(ctx, u)
+	if err != nil {
+		return err
+	}
+	e := &db.Event{OrganiserKind: kind, GroupID: groupID, Title: in.Title, Description: in.Description, Category: in.Category,
+		Town: in.Town, Venue: in.Venue, StartsAt: p.StartsAt, EndsAt: p.EndsAt, Capacity: p.Capacity, WaitlistSize: p.Waitlist,
+		ApplyUntil: p.ApplyUntil, Fee: in.Fee, Contact: in.Contact}
+	if err := a.db.CreateEvent(ctx, e, u, a.accessEvent(c, u, "")); err != nil {
+		return err
+	}
+	if e.Status == "review" {
+		a.flash(c, "success", "event_form.sent_for_review")
+		return c.Redirect(http.StatusSeeOther, "/account")
+	}
+	a.flash(c, "success", "event_form.published")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d", e.ID))
+}

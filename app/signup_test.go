@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
 )
@@ -365,4 +367,59 @@ func TestSeatCountIsLive(t *testing.T) {
 	if got.name != "seats" || !strings.Contains(got.data, `id="seats"`) || !strings.Contains(got.data, "残り1席") {
 		t.Fatalf("live seats %+v", got)
 	}
+}
+
+func TestGroupEventsAreModerated(t *testing.T) {
+	t.Parallel()
+	b := newBoardEnv(t)
+	ctx := context.Background()
+	// A group account with its group, as ward staff create them.
+	hash, _ := auth.HashPassword("group-password-1")
+	acc := &db.Account{Kind: db.KindGroup, LoginID: "G00001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "四谷こども食堂"}
+	if _, err := b.db.Bun.NewInsert().Model(acc).Returning("*").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Bun.NewInsert().Model(&db.Group{AccountID: &acc.ID, Name: "四谷こども食堂", Category: "子育て", Town: "四谷"}).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	group := b.client()
+	group.signIn("G00001", "group-password-1").wantStatus(t, http.StatusSeeOther)
+	day := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
+	fields := url.Values{"title": {"こども食堂クリスマス会"}, "description": {"みんなでごはん"}, "category": {"子育て"},
+		"town": {"四谷"}, "venue": {"四谷地域センター"}, "date": {day}, "start": {"17:00"}, "end": {"16:00"},
+		"capacity": {"20"}, "waitlist": {"5"}}
+
+	// Bad input keeps what was typed, with the error next to the field.
+	res := group.post("/events/new", withValues(fields, "_csrf", group.token()))
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if res.Doc.Find("#f-end-error").Length() != 1 || res.Doc.Find("#f-description").Text() != "みんなでごはん" {
+		t.Fatalf("bad end time: %s", res.Doc.Find("form").Text())
+	}
+	group.post("/events/new", withValues(fields, "_csrf", group.token(), "end", "19:00")).wantStatus(t, http.StatusSeeOther)
+	if strings.Contains(b.client().get("/events").Body, "クリスマス会") {
+		t.Fatal("a group's event is public before review")
+	}
+	// The moderator approves it inline; then it is public.
+	q := b.mod1.get("/moderation")
+	item := q.Doc.Find(".queue-item").FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "クリスマス会") })
+	if item.Length() != 1 || !strings.Contains(item.Text(), "団体のイベント") {
+		t.Fatalf("the event is not in the queue: %s", q.Doc.Find("main").Text())
+	}
+	id, _ := item.Attr("id")
+	version := item.Find("input[name=version]").AttrOr("value", "")
+	itemID, _ := strconv.ParseInt(strings.TrimPrefix(id, "item-"), 10, 64)
+	res = b.decide(b.mod1, itemID, version, "action", "approve")
+	if !strings.Contains(res.Body, "こども食堂クリスマス会") {
+		t.Errorf("approval answer: %s", res.Body)
+	}
+	if !strings.Contains(b.client().get("/events").Body, "クリスマス会") {
+		t.Error("the approved event is not listed")
+	}
+	// Ward staff publish directly.
+	b.ward.post("/events/new", withValues(fields, "_csrf", b.ward.token(), "end", "19:00", "title", "区の防災講座")).wantStatus(t, http.StatusSeeOther)
+	if !strings.Contains(b.client().get("/events").Body, "区の防災講座") {
+		t.Error("a ward event is not published at once")
+	}
+	// Members do not add events.
+	b.alice.get("/events/new").wantStatus(t, http.StatusForbidden)
 }

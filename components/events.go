@@ -25,6 +25,7 @@ type EventsView struct {
 	Category, Town, Query, From, To string
 	FreeSeats                       bool
 	Errs                            form.Errors
+	CanAdd                          bool // the viewer organises events: link to the form
 }
 
 // query is the filter as URL parameters, for the pager.
@@ -130,4 +131,11 @@ func DateWeekday(ctx context.Context, t time.Time) string { return i18n.DateWeek
 func (v EventsView) monthLink() string {
 	m := MonthView{EventsView: v}
 	return m.monthURL(time.Now().In(i18n.JST).Format("2006-01"))
+}
+
+// EventFormState is the new-event form with what was typed and its errors.
+type EventFormState struct {
+	In      form.Event
+	Errs    form.Errors
+	ByGroup bool // a group's event goes to the moderators first
 }

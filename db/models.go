@@ -140,6 +140,7 @@ type Event struct {
 	Status        string     `bun:"status"`
 	Confirmed     int        `bun:"confirmed"`
 	Waitlisted    int        `bun:"waitlisted"`
+	CreatedBy     *int64     `bun:"created_by"`
 	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()"`
 

@@ -82,6 +82,7 @@ func (it *ModerationItem) Waiting() bool {
 type QueueEntry struct {
 	Item    ModerationItem
 	Post    *BoardPost // ItemBoardPost: the post, its author's handle and its topic's title
+	Event   *Event     // ItemEvent: the event a group submitted
 	Reports []BoardReport
 }
 
@@ -165,12 +166,14 @@ func (d *DB) itemQuery(dst *[]ModerationItem) *bun.SelectQuery {
 // queueEntries loads the subjects and reports of items, one query per kind.
 func (d *DB) queueEntries(ctx context.Context, items []ModerationItem) ([]QueueEntry, error) {
 	out := make([]QueueEntry, len(items))
-	var postIDs, reported []int64
+	var postIDs, eventIDs, reported []int64
 	for i, it := range items {
 		out[i].Item = it
 		switch it.Kind {
 		case ItemBoardPost:
 			postIDs = append(postIDs, it.SubjectID)
+		case ItemEvent:
+			eventIDs = append(eventIDs, it.SubjectID)
 		}
 		if it.Origin == OriginReport {
 			reported = append(reported, it.ID)
@@ -197,6 +200,17 @@ func (d *DB) queueEntries(ctx context.Context, items []ModerationItem) ([]QueueE
 		for i := range out {
 			if out[i].Item.Kind == ItemBoardPost {
 				out[i].Post = byID[out[i].Item.SubjectID]
+			}
+		}
+	}
+	if len(eventIDs) > 0 {
+		byID, err := d.eventsByID(ctx, eventIDs)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if out[i].Item.Kind == ItemEvent {
+				out[i].Event = byID[out[i].Item.SubjectID]
 			}
 		}
 	}
@@ -232,6 +246,7 @@ type Decision struct {
 type Outcome struct {
 	Item   ModerationItem
 	Post   *BoardPost // ItemBoardPost
+	Event  *Event     // ItemEvent
 	Author *Account
 	Email  string // the author's address when they are a member, else ""
 }
@@ -354,6 +369,7 @@ type itemKind struct {
 }
 
 var itemKinds = map[string]itemKind{
+	ItemEvent: {decide: decideEvent},
 	ItemBoardPost: {decide: func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error) {
 		p, err := decideBoardPost(ctx, tx, it, approve)
 		if err != nil {

@@ -87,7 +87,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
 		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create",
-		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke"} {
+		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create"} {
 		dynamic = append(dynamic, "history."+a)
 	}
 	for _, s := range []string{"pending", "published", "rejected", "withdrawn"} {
@@ -103,7 +103,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 		dynamic = append(dynamic, "moderation.done."+st, "moderation.handled."+st)
 	}
 	dynamic = append(dynamic, "moderation.handled.withdrawn", "moderation.handled.open",
-		"moderation.origin.board_post.submission", "moderation.origin.board_post.report",
+		"moderation.origin.board_post.submission", "moderation.origin.board_post.report", "moderation.origin.event.submission",
 		"kind.member", "kind.group", "kind.staff")
 	for _, r := range []string{"confirmed", "waitlisted", "full", "already", "cancelled", "not_yet", "ended", "started", "not_published"} {
 		dynamic = append(dynamic, "signup.result."+r)
@@ -116,6 +116,9 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, st := range []string{"draft", "review", "published", "closed", "cancelled"} {
 		dynamic = append(dynamic, "events.status."+st)
+	}
+	for _, f := range []string{"title", "description", "category", "town", "venue"} {
+		dynamic = append(dynamic, "form.err.required_"+f)
 	}
 	for _, w := range []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} {
 		dynamic = append(dynamic, "week."+w)

@@ -1,0 +1,86 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// ItemEvent is a group's event waiting to be published.
+const ItemEvent = "event"
+
+// GroupOf returns the group whose account acc is, or ErrNotFound.
+func (d *DB) GroupOf(ctx context.Context, acc *Account) (*Group, error) {
+	g := new(Group)
+	err := d.Bun.NewSelect().Model(g).Where("account_id = ?", acc.ID).Scan(ctx)
+	return g, notFound(err, "group")
+}
+
+// CreateEvent stores a new event. Staff events publish at once; a group's
+// event waits in the moderation queue (status review) until a moderator
+// approves it, like a board post.
+func (d *DB) CreateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) error {
+	e.CreatedBy = &by.ID
+	e.Status = "published"
+	if e.OrganiserKind == "group" {
+		e.Status = "review"
+	}
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(e).Returning("*").Exec(ctx); err != nil {
+			return err
+		}
+		ev.AccountID, ev.LoginID, ev.Action, ev.Success = &by.ID, by.LoginID, ActionEventCreate, true
+		ev.Detail = fmt.Sprintf("event %d", e.ID)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		if e.Status != "review" {
+			return nil
+		}
+		words, err := moderationWords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		it := &ModerationItem{Kind: ItemEvent, SubjectID: e.ID, Origin: OriginSubmission, SubmittedBy: by.ID,
+			Flags: CheckText(e.Title+"\n"+e.Description+"\n"+e.Venue+"\n"+e.Contact, words)}
+		if _, err := tx.NewInsert().Model(it).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		return itemChanged(ctx, tx, it.ID, ActSubmit, by.ID, "", "", "")
+	})
+}
+
+// ActionEventCreate is the access-history action of creating an event.
+const ActionEventCreate = "event_create"
+
+// decideEvent publishes an approved event, or sends a rejected one back to
+// draft, and returns the group account that submitted it.
+func decideEvent(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error) {
+	e := new(Event)
+	if err := tx.NewSelect().Model(e).Where("id = ?", it.SubjectID).For("UPDATE").Scan(ctx); err != nil {
+		return 0, notFound(err, "event")
+	}
+	e.Status = "draft"
+	if approve {
+		e.Status = "published"
+	}
+	if _, err := tx.NewUpdate().Model(e).Column("status").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		return 0, err
+	}
+	out.Event = e
+	return it.SubmittedBy, nil
+}
+
+// eventsByID loads the events of queue items.
+func (d *DB) eventsByID(ctx context.Context, ids []int64) (map[int64]*Event, error) {
+	var es []Event
+	if err := d.Bun.NewSelect().Model(&es).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*Event, len(es))
+	for i := range es {
+		out[es[i].ID] = &es[i]
+	}
+	return out, nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -336,8 +337,12 @@ func (a *App) eventOrganiser(ctx context.Context, u *db.Account) (kind string, g
 }
 
 func (a *App) newEventPage(c echo.Context) error {
+	fs, err := a.db.ListFacilities(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	return a.page(c, a.t(c, "event_form.title"), components.EventForm(components.EventFormState{
-		In: form.Event{Waitlist: "0"}, ByGroup: currentUser(c).Kind == db.KindGroup}))
+		In: form.Event{Waitlist: "0"}, ByGroup: currentUser(c).Kind == db.KindGroup, Facilities: fs}))
 }
 
 // createEvent stores an organiser's new event: staff events publish at
@@ -348,10 +353,18 @@ func (a *App) createEvent(c echo.Context) error {
 	in := form.Event{Title: c.FormValue("title"), Description: c.FormValue("description"), Category: c.FormValue("category"),
 		Town: c.FormValue("town"), Venue: c.FormValue("venue"), Date: c.FormValue("date"), Start: c.FormValue("start"),
 		End: c.FormValue("end"), Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist"),
-		ApplyUntil: c.FormValue("apply_until"), Fee: c.FormValue("fee"), Contact: c.FormValue("contact")}
+		ApplyUntil: c.FormValue("apply_until"), Fee: c.FormValue("fee"), Contact: c.FormValue("contact"),
+		Facility: c.FormValue("facility")}
 	in.Normalize()
 	p, errs := in.Validate(a.now(), i18n.JST)
-	state := components.EventFormState{In: in, Errs: errs, ByGroup: u.Kind == db.KindGroup}
+	fs, err := a.db.ListFacilities(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Facility != nil && !slices.ContainsFunc(fs, func(f db.Facility) bool { return f.ID == *p.Facility }) {
+		errs.Add("facility", "form.err.facility")
+	}
+	state := components.EventFormState{In: in, Errs: errs, ByGroup: u.Kind == db.KindGroup, Facilities: fs}
 	if errs.Any() {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.title"), components.EventForm(state))
 	}
@@ -361,7 +374,7 @@ func (a *App) createEvent(c echo.Context) error {
 	}
 	e := &db.Event{OrganiserKind: kind, GroupID: groupID, Title: in.Title, Description: in.Description, Category: in.Category,
 		Town: in.Town, Venue: in.Venue, StartsAt: p.StartsAt, EndsAt: p.EndsAt, Capacity: p.Capacity, WaitlistSize: p.Waitlist,
-		ApplyUntil: p.ApplyUntil, Fee: in.Fee, Contact: in.Contact}
+		ApplyUntil: p.ApplyUntil, Fee: in.Fee, Contact: in.Contact, FacilityID: p.Facility}
 	if err := a.db.CreateEvent(ctx, e, u, a.accessEvent(c, u, "")); err != nil {
 		return err
 	}

@@ -415,10 +415,23 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	if !strings.Contains(b.client().get("/events").Body, "クリスマス会") {
 		t.Error("the approved event is not listed")
 	}
-	// Ward staff publish directly.
-	b.ward.post("/events/new", withValues(fields, "_csrf", b.ward.token(), "end", "19:00", "title", "区の防災講座")).wantStatus(t, http.StatusSeeOther)
+	// Ward staff publish directly, at a public facility the page links to.
+	fac := &db.Facility{Name: "四谷区民センター", Category: "区民センター", Town: "四谷", URL: "https://www.example.jp/yotsuya"}
+	if _, err := b.db.Bun.NewInsert().Model(fac).Returning("id").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res = b.ward.post("/events/new", withValues(fields, "_csrf", b.ward.token(), "end", "19:00", "title", "区の防災講座", "facility", "999999"))
+	if res.StatusCode != http.StatusUnprocessableEntity || res.Doc.Find("#f-facility-error").Length() != 1 {
+		t.Errorf("an unknown facility: %d", res.StatusCode)
+	}
+	res = b.ward.post("/events/new", withValues(fields, "_csrf", b.ward.token(), "end", "19:00", "title", "区の防災講座",
+		"facility", strconv.FormatInt(fac.ID, 10)))
+	res.wantStatus(t, http.StatusSeeOther)
 	if !strings.Contains(b.client().get("/events").Body, "区の防災講座") {
 		t.Error("a ward event is not published at once")
+	}
+	if page := b.client().get(res.Header.Get("Location")); !strings.Contains(page.Body, "/leave?to=https%3A%2F%2Fwww.example.jp%2Fyotsuya") {
+		t.Error("the event page does not link its facility through the leaving notice")
 	}
 	// Members do not add events.
 	b.alice.get("/events/new").wantStatus(t, http.StatusForbidden)

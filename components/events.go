@@ -135,7 +135,8 @@ func (v EventsView) monthLink() string {
 
 // EventFormState is the new-event form with what was typed and its errors.
 type EventFormState struct {
-	In      form.Event
-	Errs    form.Errors
-	ByGroup bool // a group's event goes to the moderators first
+	In         form.Event
+	Errs       form.Errors
+	ByGroup    bool // a group's event goes to the moderators first
+	Facilities []db.Facility
 }

@@ -277,8 +277,10 @@ func (d *DB) GetEvent(ctx context.Context, id int64) (*Event, error) {
 	err := d.Bun.NewSelect().Model(e).
 		ColumnExpr("e.*").
 		ColumnExpr("coalesce(g.name, '') AS group_name").
+		ColumnExpr("coalesce(f.name, '') AS facility_name, coalesce(f.url, '') AS facility_url").
 		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
+		Join("LEFT JOIN facilities AS f ON f.id = e.facility_id").
 		Where("e.id = ? AND e.status IN ('published', 'cancelled', 'closed')", id).
 		Scan(ctx)
 	return e, notFound(err, "event")

@@ -146,6 +146,9 @@ type Event struct {
 
 	// GroupName is filled by queries that join the organising group.
 	GroupName string `bun:"group_name,scanonly"`
+	// FacilityName and FacilityURL are filled by GetEvent when the venue is a public facility.
+	FacilityName string `bun:"facility_name,scanonly"`
+	FacilityURL  string `bun:"facility_url,scanonly"`
 }
 
 // SeatsLeft is nil for an event without a capacity limit.

@@ -19,10 +19,11 @@ type Event struct {
 	Title, Description, Category, Town, Venue string
 	Date, Start, End, ApplyUntil              string
 	Capacity, Waitlist, Fee, Contact          string
+	Facility                                  string // a facility's id when the venue is one
 }
 
 // EventFields is the order of the form's fields, for the error summary.
-var EventFields = []string{"title", "description", "category", "town", "venue", "date", "start", "end",
+var EventFields = []string{"title", "description", "category", "town", "venue", "facility", "date", "start", "end",
 	"capacity", "waitlist", "apply_until", "fee", "contact"}
 
 // Normalize folds widths in the one-line fields and tidies the description.
@@ -40,6 +41,7 @@ type ParsedEvent struct {
 	ApplyUntil       *time.Time
 	Capacity         *int
 	Waitlist         int
+	Facility         *int64
 }
 
 // Validate checks the form against now and returns what it says; errs has
@@ -101,6 +103,14 @@ func (f *Event) Validate(now time.Time, jst *time.Location) (ParsedEvent, Errors
 			e.Add("waitlist", "form.err.waitlist")
 		}
 		p.Waitlist = n
+	}
+	if f.Facility != "" {
+		n, err := strconv.ParseInt(f.Facility, 10, 64)
+		if err != nil || n <= 0 {
+			e.Add("facility", "form.err.facility")
+		} else {
+			p.Facility = &n
+		}
 	}
 	if f.ApplyUntil != "" {
 		until, err := time.ParseInLocation("2006-01-02", f.ApplyUntil, jst)

@@ -28,6 +28,7 @@ var routeAccess = map[string]perm{
 	"GET /events/:id/live":               "public",
 	"GET /events/new":                    permOrganise,
 	"POST /events/new":                   permOrganise,
+	"GET /account/organised":             permOrganise,
 	"GET /events.ics":                    "public",
 	"GET /calendar/:token":               "public",
 	"GET /board":                         "public",

@@ -380,8 +380,17 @@ func (a *App) createEvent(c echo.Context) error {
 	}
 	if e.Status == "review" {
 		a.flash(c, "success", "event_form.sent_for_review")
-		return c.Redirect(http.StatusSeeOther, "/account")
+		return c.Redirect(http.StatusSeeOther, "/account/organised")
 	}
 	a.flash(c, "success", "event_form.published")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d", e.ID))
+}
+
+// organisedEvents lists the events the organiser added and what became of them.
+func (a *App) organisedEvents(c echo.Context) error {
+	es, err := a.db.EventsCreatedBy(c.Request().Context(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "organised.title"), components.OrganisedEvents(es))
 }

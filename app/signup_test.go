@@ -399,6 +399,9 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	if strings.Contains(b.client().get("/events").Body, "クリスマス会") {
 		t.Fatal("a group's event is public before review")
 	}
+	if mine := group.get("/account/organised"); !strings.Contains(mine.Body, "クリスマス会") || !strings.Contains(mine.Body, "審査中") {
+		t.Errorf("the group does not see its waiting event: %s", mine.Doc.Find("main").Text())
+	}
 	// The moderator approves it inline; then it is public.
 	q := b.mod1.get("/moderation")
 	item := q.Doc.Find(".queue-item").FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "クリスマス会") })

@@ -84,3 +84,27 @@ func (d *DB) eventsByID(ctx context.Context, ids []int64) (map[int64]*Event, err
 	}
 	return out, nil
 }
+
+// OrganisedEvent is an event an account created, with the outcome of its
+// latest review (groups' events only).
+type OrganisedEvent struct {
+	Event `bun:",extend"`
+
+	Reason  string `bun:"item_reason,scanonly"`
+	Message string `bun:"item_message,scanonly"`
+}
+
+// EventsCreatedBy lists the events an account created, newest first: a
+// group sees which are waiting, published or sent back, and why.
+func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) ([]OrganisedEvent, error) {
+	var out []OrganisedEvent
+	err := d.Bun.NewSelect().Model(&out).
+		ColumnExpr("e.*").
+		ColumnExpr("coalesce(i.reason, '') AS item_reason, coalesce(i.message, '') AS item_message").
+		ModelTableExpr("events AS e").
+		Join(`LEFT JOIN LATERAL (SELECT reason, message FROM moderation_items
+			WHERE kind = ? AND subject_id = e.id ORDER BY id DESC LIMIT 1) AS i ON true`, ItemEvent).
+		Where("e.created_by = ?", accountID).
+		OrderExpr("e.created_at DESC, e.id DESC").Limit(200).Scan(ctx)
+	return out, err
+}

@@ -55,17 +55,16 @@ func (a *App) signUp(c echo.Context) error {
 	res, err := a.db.SignUp(c.Request().Context(), id, u, a.now(), a.accessEvent(c, u, ""), func(r db.SignupResult) *db.Mail {
 		return a.signupMail(r.Status, &r.Event)
 	})
-	result := res.Status
 	var notOpen *db.ErrNotOpen
 	switch {
 	case errors.As(err, &notOpen):
-		result = notOpen.Reason
+		return a.signupAnswer(c, id, notOpen.Reason, nil)
 	case err != nil:
 		return err
 	case res.Already:
-		result = "already"
+		return a.signupAnswer(c, id, "already", &res)
 	}
-	return a.signupAnswer(c, id, result)
+	return a.signupAnswer(c, id, res.Status, &res)
 }
 
 // cancelSignup takes the member's sign-up back; the first on the waitlist
@@ -76,30 +75,45 @@ func (a *App) cancelSignup(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	_, err = a.db.CancelSignup(c.Request().Context(), id, u, a.accessEvent(c, u, ""), func(accountID int64, r db.SignupResult) *db.Mail {
+	res, err := a.db.CancelSignup(c.Request().Context(), id, u, a.accessEvent(c, u, ""), func(accountID int64, r db.SignupResult) *db.Mail {
 		if accountID == u.ID {
 			return a.signupMail(db.SignupCancelled, &r.Event)
 		}
 		return a.signupMail("promoted", &r.Event)
 	})
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return a.signupAnswer(c, id, db.SignupCancelled, nil)
+	case err != nil:
 		return err
 	}
-	return a.signupAnswer(c, id, db.SignupCancelled)
+	return a.signupAnswer(c, id, db.SignupCancelled, &res)
 }
 
-func (a *App) signupAnswer(c echo.Context, eventID int64, result string) error {
+// signupAnswer tells the member what happened. With htmx it renders the box
+// from the result itself — the event and the member's status as the
+// transaction left them — so a storm of sign-ups does not read them again;
+// without a result (nothing changed) it reads them.
+func (a *App) signupAnswer(c echo.Context, eventID int64, result string, res *db.SignupResult) error {
 	if !htmx.IsPartial(c.Request()) {
 		a.flash(c, "success", "signup.result."+result)
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d#signup", eventID))
 	}
-	e, err := a.db.GetEvent(c.Request().Context(), eventID)
-	if err != nil {
-		return err
-	}
-	s, err := a.signupState(c, e)
-	if err != nil {
-		return err
+	var s components.SignupState
+	if res != nil {
+		e := res.Event
+		s = components.SignupState{Event: &e, SignedIn: true, Member: true, Now: a.now()}
+		if res.Status == db.SignupConfirmed || res.Status == db.SignupWaitlisted {
+			s.Signup = &db.Signup{EventID: eventID, Status: res.Status}
+		}
+	} else {
+		e, err := a.db.GetEvent(c.Request().Context(), eventID)
+		if err != nil {
+			return err
+		}
+		if s, err = a.signupState(c, e); err != nil {
+			return err
+		}
 	}
 	s.Result = result
 	return a.render(c, http.StatusOK, "", components.SignupAnswer(s))

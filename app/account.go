@@ -35,7 +35,15 @@ func (a *App) accountHome(c echo.Context) error {
 		}
 		posts = page.Items[:min(len(page.Items), 5)]
 	}
-	return a.page(c, a.t(c, "account.title"), components.AccountHome(u, p, posts))
+	var signups []db.MySignup
+	if u.Kind == db.KindMember {
+		all, err := a.db.SignupsOf(c.Request().Context(), u.ID, a.now())
+		if err != nil {
+			return err
+		}
+		signups = all[:min(len(all), 5)]
+	}
+	return a.page(c, a.t(c, "account.title"), components.AccountHome(u, p, posts, signups))
 }
 
 func (a *App) passwordPage(c echo.Context) error {

@@ -92,6 +92,9 @@ func TestSignUpFromTheEventPage(t *testing.T) {
 	if !strings.Contains(members[1].get("/account/events").Body, "防災訓練") {
 		t.Error("/account/events does not list the sign-up")
 	}
+	if home := members[1].get("/account"); home.Doc.Find("#my-signups").Length() != 1 || !strings.Contains(home.Body, "参加確定") {
+		t.Error("/account does not list the member's sign-ups")
+	}
 
 	// Without JavaScript: a plain POST comes back to the page with the message.
 	res = members[0].post(page+"/signup", url.Values{"_csrf": {members[0].token()}})

@@ -44,6 +44,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	switch cmd := args[1]; cmd {
 	case "serve":
 		err = serve(ctx, cfg, getenv, log)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			err = nil // stopped (a signal) while still starting: a clean stop
+		}
 	case "migrate":
 		err = migrate(ctx, cfg, stdout)
 	case "seed":

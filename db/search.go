@@ -101,23 +101,22 @@ func scanSearchHit(row pgx.CollectableRow) (BoardPost, error) {
 	return p, err
 }
 
-// backfillBatch is how many ids BackfillSearchGrams covers per transaction.
+// backfillBatch is how many posts BackfillSearchGrams fills per transaction.
 const backfillBatch = 5000
 
 // BackfillSearchGrams computes the search grams of the posts that have none,
-// those written before the column existed, a range of ids per transaction
+// those written before the column existed, a batch per transaction
 // so that no lock is held for long. It returns how many posts it updated.
 func (d *DB) BackfillSearchGrams(ctx context.Context) (int, error) {
-	var first, last int64
-	if err := d.Pool.QueryRow(ctx, `SELECT coalesce(min(id), 1), coalesce(max(id), 0) FROM board_posts`).Scan(&first, &last); err != nil {
-		return 0, err
-	}
 	total := 0
-	for from := first; from <= last; from += backfillBatch {
+	// Batches in id order from the partial index of posts without grams;
+	// a post whose text has nothing searchable keeps none, and the id
+	// cursor moves past it.
+	for after := int64(0); ; {
 		n := 0
 		err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 			rows, _ := tx.Query(ctx, `SELECT id, title, body FROM board_posts
-				WHERE id >= $1 AND id < $2 AND search_grams = '{}' FOR UPDATE`, from, from+backfillBatch)
+				WHERE search_grams = '{}' AND id > $1 ORDER BY id LIMIT $2 FOR UPDATE`, after, backfillBatch)
 			var (
 				ids   []int64
 				grams []string
@@ -133,19 +132,21 @@ func (d *DB) BackfillSearchGrams(ctx context.Context) (int, error) {
 			if err != nil || len(ids) == 0 {
 				return err
 			}
+			after, n = ids[len(ids)-1], len(ids)
 			// The posts' grams arrays differ in length, so they travel as
 			// array literals.
 			_, err = tx.Exec(ctx, `UPDATE board_posts AS p SET search_grams = v.grams::int[]
 				FROM unnest($1::bigint[], $2::text[]) AS v (id, grams) WHERE p.id = v.id`, ids, grams)
-			n = len(ids)
 			return err
 		})
 		if err != nil {
-			return total, fmt.Errorf("backfill search grams of posts %d-%d: %w", from, from+backfillBatch-1, err)
+			return total, fmt.Errorf("backfill search grams of posts after %d: %w", after, err)
+		}
+		if n == 0 {
+			return total, nil
 		}
 		total += n
 	}
-	return total, nil
 }
 
 // intArray formats g as a PostgreSQL array literal.

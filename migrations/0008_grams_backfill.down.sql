@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS board_posts_no_grams_idx;

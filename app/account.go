@@ -157,7 +157,8 @@ func (a *App) withdraw(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "account.withdraw"),
 			components.WithdrawForm(form.Errors{"current": "form.err.current_password"}))
 	}
-	if err := a.db.Withdraw(ctx, u.ID, a.now(), a.accessEvent(c, u, db.ActionWithdraw)); err != nil {
+	if err := a.db.Withdraw(ctx, u.ID, a.now(), a.accessEvent(c, u, db.ActionWithdraw),
+		func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) }); err != nil {
 		return err
 	}
 	if err := a.sessions.Destroy(ctx); err != nil {

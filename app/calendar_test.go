@@ -321,7 +321,7 @@ func TestCalendarPrivateFeed(t *testing.T) {
 	if _, cal := visitor.getICS(bobPath); strings.Join(summaries(cal), "|") != "ぼぶだけの会|満席の講座" {
 		t.Errorf("bob's feed lists %v", summaries(cal))
 	}
-	if err := e.db.Withdraw(ctx, bobAcc.ID, time.Now(), db.AccessEvent{AccountID: &bobAcc.ID, Action: db.ActionWithdraw, Success: true}); err != nil {
+	if err := e.db.Withdraw(ctx, bobAcc.ID, time.Now(), db.AccessEvent{AccountID: &bobAcc.ID, Action: db.ActionWithdraw, Success: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	visitor.get(bobPath).wantStatus(t, http.StatusNotFound)

@@ -207,7 +207,10 @@ func WithdrawnLabel(id int64) string { return fmt.Sprintf("withdrawn-%d", id) }
 // their published posts under a neutral label, takes back the ones still
 // waiting for review, cancels their event sign-ups (promoting from the
 // waitlists) and records the withdrawal.
-func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEvent) error {
+//
+// promotedMail (nil: none) composes the mail for a member who gets a seat the
+// withdrawing member gave up.
+func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEvent, promotedMail func(e *Event) *Mail) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*Account)(nil)).
 			Set("status = ?, withdrawn_at = ?, display_name = ?, password_hash = '', updated_at = ?", StatusWithdrawn, now, WithdrawnLabel(id), now).
@@ -235,7 +238,7 @@ func (d *DB) Withdraw(ctx context.Context, id int64, now time.Time, ev AccessEve
 		if err := RecordAccess(ctx, tx, ev); err != nil {
 			return err
 		}
-		if err := cancelAllSignups(ctx, tx, id); err != nil {
+		if err := cancelAllSignups(ctx, tx, id, promotedMail); err != nil {
 			return err
 		}
 		return withdrawWaitingPosts(ctx, tx, id)

@@ -412,7 +412,7 @@ func TestWithdrawalTakesBackWaitingPosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.submit(t, f.alice, "審査中", "本文")
-	if err := f.d.Withdraw(ctx, f.alice.ID, time.Now(), db.AccessEvent{AccountID: &f.alice.ID, Action: db.ActionWithdraw}); err != nil {
+	if err := f.d.Withdraw(ctx, f.alice.ID, time.Now(), db.AccessEvent{AccountID: &f.alice.ID, Action: db.ActionWithdraw}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if q, _ := f.d.ModerationQueue(ctx, []string{db.ItemOpen}, 10); len(q) != 0 {

@@ -193,7 +193,7 @@ func (d *DB) CancelSignup(ctx context.Context, eventID int64, member *Account, e
 // cancelAllSignups takes back every live sign-up of a withdrawing member,
 // event by event in id order (the order every multi-event path locks in),
 // promoting from each waitlist.
-func cancelAllSignups(ctx context.Context, tx bun.Tx, accountID int64) error {
+func cancelAllSignups(ctx context.Context, tx bun.Tx, accountID int64, promotedMail func(e *Event) *Mail) error {
 	var ss []Signup
 	if err := tx.NewSelect().Model(&ss).Where("account_id = ? AND status <> ?", accountID, SignupCancelled).
 		OrderExpr("event_id").Scan(ctx); err != nil {
@@ -207,11 +207,17 @@ func cancelAllSignups(ctx context.Context, tx bun.Tx, accountID int64) error {
 		if err := cancelOne(ctx, tx, e, &ss[i]); err != nil {
 			return err
 		}
-		if _, err := promote(ctx, tx, e); err != nil {
+		p, err := promote(ctx, tx, e)
+		if err != nil {
 			return err
 		}
 		if err := saveCounters(ctx, tx, e); err != nil {
 			return err
+		}
+		if p != nil && promotedMail != nil {
+			if err := enqueueFor(ctx, tx, p.AccountID, func(SignupResult) *Mail { return promotedMail(e) }, SignupResult{}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

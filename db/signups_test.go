@@ -250,7 +250,12 @@ func TestWithdrawalCancelsSignups(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := f.d.Withdraw(ctx, f.members[0].ID, f.now, db.AccessEvent{AccountID: &f.members[0].ID, Action: db.ActionWithdraw}); err != nil {
+	var promoted []string
+	if err := f.d.Withdraw(ctx, f.members[0].ID, f.now, db.AccessEvent{AccountID: &f.members[0].ID, Action: db.ActionWithdraw},
+		func(e *db.Event) *db.Mail {
+			promoted = append(promoted, e.Title)
+			return &db.Mail{Subject: "席", Body: e.Title, Kind: "signup_promoted"}
+		}); err != nil {
 		t.Fatal(err)
 	}
 	if c, w := f.counts(t, e.ID); c != 1 || w != 0 {
@@ -258,6 +263,9 @@ func TestWithdrawalCancelsSignups(t *testing.T) {
 	}
 	if s, err := f.d.SignupOf(ctx, e.ID, f.members[1].ID); err != nil || s.Status != db.SignupConfirmed {
 		t.Fatalf("the waitlisted member was not promoted: %+v %v", s, err)
+	}
+	if len(promoted) != 1 {
+		t.Fatalf("the promoted member was mailed %d times", len(promoted))
 	}
 }
 

@@ -29,6 +29,8 @@ var routeAccess = map[string]perm{
 	"GET /events/new":                    permOrganise,
 	"POST /events/new":                   permOrganise,
 	"GET /account/organised":             permOrganise,
+	"GET /events/:id/edit":               permOrganise,
+	"POST /events/:id/edit":              permOrganise,
 	"GET /events.ics":                    "public",
 	"GET /calendar/:token":               "public",
 	"GET /board":                         "public",

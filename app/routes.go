@@ -55,6 +55,8 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/events/new", a.newEventPage, a.require(permOrganise))
 	site.POST("/events/new", a.createEvent, a.require(permOrganise))
 	site.GET("/account/organised", a.organisedEvents, a.require(permOrganise))
+	site.GET("/events/:id/edit", a.editEventPage, a.require(permOrganise))
+	site.POST("/events/:id/edit", a.updateEvent, a.require(permOrganise))
 	site.GET("/events/:id/live", a.eventLive)
 	site.GET("/board", a.board)
 	site.GET("/board/live", a.boardLive)

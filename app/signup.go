@@ -408,3 +408,97 @@ func (a *App) organisedEvents(c echo.Context) error {
 	}
 	return a.page(c, a.t(c, "organised.title"), components.OrganisedEvents(es))
 }
+
+// editableEvent loads the event of the request, whatever its status, if u
+// organises it.
+func (a *App) editableEvent(c echo.Context) (*db.Event, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	e, err := a.db.EventByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	role, err := a.organiserRole(ctx, currentUser(c), e)
+	if err != nil {
+		return nil, err
+	}
+	if role == "" {
+		return nil, echo.NewHTTPError(http.StatusForbidden, "not the organiser")
+	}
+	return e, nil
+}
+
+// eventFormValues is an event as its form shows it.
+func eventFormValues(e *db.Event) form.Event {
+	in := form.Event{Title: e.Title, Description: e.Description, Category: e.Category, Town: e.Town, Venue: e.Venue,
+		Date: e.StartsAt.In(i18n.JST).Format("2006-01-02"), Start: e.StartsAt.In(i18n.JST).Format("15:04"),
+		End: e.EndsAt.In(i18n.JST).Format("15:04"), Fee: e.Fee, Contact: e.Contact}
+	if e.ApplyUntil != nil {
+		in.ApplyUntil = e.ApplyUntil.In(i18n.JST).AddDate(0, 0, -1).Format("2006-01-02")
+	}
+	if e.FacilityID != nil {
+		in.Facility = strconv.FormatInt(*e.FacilityID, 10)
+	}
+	return in
+}
+
+func (a *App) editEventPage(c echo.Context) error {
+	e, err := a.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	fs, err := a.db.ListFacilities(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "event_form.edit_title"), components.EventForm(components.EventFormState{
+		In: eventFormValues(e), ByGroup: e.OrganiserKind == "group", Facilities: fs, EventID: e.ID}))
+}
+
+// updateEvent saves an organiser's changes. A group's event waiting for
+// review or sent back goes to the moderators again; once published, the
+// operator changes it on the group's behalf.
+func (a *App) updateEvent(c echo.Context) error {
+	e, err := a.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	in := form.Event{Title: c.FormValue("title"), Description: c.FormValue("description"), Category: c.FormValue("category"),
+		Town: c.FormValue("town"), Venue: c.FormValue("venue"), Date: c.FormValue("date"), Start: c.FormValue("start"),
+		End: c.FormValue("end"), ApplyUntil: c.FormValue("apply_until"), Fee: c.FormValue("fee"),
+		Contact: c.FormValue("contact"), Facility: c.FormValue("facility")}
+	in.Normalize()
+	p, errs := in.Validate(a.now(), i18n.JST)
+	fs, err := a.db.ListFacilities(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Facility != nil && !slices.ContainsFunc(fs, func(f db.Facility) bool { return f.ID == *p.Facility }) {
+		errs.Add("facility", "form.err.facility")
+	}
+	if !errs.Any() {
+		e.Title, e.Description, e.Category, e.Town, e.Venue = in.Title, in.Description, in.Category, in.Town, in.Venue
+		e.StartsAt, e.EndsAt, e.ApplyUntil, e.Fee, e.Contact, e.FacilityID = p.StartsAt, p.EndsAt, p.ApplyUntil, in.Fee, in.Contact, p.Facility
+		err = a.db.UpdateEvent(ctx, e, u, a.accessEvent(c, u, ""))
+		switch {
+		case err == nil:
+			if e.OrganiserKind == "group" {
+				a.flash(c, "success", "event_form.sent_for_review")
+				return c.Redirect(http.StatusSeeOther, "/account/organised")
+			}
+			a.flash(c, "success", "event_form.saved")
+			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d", e.ID))
+		case errors.Is(err, db.ErrPublishedGroupEvent), errors.Is(err, db.ErrNotEditable):
+			errs.Add("title", "event_form.not_editable")
+		default:
+			return err
+		}
+	}
+	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.edit_title"), components.EventForm(components.EventFormState{
+		In: in, Errs: errs, ByGroup: e.OrganiserKind == "group", Facilities: fs, EventID: e.ID}))
+}

@@ -421,6 +421,17 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	if !strings.Contains(b.client().get("/events").Body, "クリスマス会") {
 		t.Error("the approved event is not listed")
 	}
+	// Once published, a group's event changes through the operator.
+	var xmas db.Event
+	if err := b.db.Bun.NewSelect().Model(&xmas).Where("title = 'こども食堂クリスマス会'").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	edit := fmt.Sprintf("/events/%d/edit", xmas.ID)
+	res = group.post(edit, withValues(fields, "_csrf", group.token(), "end", "19:00", "title", "変更したい"))
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "管理運営者に連絡") || res.Doc.Find("#f-title").AttrOr("value", "") != "変更したい" {
+		t.Errorf("editing a published group event: %d", res.StatusCode)
+	}
+	b.ward.get(edit).wantStatus(t, http.StatusForbidden)
 	// Ward staff publish directly, at a public facility the page links to.
 	fac := &db.Facility{Name: "四谷区民センター", Category: "区民センター", Town: "四谷", URL: "https://www.example.jp/yotsuya"}
 	if _, err := b.db.Bun.NewInsert().Model(fac).Returning("id").Exec(ctx); err != nil {
@@ -436,8 +447,19 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	if !strings.Contains(b.client().get("/events").Body, "区の防災講座") {
 		t.Error("a ward event is not published at once")
 	}
-	if page := b.client().get(res.Header.Get("Location")); !strings.Contains(page.Body, "/leave?to=https%3A%2F%2Fwww.example.jp%2Fyotsuya") {
+	wardEvent := res.Header.Get("Location")
+	if page := b.client().get(wardEvent); !strings.Contains(page.Body, "/leave?to=https%3A%2F%2Fwww.example.jp%2Fyotsuya") {
 		t.Error("the event page does not link its facility through the leaving notice")
+	}
+	// Staff change their event's details at once; the form comes filled in.
+	form := b.ward.get(wardEvent + "/edit")
+	if form.Doc.Find("#f-title").AttrOr("value", "") != "区の防災講座" || form.Doc.Find("#f-start").AttrOr("value", "") != "17:00" {
+		t.Errorf("the edit form is not filled in: %s", form.Doc.Find("form").Text())
+	}
+	b.ward.post(wardEvent+"/edit", withValues(fields, "_csrf", b.ward.token(), "end", "19:00", "title", "区の防災講座（会場変更）")).
+		wantStatus(t, http.StatusSeeOther)
+	if !strings.Contains(b.client().get(wardEvent).Body, "会場変更") {
+		t.Error("the change is not on the event page")
 	}
 	// Members do not add events.
 	b.alice.get("/events/new").wantStatus(t, http.StatusForbidden)

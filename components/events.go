@@ -139,4 +139,12 @@ type EventFormState struct {
 	Errs       form.Errors
 	ByGroup    bool // a group's event goes to the moderators first
 	Facilities []db.Facility
+	EventID    int64 // the event being changed; 0 for a new one
+}
+
+func (s EventFormState) action() string {
+	if s.EventID != 0 {
+		return "/events/" + itoa(s.EventID) + "/edit"
+	}
+	return "/events/new"
 }

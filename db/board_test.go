@@ -423,3 +423,42 @@ func TestWithdrawalTakesBackWaitingPosts(t *testing.T) {
 		t.Fatalf("the published topic should stay under a neutral label: %v", err)
 	}
 }
+
+func TestGroupEventSentBackAndResubmitted(t *testing.T) {
+	t.Parallel()
+	f := newBoardFixture(t)
+	ctx := context.Background()
+	g := &db.Group{AccountID: &f.group.ID, Name: "新宿こども食堂", Category: "子育て", Town: "新宿"}
+	if _, err := f.d.Bun.NewInsert().Model(g).Returning("*").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(72 * time.Hour)
+	e := &db.Event{OrganiserKind: "group", GroupID: &g.ID, Title: "食堂の会", Description: "電話03-1234-5678", Category: "子育て",
+		Town: "新宿", Venue: "新宿センター", StartsAt: start, EndsAt: start.Add(time.Hour)}
+	if err := f.d.CreateEvent(ctx, e, f.group, db.AccessEvent{}); err != nil || e.Status != "review" {
+		t.Fatalf("create: %v %s", err, e.Status)
+	}
+	q, err := f.d.ModerationQueue(ctx, []string{db.ItemOpen}, 10)
+	if err != nil || len(q) != 1 || q[0].Event == nil || len(q[0].Item.Flags) != 1 {
+		t.Fatalf("queue %+v %v", q, err)
+	}
+	out, err := f.d.DecideItem(ctx, db.Decision{ItemID: q[0].Item.ID, Version: q[0].Item.Version, Action: db.ActReject,
+		Reason: "privacy", Message: "個人の電話番号は載せられません", Actor: f.mod1}, noMail)
+	if err != nil || out.Event.Status != "draft" {
+		t.Fatalf("reject: %v %+v", err, out.Event)
+	}
+	e.Description = "申し込みは団体の窓口へ"
+	if err := f.d.UpdateEvent(ctx, e, f.group, db.AccessEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	q, err = f.d.ModerationQueue(ctx, []string{db.ItemOpen}, 10)
+	if err != nil || len(q) != 1 || q[0].Item.ID == out.Item.ID || q[0].Event.Status != "review" || len(q[0].Item.Flags) != 0 {
+		t.Fatalf("resubmission %+v %v", q, err)
+	}
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: q[0].Item.ID, Version: q[0].Item.Version, Action: db.ActApprove, Actor: f.mod2}, noMail); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.UpdateEvent(ctx, e, f.group, db.AccessEvent{}); !errors.Is(err, db.ErrPublishedGroupEvent) {
+		t.Fatalf("a group edits its published event: %v", err)
+	}
+}

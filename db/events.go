@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -108,3 +110,76 @@ func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) ([]OrganisedE
 		OrderExpr("e.created_at DESC, e.id DESC").Limit(200).Scan(ctx)
 	return out, err
 }
+
+// EventByID loads an event whatever its status, for its organiser.
+func (d *DB) EventByID(ctx context.Context, id int64) (*Event, error) {
+	e := new(Event)
+	err := d.Bun.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
+	return e, notFound(err, "event")
+}
+
+// ErrPublishedGroupEvent means a group tried to change its event after
+// publication, which the operator does on its behalf.
+var ErrPublishedGroupEvent = fmt.Errorf("a published group event changes through the operator: %w", ErrConflict)
+
+// UpdateEvent saves an organiser's changes to an event's details (not its
+// seats: those change through SetCapacity). A staff event stays as it is;
+// a group's event waiting for review or sent back goes (back) into the
+// queue with the new text, its open item's version moving on.
+func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur, err := lockEvent(ctx, tx, e.ID)
+		if err != nil {
+			return err
+		}
+		group := cur.OrganiserKind == "group"
+		if group && cur.Status != "draft" && cur.Status != "review" {
+			return ErrPublishedGroupEvent
+		}
+		status := cur.Status
+		if group {
+			status = "review"
+		}
+		if _, err := tx.NewUpdate().Model(e).
+			Column("title", "description", "category", "town", "venue", "facility_id", "starts_at", "ends_at",
+				"apply_until", "fee", "contact").
+			Set("status = ?, updated_at = now()", status).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		ev.AccountID, ev.LoginID, ev.Action, ev.Success = &by.ID, by.LoginID, ActionEventEdit, true
+		ev.Detail = fmt.Sprintf("event %d", e.ID)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		if !group {
+			return seatsChanged(ctx, tx, e.ID)
+		}
+		words, err := moderationWords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		flags := CheckText(e.Title+"\n"+e.Description+"\n"+e.Venue+"\n"+e.Contact, words)
+		var itemID int64
+		err = tx.NewUpdate().Model((*ModerationItem)(nil)).
+			Set("flags = ?", jsonFlags(flags)).Set("version = version + 1, updated_at = now()").
+			Where("kind = ? AND subject_id = ? AND status = ?", ItemEvent, e.ID, ItemOpen).
+			Returning("id").Scan(ctx, &itemID)
+		action := ActEdit
+		if errors.Is(err, sql.ErrNoRows) {
+			it := &ModerationItem{Kind: ItemEvent, SubjectID: e.ID, Origin: OriginSubmission, SubmittedBy: by.ID, Flags: flags}
+			if _, err := tx.NewInsert().Model(it).Returning("id").Exec(ctx); err != nil {
+				if IsUniqueViolation(err, "") {
+					return ErrNotEditable // escalated to the ward: the text under discussion stays
+				}
+				return err
+			}
+			itemID, action = it.ID, ActSubmit
+		} else if err != nil {
+			return err
+		}
+		return itemChanged(ctx, tx, itemID, action, by.ID, "", "", "")
+	})
+}
+
+// ActionEventEdit is the access-history action of changing an event.
+const ActionEventEdit = "event_edit"

@@ -87,7 +87,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
 		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create",
-		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create"} {
+		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create", "event_edit"} {
 		dynamic = append(dynamic, "history."+a)
 	}
 	for _, s := range []string{"pending", "published", "rejected", "withdrawn"} {

@@ -110,7 +110,7 @@ func (a *App) login(c echo.Context) error {
 		}
 		return fail(http.StatusForbidden, "login.err.closed")
 	}
-	if err := a.db.RecordLoginSuccess(ctx, acc.ID, now, a.accessEvent(c, acc, db.ActionLogin)); err != nil {
+	if err := a.db.RecordLoginSuccess(ctx, acc, now, a.accessEvent(c, acc, db.ActionLogin)); err != nil {
 		return err
 	}
 	// A new session id at every sign-in defeats session fixation.

@@ -25,6 +25,7 @@ usage:
   portal migrate               create the database if missing and apply pending migrations
   portal seed [flags]          fill the database with dummy data (portal seed -h for sizes)
   portal staff create [flags]  create a staff account and print its initial password
+  portal audit verify          check the audit log's hash chain; names the first broken entry
 
 configuration comes from the environment; see README.md.
 `
@@ -57,6 +58,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 			return 2
 		}
 		err = staffCreate(ctx, cfg, args[3:], stdout, stderr)
+	case "audit":
+		if len(args) < 3 || args[2] != "verify" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = auditVerify(ctx, cfg, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -266,4 +273,26 @@ func validRole(r string) bool {
 		}
 	}
 	return false
+}
+
+// errAuditBroken is the exit status of a chain that does not verify.
+var errAuditBroken = errors.New("audit log chain broken")
+
+// auditVerify checks the audit log's hash chain and says where it breaks.
+func auditVerify(ctx context.Context, cfg Config, stdout io.Writer) error {
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	c, err := d.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if c.BrokenSeq != 0 {
+		fmt.Fprintf(stdout, "audit log: BROKEN at entry %d (id %d) of %d\n", c.BrokenSeq, c.BrokenID, c.Entries)
+		return errAuditBroken
+	}
+	fmt.Fprintf(stdout, "audit log: ok, %d entries chained\n", c.Entries)
+	return nil
 }

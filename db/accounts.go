@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -136,16 +137,24 @@ func (d *DB) RecordLoginFailure(ctx context.Context, id int64, now time.Time, ev
 	return locked, err
 }
 
-// RecordLoginSuccess resets the failure count and notes the sign-in.
-func (d *DB) RecordLoginSuccess(ctx context.Context, id int64, now time.Time, ev AccessEvent) error {
+// RecordLoginSuccess resets the failure count and notes the sign-in; a
+// staff member's sign-in also goes into the audit log, which ward staff
+// review.
+func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model((*Account)(nil)).
 			Set("failed_logins = 0, locked_until = NULL, last_login_at = ?", now).
-			Where("id = ?", id).Exec(ctx); err != nil {
+			Where("id = ?", acc.ID).Exec(ctx); err != nil {
 			return err
 		}
 		ev.Success = true
-		return RecordAccess(ctx, tx, ev)
+		if err := RecordAccess(ctx, tx, ev); err != nil {
+			return err
+		}
+		if acc.Kind != KindStaff {
+			return nil
+		}
+		return Audit(ctx, tx, &AuditEntry{ActorID: acc.ID, ActorRole: strings.Join(acc.Roles, ","), Action: AuditSignIn, IP: ev.IP})
 	})
 }
 

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -91,6 +92,7 @@ const (
 	AuditExport  = "export"
 	AuditConfirm = "confirm"
 	AuditReject  = "reject"
+	AuditSignIn  = "sign_in" // a staff member signed in
 )
 
 // Audit appends entries, inside the caller's transaction when idb is one.
@@ -107,4 +109,43 @@ func (d *DB) AuditFor(ctx context.Context, subjectID int64, limit int) ([]AuditE
 	var es []AuditEntry
 	err := d.Bun.NewSelect().Model(&es).Where("subject_id = ?", subjectID).OrderExpr("at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
 	return es, err
+}
+
+// AuditCheck is the outcome of VerifyAudit.
+type AuditCheck struct {
+	Entries   int64 // entries checked
+	BrokenSeq int64 // the first entry whose hash or link does not hold; 0 when the chain is whole
+	BrokenID  int64
+}
+
+// VerifyAudit walks the audit log in the order it was written and recomputes
+// each entry's hash from its content and the hash before it. The first
+// entry kept is the anchor (older ones may have been removed by retention).
+func (d *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
+	var c AuditCheck
+	rows, err := d.Pool.Query(ctx, `SELECT seq, id, prev_hash, hash,
+			sha256(prev_hash || convert_to(audit_entry_text(a), 'UTF8')) = hash AS self_ok,
+			lag(hash) OVER (ORDER BY seq) AS prev
+		FROM audit_log AS a ORDER BY seq`)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq, id        int64
+			prevHash, hash []byte
+			selfOK         bool
+			previous       []byte
+		)
+		if err := rows.Scan(&seq, &id, &prevHash, &hash, &selfOK, &previous); err != nil {
+			return c, err
+		}
+		c.Entries++
+		linked := c.Entries == 1 || bytes.Equal(prevHash, previous)
+		if (!selfOK || !linked) && c.BrokenSeq == 0 {
+			c.BrokenSeq, c.BrokenID = seq, id
+		}
+	}
+	return c, rows.Err()
 }

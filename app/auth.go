@@ -80,6 +80,7 @@ const (
 	permModerate      perm = "moderate"       // the moderation queue: moderators decide, the ward decides escalations
 	permBoardAdmin    perm = "board_admin"    // board categories and the pre-check dictionary
 	permOrganise      perm = "organise"       // an event's participant list (personal data): its group, or the ward's and operator's staff
+	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -95,6 +96,7 @@ var permRoles = map[perm][]string{
 	permModerate:      {db.RoleModerator, db.RoleWardStaff},
 	permBoardAdmin:    {db.RoleModerator, db.RoleWardStaff},
 	permOrganise:      {db.RoleWardStaff, db.RoleModerator},
+	permAuditLog:      {db.RoleWardStaff},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -170,6 +172,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
+		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

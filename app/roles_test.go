@@ -91,11 +91,12 @@ var routeAccess = map[string]perm{
 	"GET /staff/groups":                  permGroupAccounts,
 	"POST /staff/groups":                 permGroupAccounts,
 	"GET /staff/mail":                    permMailOutbox,
+	"GET /staff/audit":                   permAuditLog,
 	"GET /staff/mail/:id":                permMailOutbox,
 }
 
 // personalData lists the permissions whose screens show members' personal data.
-var personalData = map[perm]bool{permRegistrations: true, permMembers: true, permMailOutbox: true, permOrganise: true}
+var personalData = map[perm]bool{permRegistrations: true, permMembers: true, permMailOutbox: true, permOrganise: true, permAuditLog: true}
 
 // TestRoleMatrix walks every registered route with every kind of account
 // and checks the guard lets in exactly who the table says. A new route that

@@ -124,6 +124,7 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/board/categories", a.saveCategory, a.require(permBoardAdmin))
 	site.POST("/staff/board/words", a.addWord, a.require(permBoardAdmin))
 	site.POST("/staff/board/words/:id/delete", a.deleteWord, a.require(permBoardAdmin))
+	site.GET("/staff/audit", a.auditLog, a.require(permAuditLog))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
 	return e

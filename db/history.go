@@ -149,3 +149,92 @@ func (d *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 	}
 	return c, rows.Err()
 }
+
+// AuditQuery filters the audit log for review; zero fields do not filter.
+type AuditQuery struct {
+	Actor     string // the actor's login ID
+	Role      string
+	Subject   string // the member's login ID
+	Action    string
+	From, To  *time.Time
+	BeforeSeq int64 // keyset: entries written before this one
+}
+
+// AuditRow is one entry as the review page shows it.
+type AuditRow struct {
+	AuditEntry `bun:",extend"`
+
+	Seq          int64  `bun:"seq,scanonly"`
+	ActorLogin   string `bun:"actor_login,scanonly"`
+	ActorName    string `bun:"actor_name,scanonly"`
+	SubjectLogin string `bun:"subject_login,scanonly"`
+}
+
+// AuditPage is how many entries the review page shows at once.
+const AuditPage = 50
+
+// ReviewAudit returns a page of entries, newest first, and the seq to
+// continue before (0 on the last page).
+func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, error) {
+	var rows []AuditRow
+	sel := d.Bun.NewSelect().Model(&rows).
+		ColumnExpr("l.id, l.at, l.actor_id, l.actor_role, l.action, l.subject_id, l.fields, l.purpose, l.detail, l.ip, l.seq").
+		ColumnExpr("act.login_id AS actor_login, act.display_name AS actor_name, coalesce(sub.login_id, '') AS subject_login").
+		ModelTableExpr("audit_log AS l").
+		Join("JOIN accounts AS act ON act.id = l.actor_id").
+		Join("LEFT JOIN accounts AS sub ON sub.id = l.subject_id").
+		OrderExpr("l.seq DESC").Limit(AuditPage + 1)
+	if q.Actor != "" {
+		sel = sel.Where("lower(act.login_id) = lower(?)", q.Actor)
+	}
+	if q.Role != "" {
+		sel = sel.Where("l.actor_role = ?", q.Role)
+	}
+	if q.Subject != "" {
+		sel = sel.Where("lower(sub.login_id) = lower(?)", q.Subject)
+	}
+	if q.Action != "" {
+		sel = sel.Where("l.action = ?", q.Action)
+	}
+	if q.From != nil {
+		sel = sel.Where("l.at >= ?", *q.From)
+	}
+	if q.To != nil {
+		sel = sel.Where("l.at < ?", *q.To)
+	}
+	if q.BeforeSeq > 0 {
+		sel = sel.Where("l.seq < ?", q.BeforeSeq)
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(rows) > AuditPage {
+		rows = rows[:AuditPage]
+		next = rows[AuditPage-1].Seq
+	}
+	return rows, next, nil
+}
+
+// AuditSummaryRow counts one person's entries of one action in a month.
+type AuditSummaryRow struct {
+	ActorLogin string `bun:"actor_login"`
+	ActorName  string `bun:"actor_name"`
+	Action     string `bun:"action"`
+	Entries    int    `bun:"entries"`
+	Members    int    `bun:"members"`
+}
+
+// AuditSummary is the ward's regular check of the operator: per moderator
+// and action, how many entries and how many distinct members in [from, to).
+func (d *DB) AuditSummary(ctx context.Context, from, to time.Time) ([]AuditSummaryRow, error) {
+	var out []AuditSummaryRow
+	err := d.Bun.NewSelect().TableExpr("audit_log AS l").
+		ColumnExpr("act.login_id AS actor_login, act.display_name AS actor_name, l.action").
+		ColumnExpr("count(*) AS entries, count(DISTINCT l.subject_id) AS members").
+		Join("JOIN accounts AS act ON act.id = l.actor_id").
+		Where("l.at >= ? AND l.at < ? AND l.actor_role LIKE ?", from, to, "%"+RoleModerator+"%").
+		GroupExpr("act.login_id, act.display_name, l.action").
+		OrderExpr("act.login_id, l.action").Scan(ctx, &out)
+	return out, err
+}

@@ -120,6 +120,12 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, f := range []string{"title", "description", "category", "town", "venue"} {
 		dynamic = append(dynamic, "form.err.required_"+f)
 	}
+	for _, a := range []string{"view", "edit", "export", "confirm", "reject", "sign_in"} {
+		dynamic = append(dynamic, "audit.action."+a)
+	}
+	for _, r := range []string{"moderator", "ward_staff", "editor", "approver", "site_manager", "system_admin"} {
+		dynamic = append(dynamic, "role."+r)
+	}
 	for _, w := range []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} {
 		dynamic = append(dynamic, "week."+w)
 	}

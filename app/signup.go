@@ -132,11 +132,14 @@ func (a *App) mySignups(c echo.Context) error {
 // group's own account for a group's event, ward staff for the ward's,
 // moderators for the operator's.
 func (a *App) organiserRole(ctx context.Context, u *db.Account, e *db.Event) (string, error) {
-	if u == nil {
-		return "", nil
+	if u == nil || u.Kind == db.KindMember {
+		return "", nil // residents never organise: no query on their event pages
 	}
 	switch e.OrganiserKind {
 	case "group":
+		if u.Kind != db.KindGroup {
+			return "", nil
+		}
 		id, err := a.db.EventOrganiserAccount(ctx, e)
 		if err != nil || id != u.ID {
 			return "", err
@@ -359,11 +362,9 @@ func (a *App) newEventPage(c echo.Context) error {
 		In: form.Event{Waitlist: "0"}, ByGroup: currentUser(c).Kind == db.KindGroup, Facilities: fs}))
 }
 
-// createEvent stores an organiser's new event: staff events publish at
-// once, a group's goes to the moderators. Bad input keeps everything typed.
-func (a *App) createEvent(c echo.Context) error {
-	u := currentUser(c)
-	ctx := c.Request().Context()
+// readEventForm reads, normalises and checks the event form, the facility
+// against the list it offers (returned for showing the form again).
+func (a *App) readEventForm(c echo.Context) (form.Event, form.ParsedEvent, form.Errors, []db.Facility, error) {
 	in := form.Event{Title: c.FormValue("title"), Description: c.FormValue("description"), Category: c.FormValue("category"),
 		Town: c.FormValue("town"), Venue: c.FormValue("venue"), Date: c.FormValue("date"), Start: c.FormValue("start"),
 		End: c.FormValue("end"), Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist"),
@@ -371,12 +372,21 @@ func (a *App) createEvent(c echo.Context) error {
 		Facility: c.FormValue("facility")}
 	in.Normalize()
 	p, errs := in.Validate(a.now(), i18n.JST)
-	fs, err := a.db.ListFacilities(ctx)
-	if err != nil {
-		return err
-	}
+	fs, err := a.db.ListFacilities(c.Request().Context())
 	if p.Facility != nil && !slices.ContainsFunc(fs, func(f db.Facility) bool { return f.ID == *p.Facility }) {
 		errs.Add("facility", "form.err.facility")
+	}
+	return in, p, errs, fs, err
+}
+
+// createEvent stores an organiser's new event: staff events publish at
+// once, a group's goes to the moderators. Bad input keeps everything typed.
+func (a *App) createEvent(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	in, p, errs, fs, err := a.readEventForm(c)
+	if err != nil {
+		return err
 	}
 	state := components.EventFormState{In: in, Errs: errs, ByGroup: u.Kind == db.KindGroup, Facilities: fs}
 	if errs.Any() {
@@ -468,18 +478,9 @@ func (a *App) updateEvent(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	in := form.Event{Title: c.FormValue("title"), Description: c.FormValue("description"), Category: c.FormValue("category"),
-		Town: c.FormValue("town"), Venue: c.FormValue("venue"), Date: c.FormValue("date"), Start: c.FormValue("start"),
-		End: c.FormValue("end"), ApplyUntil: c.FormValue("apply_until"), Fee: c.FormValue("fee"),
-		Contact: c.FormValue("contact"), Facility: c.FormValue("facility")}
-	in.Normalize()
-	p, errs := in.Validate(a.now(), i18n.JST)
-	fs, err := a.db.ListFacilities(ctx)
+	in, p, errs, fs, err := a.readEventForm(c)
 	if err != nil {
 		return err
-	}
-	if p.Facility != nil && !slices.ContainsFunc(fs, func(f db.Facility) bool { return f.ID == *p.Facility }) {
-		errs.Add("facility", "form.err.facility")
 	}
 	if !errs.Any() {
 		e.Title, e.Description, e.Category, e.Town, e.Venue = in.Title, in.Description, in.Category, in.Town, in.Venue

@@ -76,14 +76,8 @@ func (d *DB) upcomingEvents(dst *[]Event, now time.Time) *bun.SelectQuery {
 // publishedTopics selects published topics with only the public author
 // fields: display name, kind and status (for the withdrawn label).
 func (d *DB) publishedTopics(dst *[]BoardPost, categoryID int64) *bun.SelectQuery {
-	q := d.Bun.NewSelect().Model(dst).
-		ColumnExpr("p.id, p.category_id, p.title, p.reply_count, p.status, p.created_at, p.published_at").
-		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
-		ColumnExpr("c.name_ja AS category_name_ja, c.name_en AS category_name_en").
-		ModelTableExpr("board_posts AS p").
-		Join("JOIN accounts AS a ON a.id = p.author_id").
-		Join("JOIN board_categories AS c ON c.id = p.category_id").
-		Where("p.status = 'published' AND p.topic_id IS NULL").
+	q := d.postsVisibleTo(dst, 0).ColumnExpr("p.reply_count").
+		Where("p.topic_id IS NULL").
 		OrderExpr("p.published_at DESC, p.id DESC")
 	if categoryID != 0 {
 		q = q.Where("p.category_id = ?", categoryID)

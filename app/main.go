@@ -26,6 +26,8 @@ usage:
   portal seed [flags]          fill the database with dummy data (portal seed -h for sizes)
   portal staff create [flags]  create a staff account and print its initial password
   portal audit verify          check the audit log's hash chain; names the first broken entry
+  portal export-all DIR        write every table to DIR as CSV with a manifest (end-of-contract handover)
+  portal import-all DIR        load an export-all DIR into an empty, migrated database
 
 configuration comes from the environment; see README.md.
 `
@@ -64,6 +66,18 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 			return 2
 		}
 		err = auditVerify(ctx, cfg, stdout)
+	case "export-all":
+		if len(args) != 3 {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = exportAllCmd(ctx, cfg, args[2], stdout)
+	case "import-all":
+		if len(args) != 3 {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = importAllCmd(ctx, cfg, args[2], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

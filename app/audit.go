@@ -1,8 +1,13 @@
 package app
 
 import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,10 +22,15 @@ import (
 // filtered by actor, role, member, action and period, and the monthly
 // summary of the operator's (moderators') accesses per person.
 func (a *App) auditLog(c echo.Context) error {
-	ctx := c.Request().Context()
-	v := components.AuditView{Actor: form.Text(c.QueryParam("actor")), Role: c.QueryParam("role"),
-		Subject: form.Text(c.QueryParam("member")), Action: c.QueryParam("action"),
-		From: c.QueryParam("from"), To: c.QueryParam("to"), Month: c.QueryParam("month"), Errs: form.Errors{}}
+	v, q := auditFilter(c)
+	return a.showAuditLog(c, http.StatusOK, v, q)
+}
+
+// auditFilter reads the review filter from the query or the form.
+func auditFilter(c echo.Context) (components.AuditView, db.AuditQuery) {
+	v := components.AuditView{Actor: form.Text(c.FormValue("actor")), Role: c.FormValue("role"),
+		Subject: form.Text(c.FormValue("member")), Action: c.FormValue("action"),
+		From: form.Text(c.FormValue("from")), To: form.Text(c.FormValue("to")), Month: c.FormValue("month"), Errs: form.Errors{}}
 	q := db.AuditQuery{Actor: v.Actor, Role: v.Role, Subject: v.Subject, Action: v.Action}
 	var err error
 	if q.From, err = jstDate(v.From, 0); err != nil {
@@ -29,6 +39,12 @@ func (a *App) auditLog(c echo.Context) error {
 	if q.To, err = jstDate(v.To, 1); err != nil {
 		v.Errs.Add("to", "form.err.date")
 	}
+	return v, q
+}
+
+func (a *App) showAuditLog(c echo.Context, status int, v components.AuditView, q db.AuditQuery) error {
+	ctx := c.Request().Context()
+	var err error
 	if s := c.QueryParam("before"); s != "" {
 		if q.BeforeSeq, err = strconv.ParseInt(s, 10, 64); err != nil {
 			return echo.NewHTTPError(http.StatusNotFound)
@@ -49,5 +65,53 @@ func (a *App) auditLog(c echo.Context) error {
 	if v.Summary, err = a.db.AuditSummary(ctx, month, month.AddDate(0, 1, 0)); err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "audit.title"), components.AuditLog(v))
+	return a.render(c, status, a.t(c, "audit.title"), components.AuditLog(v))
+}
+
+// auditExport streams the filtered audit log, oldest first, for the ward's
+// own records; each entry carries its chain hash so the file can be checked
+// against the log later. The export is itself an audit entry.
+func (a *App) auditExport(c echo.Context) error {
+	v, q := auditFilter(c)
+	v.Format, v.Purpose = form.ExportFormat(c.FormValue("format")), form.Text(c.FormValue("purpose"))
+	if form.Len(v.Purpose) > form.PurposeMax {
+		v.Errs.Add("purpose", "form.err.too_long")
+	}
+	if v.Errs.Any() {
+		return a.showAuditLog(c, http.StatusUnprocessableEntity, v, q)
+	}
+	ctx := c.Request().Context()
+	lang := a.viewRequest(c).Lang
+	w, err := a.startDownload(c, v.Format, "audit-log", a.catalog.T(lang, "audit.title"))
+	if err != nil {
+		return err
+	}
+	header := []string{"audit.seq", "history.at", "audit.actor_login", "audit.actor", "audit.role", "audit.action",
+		"audit.member_login", "audit.fields", "audit.purpose", "audit.detail", "audit.ip", "audit.hash"}
+	cells := make([][]byte, len(header))
+	for i, k := range header {
+		cells[i] = []byte(a.catalog.T(lang, k))
+	}
+	err = w.Row(cells)
+	var n int64
+	if err == nil {
+		n, err = a.db.EachAudit(ctx, q, func(r *db.AuditRow) error {
+			return w.Row([][]byte{
+				[]byte(strconv.FormatInt(r.Seq, 10)), []byte(i18n.DateTime(lang, r.At)), []byte(r.ActorLogin),
+				[]byte(r.ActorName), []byte(r.ActorRole), []byte(a.catalog.T(lang, "audit.action."+r.Action)),
+				[]byte(r.SubjectLogin), []byte(strings.Join(r.Fields, " ")), []byte(r.Purpose), []byte(r.Detail),
+				[]byte(r.IP), []byte(hex.EncodeToString(r.Hash))})
+		})
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	detail := fmt.Sprintf("audit log export: %d rows, %s; filter: actor=%s role=%s member=%s action=%s from=%s to=%s",
+		n, v.Format, v.Actor, v.Role, v.Subject, v.Action, v.From, v.To)
+	if err != nil {
+		detail += "; stopped: " + err.Error()
+	}
+	// Recorded whatever happened: what left is on record.
+	return errors.Join(err, db.Audit(context.WithoutCancel(ctx), a.db.Bun, &db.AuditEntry{ActorID: currentUser(c).ID,
+		ActorRole: actingRole(c), Action: db.AuditExport, Fields: []string{"audit_log"}, Purpose: v.Purpose, Detail: detail, IP: c.RealIP()}))
 }

@@ -13,16 +13,26 @@ import (
 
 // Config is read from the environment only (see README "Configuration").
 type Config struct {
-	DatabaseURL string        // DATABASE_URL
-	Addr        string        // PORTAL_ADDR
-	BaseURL     string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
-	Secret      string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
-	AutoMigrate bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
-	LogLevel    slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
-	LogJSON     bool          // PORTAL_LOG_FORMAT=json
-	TrustProxy  bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
-	SessionLife time.Duration // PORTAL_SESSION_HOURS
+	DatabaseURL   string        // DATABASE_URL
+	Addr          string        // PORTAL_ADDR
+	BaseURL       string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
+	Secret        string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
+	AutoMigrate   bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
+	LogLevel      slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	LogJSON       bool          // PORTAL_LOG_FORMAT=json
+	TrustProxy    bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
+	SessionLife   time.Duration // PORTAL_SESSION_HOURS
+	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
 }
+
+// Retention bounds, in days: five years by default, as Japanese municipal
+// records of this kind are commonly kept; never under a month, so a typo
+// cannot wipe the records staff and members rely on.
+const (
+	DefaultRetentionDays = 1826
+	MinRetentionDays     = 30
+	MaxRetentionDays     = 36525 // a century: beyond it the cutoff leaves PostgreSQL's date range
+)
 
 // DefaultDatabaseURL is the local server a fresh Debian machine runs.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/portal?sslmode=disable"
@@ -64,6 +74,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("PORTAL_SESSION_HOURS: want a positive number of hours")
 	}
 	c.SessionLife = time.Duration(hours) * time.Hour
+	if c.RetentionDays, err = retentionDays(get("PORTAL_RETENTION_DAYS", strconv.Itoa(DefaultRetentionDays))); err != nil {
+		return c, fmt.Errorf("PORTAL_RETENTION_DAYS: %w", err)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) address", c.BaseURL)
@@ -77,6 +90,21 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("PORTAL_SECRET must be at least 32 characters")
 	}
 	return c, nil
+}
+
+// retentionDays parses the retention period.
+func retentionDays(v string) (int, error) {
+	days, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number of days (default %d, five years)", v, DefaultRetentionDays)
+	}
+	if days < MinRetentionDays {
+		return 0, fmt.Errorf("%d days is too short: at least %d", days, MinRetentionDays)
+	}
+	if days > MaxRetentionDays {
+		return 0, fmt.Errorf("%d days is too long: at most %d", days, MaxRetentionDays)
+	}
+	return days, nil
 }
 
 // Secure reports whether the portal is served over TLS, which turns on

@@ -145,6 +145,7 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	}
 	defer a.Close()
 	go a.RunReminders(ctx)
+	go a.RunRetention(ctx)
 	mailCfg, err := worker.LoadMailConfig(getenv)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ type Request struct {
 	Assets  *static.Assets
 	User    *db.Account // nil for a visitor
 	Live    bool        // the page has live lists: load the SSE extension
+	Script  string      // another script the page needs, e.g. js/export.js
 }
 
 // User returns the signed-in account, or nil.
@@ -81,3 +82,15 @@ func ISO(t time.Time) string { return i18n.ISO(t) }
 func Asset(ctx context.Context, name string) string { return RequestFrom(ctx).Assets.URL(name) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// number writes n with thousands separators, as both languages do: 350,000.
+func number(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 0 {
+		return "-" + number(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

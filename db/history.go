@@ -26,6 +26,7 @@ const (
 	ActionPostWithdraw   = "post_withdraw"
 	ActionPostReport     = "post_report"
 	ActionModerate       = "moderation_decision"
+	ActionDataDownload   = "data_download" // the member downloaded their data (/account/data)
 )
 
 // AccessEvent is one line of an account's access history: sign-ins
@@ -165,6 +166,7 @@ type AuditRow struct {
 	AuditEntry `bun:",extend"`
 
 	Seq          int64  `bun:"seq,scanonly"`
+	Hash         []byte `bun:"hash,scanonly"`
 	ActorLogin   string `bun:"actor_login,scanonly"`
 	ActorName    string `bun:"actor_name,scanonly"`
 	SubjectLogin string `bun:"subject_login,scanonly"`
@@ -173,17 +175,14 @@ type AuditRow struct {
 // AuditPage is how many entries the review page shows at once.
 const AuditPage = 50
 
-// ReviewAudit returns a page of entries, newest first, and the seq to
-// continue before (0 on the last page).
-func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, error) {
-	var rows []AuditRow
-	sel := d.Bun.NewSelect().Model(&rows).
-		ColumnExpr("l.id, l.at, l.actor_id, l.actor_role, l.action, l.subject_id, l.fields, l.purpose, l.detail, l.ip, l.seq").
+// auditSelect is the audit log joined with the accounts it names, filtered by q.
+func (d *DB) auditSelect(q AuditQuery) *bun.SelectQuery {
+	sel := d.Bun.NewSelect().
+		ColumnExpr("l.id, l.at, l.actor_id, l.actor_role, l.action, l.subject_id, l.fields, l.purpose, l.detail, l.ip, l.seq, l.hash").
 		ColumnExpr("act.login_id AS actor_login, act.display_name AS actor_name, coalesce(sub.login_id, '') AS subject_login").
 		ModelTableExpr("audit_log AS l").
 		Join("JOIN accounts AS act ON act.id = l.actor_id").
-		Join("LEFT JOIN accounts AS sub ON sub.id = l.subject_id").
-		OrderExpr("l.seq DESC").Limit(AuditPage + 1)
+		Join("LEFT JOIN accounts AS sub ON sub.id = l.subject_id")
 	if q.Actor != "" {
 		sel = sel.Where("lower(act.login_id) = lower(?)", q.Actor)
 	}
@@ -205,7 +204,14 @@ func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, 
 	if q.BeforeSeq > 0 {
 		sel = sel.Where("l.seq < ?", q.BeforeSeq)
 	}
-	if err := sel.Scan(ctx); err != nil {
+	return sel
+}
+
+// ReviewAudit returns a page of entries, newest first, and the seq to
+// continue before (0 on the last page).
+func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, error) {
+	var rows []AuditRow
+	if err := d.auditSelect(q).Model(&rows).OrderExpr("l.seq DESC").Limit(AuditPage + 1).Scan(ctx); err != nil {
 		return nil, 0, err
 	}
 	var next int64
@@ -214,6 +220,28 @@ func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, 
 		next = rows[AuditPage-1].Seq
 	}
 	return rows, next, nil
+}
+
+// EachAudit calls fn with every entry q selects, in the order they were
+// written, reading them as it goes.
+func (d *DB) EachAudit(ctx context.Context, q AuditQuery, fn func(*AuditRow) error) (int64, error) {
+	rows, err := d.auditSelect(q).OrderExpr("l.seq").Rows(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		var r AuditRow
+		if err := d.Bun.ScanRow(ctx, rows, &r); err != nil {
+			return n, err
+		}
+		if err := fn(&r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
 }
 
 // AuditSummaryRow counts one person's entries of one action in a month.

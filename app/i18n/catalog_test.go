@@ -87,7 +87,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
 		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create",
-		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create", "event_edit"} {
+		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create", "event_edit", "data_download"} {
 		dynamic = append(dynamic, "history."+a)
 	}
 	for _, s := range []string{"pending", "published", "rejected", "withdrawn"} {
@@ -138,6 +138,16 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, s := range []string{"400", "403", "404", "405", "409", "413", "422", "429", "500", "503"} {
 		dynamic = append(dynamic, "error."+s+".title", "error."+s+".body")
+	}
+	for _, k := range []string{"login_id", "handle", "name", "name_kana", "postal_code", "town", "address", "phone", "fax",
+		"email", "status", "registered_at", "newsletter"} {
+		dynamic = append(dynamic, "export.col."+k)
+	}
+	for _, f := range []string{"csv_cp932", "csv_utf8", "xlsx"} {
+		dynamic = append(dynamic, "export.format."+f)
+	}
+	for _, x := range []string{"yes", "no"} {
+		dynamic = append(dynamic, "export.newsletter."+x, "export.joined."+x)
 	}
 	for _, id := range dynamic {
 		for _, lang := range Languages {

@@ -20,6 +20,8 @@ type member struct {
 	updated time.Time
 
 	name, kana, postal, town, address, phone, fax, email string
+
+	newsletter *time.Time // subscribed since; nil when not subscribed
 }
 
 // memberGen generates members one at a time. Two generators made with the
@@ -132,6 +134,12 @@ func (g *memberGen) next() (member, bool) {
 	default:
 		m.email = fmt.Sprintf("%s_%s%d@example.com", sur.Romaji, giv.Romaji[:1], loginNo)
 	}
+	// About three in ten subscribe to the newsletter, decided from the id so
+	// that the random stream (and every other generated value) is unchanged.
+	if h := uint64(m.id) * 2654435761 % 1000; h < 300 {
+		since := m.created.Add(time.Duration(h) * time.Hour)
+		m.newsletter = &since
+	}
 	return m, true
 }
 
@@ -179,7 +187,7 @@ func (s *seeder) members(ctx context.Context) error {
 	start = time.Now()
 	g = s.newMemberGen(first, loginBase)
 	n, err = s.copyRows(ctx, "member_profiles",
-		[]string{"account_id", "name", "name_kana", "postal_code", "town", "address", "phone", "fax", "email", "terms_version", "created_at"},
+		[]string{"account_id", "name", "name_kana", "postal_code", "town", "address", "phone", "fax", "email", "terms_version", "created_at", "newsletter_since"},
 		func() []any {
 			for {
 				m, ok := g.next()
@@ -189,7 +197,7 @@ func (s *seeder) members(ctx context.Context) error {
 				if m.status == "withdrawn" {
 					continue
 				}
-				return []any{m.id, m.name, m.kana, m.postal, m.town, m.address, m.phone, m.fax, m.email, termsVersion, m.created}
+				return []any{m.id, m.name, m.kana, m.postal, m.town, m.address, m.phone, m.fax, m.email, termsVersion, m.created, m.newsletter}
 			}
 		})
 	if err != nil {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -112,6 +111,10 @@ func (a *App) auditExport(c echo.Context) error {
 		detail += "; stopped: " + err.Error()
 	}
 	// Recorded whatever happened: what left is on record.
-	return errors.Join(err, db.Audit(context.WithoutCancel(ctx), a.db.Bun, &db.AuditEntry{ActorID: currentUser(c).ID,
-		ActorRole: actingRole(c), Action: db.AuditExport, Fields: []string{"audit_log"}, Purpose: v.Purpose, Detail: detail, IP: c.RealIP()}))
+	if aerr := db.Audit(context.WithoutCancel(ctx), a.db.Bun, &db.AuditEntry{ActorID: currentUser(c).ID,
+		ActorRole: actingRole(c), Action: db.AuditExport, Fields: []string{"audit_log"}, Purpose: v.Purpose, Detail: detail, IP: c.RealIP()}); aerr != nil {
+		return aerr
+	}
+	abortIfCut(ctx, err)
+	return nil
 }

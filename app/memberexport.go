@@ -86,13 +86,28 @@ func (a *App) memberExport(c echo.Context) error {
 	failure := ""
 	if werr != nil {
 		failure = werr.Error()
-		c.Logger().Warnf("member export %s stopped after %d rows: %v", token, written, werr)
+		a.log.Warn("member export stopped", "token", token, "written", written, "of", snap.Count, "err", werr,
+			"request_id", requestID(c))
 	}
 	problems := make([]db.ExportProblem, len(report.First))
 	for i, pr := range report.First {
 		problems[i] = db.ExportProblem{Row: pr.Row, Column: cols[pr.Column].Key, Chars: pr.Chars}
 	}
-	return a.db.FinishMemberExport(context.WithoutCancel(ctx), token, written, report.Cells, problems, failure)
+	if err := a.db.FinishMemberExport(context.WithoutCancel(ctx), token, written, report.Cells, problems, failure); err != nil {
+		return err
+	}
+	abortIfCut(ctx, werr)
+	return nil
+}
+
+// abortIfCut ends a download that failed after its headers were sent by
+// dropping the connection, so that the browser reports the download as
+// failed instead of saving a file that looks whole. A client that went away
+// needs nothing.
+func abortIfCut(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // writeMemberExport sends the file: headers, the header row in the staff

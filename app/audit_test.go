@@ -106,6 +106,9 @@ func TestWardExportsTheFilteredAuditLog(t *testing.T) {
 	if v, _ := page.Doc.Find(`form[action="/staff/audit/export"] input[name=actor]`).Attr("value"); v != "mod8" {
 		t.Fatalf("the export form does not carry the filter: %q", v)
 	}
+	if page.Doc.Find(`form[action="/staff/audit/export"] input[name="_csrf"]`).Length() != 1 {
+		t.Error("the audit export form carries no CSRF token")
+	}
 	res := ward.post("/staff/audit/export", url.Values{"_csrf": {ward.token()}, "actor": {"mod8"}, "action": {"view"},
 		"format": {"csv_utf8"}, "purpose": {"月次点検"}})
 	res.wantStatus(t, http.StatusOK)

@@ -256,7 +256,11 @@ func TestMemberExportFilters(t *testing.T) {
 func TestMemberExportFormErrorsKeepWhatWasTyped(t *testing.T) {
 	t.Parallel()
 	x := newExportEnv(t)
-	x.ward.get("/staff/members/export").wantStatus(t, http.StatusOK)
+	page := x.ward.get("/staff/members/export")
+	page.wantStatus(t, http.StatusOK)
+	if page.Doc.Find(`form[data-export-report] input[name="_csrf"]`).Length() != 1 {
+		t.Error("the export form carries no CSRF token")
+	}
 	res := x.ward.post("/staff/members/export", url.Values{"_csrf": {x.ward.token()}, "town": {"四谷"}, "from": {"4月1日"},
 		"event": {"abc"}, "purpose": {""}, "format": {"xlsx"}})
 	res.wantStatus(t, http.StatusUnprocessableEntity)

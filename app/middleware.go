@@ -112,7 +112,8 @@ func (a *App) gzip() echo.MiddlewareFunc {
 		// gzip only: every browser has it, and one encoding keeps the page
 		// weight we promise measurable.
 		gzhttp.EnableZstd(false),
-		gzhttp.ExceptContentTypes([]string{"text/event-stream"}),
+		// Event streams must not be buffered; workbooks are zips already.
+		gzhttp.ExceptContentTypes([]string{"text/event-stream", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
 	)
 	if err != nil {
 		panic(err) // the options are constant

@@ -81,6 +81,7 @@ const (
 	permBoardAdmin    perm = "board_admin"    // board categories and the pre-check dictionary
 	permOrganise      perm = "organise"       // an event's participant list (personal data): its group, or the ward's and operator's staff
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
+	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -97,6 +98,7 @@ var permRoles = map[perm][]string{
 	permBoardAdmin:    {db.RoleModerator, db.RoleWardStaff},
 	permOrganise:      {db.RoleWardStaff, db.RoleModerator},
 	permAuditLog:      {db.RoleWardStaff},
+	permStaffAccounts: {db.RoleWardStaff},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -173,6 +175,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
+		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

@@ -96,6 +96,8 @@ var routeAccess = map[string]perm{
 	"POST /staff/groups":                 permGroupAccounts,
 	"GET /staff/mail":                    permMailOutbox,
 	"GET /staff/audit":                   permAuditLog,
+	"GET /staff/accounts":                permStaffAccounts,
+	"POST /staff/accounts/:id/roles":     permStaffAccounts,
 	"POST /staff/audit/export":           permAuditLog,
 	"GET /staff/mail/:id":                permMailOutbox,
 }

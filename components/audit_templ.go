@@ -37,7 +37,7 @@ func (v AuditView) nextURL() string {
 	return "/staff/audit?" + q.Encode()
 }
 
-var auditActions = []string{db.AuditView, db.AuditEdit, db.AuditExport, db.AuditConfirm, db.AuditReject, db.AuditSignIn}
+var auditActions = []string{db.AuditView, db.AuditEdit, db.AuditExport, db.AuditConfirm, db.AuditReject, db.AuditSignIn, db.AuditRoleChange}
 
 // AuditLog is the ward's review of the audit log.
 func AuditLog(v AuditView) templ.Component {

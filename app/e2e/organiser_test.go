@@ -59,6 +59,7 @@ func TestOrganiserPages(t *testing.T) {
 	Axe(t, wardTab)
 	CheckPage(t, wardTab, env.URL+"/events/"+itoa(ev.ID)+"/participants")
 	CheckPage(t, wardTab, env.URL+"/staff/audit")
+	CheckPage(t, wardTab, env.URL+"/staff/accounts")
 
 	signIn(t, modTab, env.URL, mod.LoginID, seed.Password, "/moderation", "/moderation")
 	CheckPage(t, modTab, env.URL+"/moderation")

@@ -87,7 +87,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	for _, a := range []string{"register", "login", "logout", "password_change", "password_reset", "password_reset_request",
 		"profile_update", "withdraw", "registration_confirm", "registration_reject", "group_create",
-		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create", "event_edit", "data_download"} {
+		"post_submit", "post_edit", "post_withdraw", "post_report", "moderation_decision", "event_signup", "event_signup_cancel", "calendar_feed_create", "calendar_feed_revoke", "event_create", "event_edit", "data_download", "role_change"} {
 		dynamic = append(dynamic, "history."+a)
 	}
 	for _, s := range []string{"pending", "published", "rejected", "withdrawn"} {
@@ -120,7 +120,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, f := range []string{"title", "description", "category", "town", "venue"} {
 		dynamic = append(dynamic, "form.err.required_"+f)
 	}
-	for _, a := range []string{"view", "edit", "export", "confirm", "reject", "sign_in"} {
+	for _, a := range []string{"view", "edit", "export", "confirm", "reject", "sign_in", "role_change"} {
 		dynamic = append(dynamic, "audit.action."+a)
 	}
 	for _, r := range []string{"moderator", "ward_staff", "editor", "approver", "site_manager", "system_admin"} {

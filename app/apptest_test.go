@@ -32,6 +32,16 @@ type testEnv struct {
 	logs *bytes.Buffer
 }
 
+// databaseEnv is an environment that names only the database at url.
+func databaseEnv(url string) func(string) string {
+	return func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+}
+
 func testConfig() Config {
 	cfg, err := LoadConfig(func(k string) string {
 		if k == "PORTAL_SECRET" {

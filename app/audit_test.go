@@ -32,12 +32,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
+	env := databaseEnv(url)
 	var out, errOut bytes.Buffer
 	if code := Main(ctx, []string{"portal", "audit", "verify"}, env, &out, &errOut); code != 0 || !strings.Contains(out.String(), "ok, 3 entries") {
 		t.Fatalf("verify: exit %d, %q %q", code, out.String(), errOut.String())

@@ -75,12 +75,7 @@ func TestLeaveNotice(t *testing.T) {
 func TestStaffCreate(t *testing.T) {
 	t.Parallel()
 	url := dbtest.NewURL(t)
-	env := func(k string) string {
-		if k == "DATABASE_URL" {
-			return url
-		}
-		return ""
-	}
+	env := databaseEnv(url)
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), []string{"portal", "staff", "create", "-login", "ward01", "-name", "区民活動課 担当", "-roles", "ward_staff,moderator"}, env, &out, &errb)
 	if code != 0 {

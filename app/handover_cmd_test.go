@@ -31,12 +31,7 @@ func TestHandoverCommands(t *testing.T) {
 	}
 	run := func(url string, args ...string) (int, string) {
 		var out, errOut bytes.Buffer
-		env := func(k string) string {
-			if k == "DATABASE_URL" {
-				return url
-			}
-			return ""
-		}
+		env := databaseEnv(url)
 		code := Main(ctx, append([]string{"portal"}, args...), env, &out, &errOut)
 		return code, out.String() + errOut.String()
 	}

@@ -23,7 +23,7 @@ func TestWardChangesStaffRolesOnRecord(t *testing.T) {
 
 	page := ward.get("/staff/accounts")
 	page.wantStatus(t, http.StatusOK)
-	if page.Doc.Find(`form[action="` + rolesPath(wardAcc.ID) + `"]`).Length() != 0 {
+	if page.Doc.Find(`form[action="`+rolesPath(wardAcc.ID)+`"]`).Length() != 0 {
 		t.Error("the page offers to change one's own roles")
 	}
 	res := ward.post(rolesPath(editor.ID), url.Values{"_csrf": {ward.token()}, "roles": {"editor", "moderator", "nonsense"}})

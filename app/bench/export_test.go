@@ -10,8 +10,6 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/wardportal/portal/db/dbtest"
-	"github.com/wardportal/portal/db/seed"
 )
 
 func TestCountCRLF(t *testing.T) {
@@ -41,14 +39,7 @@ func TestExportVsCopyScenario(t *testing.T) {
 		t.Skip("signs staff in (an argon2id check) and exports the members four times")
 	}
 	ctx := context.Background()
-	d := dbtest.New(t)
-	o := seed.Defaults()
-	o.Members, o.Groups, o.Events, o.Posts = 200, 10, 40, 300
-	o.Notices, o.Subsidies, o.Articles = 10, 3, 3
-	o.PasswordHash = testHash
-	if _, err := seed.Run(ctx, d, o, nil); err != nil {
-		t.Fatal(err)
-	}
+	d := smallSeed(t, testHash)
 	var members int64
 	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM accounts a JOIN member_profiles p ON p.account_id = a.id
 		WHERE a.kind = 'member'`).Scan(&members); err != nil {

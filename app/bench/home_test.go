@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
@@ -21,19 +22,27 @@ const testHash = "$argon2id$v=19$m=65536,t=1,p=2$YmVuY2gtdGVzdC1zYWx0$YmVuY2gtdG
 
 var figureLine = regexp.MustCompile(`^([a-z0-9_]+): (-?[0-9]+(?:\.[0-9]+)?)(?: ([a-z/]+))?$`)
 
+// smallSeed returns a fresh database seeded small, every account's password
+// hash set to hash.
+func smallSeed(t *testing.T, hash string) *db.DB {
+	t.Helper()
+	d := dbtest.New(t)
+	o := seed.Defaults()
+	o.Members, o.Groups, o.Events, o.Posts = 200, 10, 40, 300
+	o.Notices, o.Subsidies, o.Articles = 10, 3, 3
+	o.PasswordHash = hash
+	if _, err := seed.Run(context.Background(), d, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestHomeScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a server for a second")
 	}
 	ctx := context.Background()
-	d := dbtest.New(t)
-	o := seed.Defaults()
-	o.Members, o.Groups, o.Events, o.Posts = 200, 10, 40, 300
-	o.Notices, o.Subsidies, o.Articles = 10, 3, 3
-	o.PasswordHash = testHash
-	if _, err := seed.Run(ctx, d, o, nil); err != nil {
-		t.Fatal(err)
-	}
+	d := smallSeed(t, testHash)
 
 	var log bytes.Buffer
 	env, err := NewEnv(ctx, d, Settings{Concurrency: 4, Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond, Rounds: 2}, &log)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardportal/portal/db/dbtest"
-	"github.com/wardportal/portal/db/seed"
 )
 
 func TestBoardLiveScenario(t *testing.T) {
@@ -16,14 +14,7 @@ func TestBoardLiveScenario(t *testing.T) {
 		t.Skip("holds event streams open for a second")
 	}
 	ctx := context.Background()
-	d := dbtest.New(t)
-	o := seed.Defaults()
-	o.Members, o.Groups, o.Events, o.Posts = 200, 10, 40, 300
-	o.Notices, o.Subsidies, o.Articles = 10, 3, 3
-	o.PasswordHash = testHash
-	if _, err := seed.Run(ctx, d, o, nil); err != nil {
-		t.Fatal(err)
-	}
+	d := smallSeed(t, testHash)
 	before, err := countRows(ctx, d)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
-
 )
 
 func TestCountCRLF(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
 )
 
 func TestBoardLiveScenario(t *testing.T) {

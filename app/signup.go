@@ -193,7 +193,19 @@ func (a *App) participants(c echo.Context) error {
 	if e.Capacity != nil {
 		state.Capacity = strconv.Itoa(*e.Capacity)
 	}
-	return a.page(c, a.t(c, "participants.title"), components.Participants(e, list, state))
+	return a.showParticipants(c, http.StatusOK, e, list, state)
+}
+
+// showParticipants renders the participant list, saying before any
+// download whose data a Shift_JIS file cannot hold.
+func (a *App) showParticipants(c echo.Context, status int, e *db.Event, list []db.Participant, state components.ManageState) error {
+	var lacking []string
+	for _, p := range list {
+		if chars := export.CP932Lacks(p.Name + p.NameKana + p.Phone + p.Email); chars != "" {
+			lacking = append(lacking, p.LoginID+"（"+chars+"）")
+		}
+	}
+	return a.render(c, status, a.t(c, "participants.title"), components.Participants(e, list, state, lacking))
 }
 
 // participantsCSV exports the list for Excel, CP932 by default or UTF-8
@@ -279,7 +291,7 @@ func (a *App) manageEvent(c echo.Context) error {
 			return err
 		}
 		state := components.ManageState{Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist"), Errs: errs}
-		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "participants.title"), components.Participants(e, list, state))
+		return a.showParticipants(c, http.StatusUnprocessableEntity, e, list, state)
 	}
 	a.flash(c, "success", message)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d/participants", e.ID))

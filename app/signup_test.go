@@ -168,6 +168,17 @@ func TestParticipantListIsAudited(t *testing.T) {
 	if !strings.Contains(res.Body, "区民 参加者0") || !strings.Contains(res.Body, "m4200001@example.jp") {
 		t.Errorf("the list lacks the participants: %s", res.Doc.Find("main").Text())
 	}
+	if res.Doc.Find(".notice.warning").Length() != 0 {
+		t.Error("a warning about Shift_JIS with nothing it cannot hold")
+	}
+	// A name Shift_JIS cannot hold is said before the download.
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE member_profiles SET name = '𠮷 区民 参加者1' WHERE account_id = $1`, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Join(strings.Fields(ward.get(page).Doc.Find(".notice.warning").Text()), " "); !strings.Contains(w, "1名") ||
+		!strings.Contains(w, "M4200001（𠮷）") {
+		t.Errorf("the Shift_JIS warning: %q", w)
+	}
 	if !strings.Contains(ward.get(fmt.Sprintf("/events/%d", ev.ID)).Body, page) {
 		t.Error("the event page does not link its organiser to the list")
 	}
@@ -191,7 +202,7 @@ func TestParticipantListIsAudited(t *testing.T) {
 		}
 		got = append(got, a.Action)
 	}
-	if strings.Join(got, " ") != "view view export export export export" {
+	if strings.Join(got, " ") != "view view view view export export export export" {
 		t.Errorf("audit actions %v", got)
 	}
 	// Staff sign-ins are in the log too, and the chain holds.

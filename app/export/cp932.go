@@ -68,10 +68,7 @@ func appendCP932(w *bufio.Writer, v []byte, miss []rune) []rune {
 		}
 		r, n := utf8.DecodeRune(v)
 		v = v[n:]
-		var code uint16
-		if r < 0x10000 {
-			code = t[r]
-		}
+		code := cp932Code(t, r)
 		if code == 0 {
 			if !slices.Contains(miss, r) {
 				miss = append(miss, r)
@@ -84,4 +81,25 @@ func appendCP932(w *bufio.Writer, v []byte, miss []rune) []rune {
 		w.WriteByte(byte(code))
 	}
 	return miss
+}
+
+// cp932Code is r's CP932 code in table t, 0 when CP932 lacks it.
+func cp932Code(t *[0x10000]uint16, r rune) uint16 {
+	if r < 0 || r >= 0x10000 {
+		return 0 // CP932 holds nothing beyond the Basic Multilingual Plane
+	}
+	return t[r]
+}
+
+// CP932Lacks returns the characters of s that CP932 cannot hold, each once,
+// so a page can warn before a CP932 file replaces them with 〓.
+func CP932Lacks(s string) string {
+	t := cp932Table()
+	var miss []rune
+	for _, r := range s {
+		if r >= utf8.RuneSelf && cp932Code(t, r) == 0 && !slices.Contains(miss, r) {
+			miss = append(miss, r)
+		}
+	}
+	return string(miss)
 }

@@ -35,6 +35,11 @@ func (d *DB) purgeOlderThan(ctx context.Context, cutoff time.Time, batch int) (h
 	if err != nil {
 		return history, audit, fmt.Errorf("purge audit log: %w", err)
 	}
+	// The reports shown to staff after their exports go with the entries
+	// that record those exports.
+	if _, err := d.Bun.ExecContext(ctx, `DELETE FROM member_exports WHERE started_at < ?`, cutoff); err != nil {
+		return history, audit, fmt.Errorf("purge export reports: %w", err)
+	}
 	return history, audit, nil
 }
 

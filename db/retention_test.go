@@ -67,6 +67,12 @@ func TestPurgeOlderThanKeepsTheChainVerifiable(t *testing.T) {
 		}
 	}
 	verify(t, d, 6)
+	for i, age := range []time.Duration{1900 * day, day} {
+		if _, err := d.Pool.Exec(ctx, `INSERT INTO member_exports (token, actor_id, format, purpose, matched, started_at)
+			VALUES ($1, $2, 'csv_cp932', '名簿', 1, $3)`, fmt.Sprint("t", i), staff.ID, now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	history, audit, err := d.PurgeOlderThan(ctx, cutoff)
 	if err != nil || history != 6 || audit != 3 {
@@ -83,6 +89,10 @@ func TestPurgeOlderThanKeepsTheChainVerifiable(t *testing.T) {
 		t.Errorf("access history: %d rows kept, oldest %s (cutoff %s)", n, oldest, cutoff)
 	}
 	verify(t, d, 3)
+	var tokens []string
+	if err := d.Pool.QueryRow(ctx, `SELECT array_agg(token) FROM member_exports`).Scan(&tokens); err != nil || fmt.Sprint(tokens) != "[t1]" {
+		t.Errorf("export reports kept: %v %v", tokens, err)
+	}
 
 	// The chain goes on from the cut: new entries link to the kept ones.
 	backdatedAudit(t, d, staff, now, 0, 0)

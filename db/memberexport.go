@@ -111,10 +111,10 @@ func (f ExportFilter) Describe() string {
 	}
 	add("status", f.Status)
 	if f.From != nil {
-		add("registered_from", f.From.In(tokyo).Format("2006-01-02"))
+		add("registered_from", f.From.In(jst).Format("2006-01-02"))
 	}
 	if f.To != nil {
-		add("registered_before", f.To.In(tokyo).Format("2006-01-02"))
+		add("registered_before", f.To.In(jst).Format("2006-01-02"))
 	}
 	add("town", f.Town)
 	add("newsletter", f.Newsletter)
@@ -127,9 +127,6 @@ func (f ExportFilter) Describe() string {
 	}
 	return strings.Join(parts, " ")
 }
-
-// tokyo is Japan time, in which staff name dates.
-var tokyo = time.FixedZone("Asia/Tokyo", 9*60*60)
 
 // MemberExportQuery is the SELECT of an export, for it and for comparing it
 // with COPY in the benchmark.

@@ -54,6 +54,11 @@ func TestMemberDownloadsTheirData(t *testing.T) {
 		t.Error("a staff member is offered a data download")
 	}
 
+	// A password-reset mail: its link must not leave in the file.
+	if err := db.EnqueueMail(ctx, b.db.Bun, &db.Mail{To: "m2000001@example.jp", Subject: "パスワードの再設定",
+		Body: "https://portal.example/reset/SECRET-RESET-TOKEN", Kind: "reset", AccountID: &b.aliceAcc.ID}); err != nil {
+		t.Fatal(err)
+	}
 	res := b.alice.get("/account/data")
 	res.wantStatus(t, http.StatusOK)
 	wantName := fmt.Sprintf(`attachment; filename="portal-data-M2000001-%s.json"`, time.Now().In(i18n.JST).Format("20060102"))
@@ -112,12 +117,22 @@ func TestMemberDownloadsTheirData(t *testing.T) {
 	if c := data.CalendarFeed; !c.Active || c.CreatedAt == nil {
 		t.Errorf("calendar feed %+v", c)
 	}
+	mails := map[string]db.DataMail{}
+	for _, m := range data.Mails {
+		mails[m.Kind] = m
+	}
+	if m, ok := mails["post_rejected"]; !ok || !strings.Contains(m.Body, "電話番号は載せないでください") || m.To != "m2000001@example.jp" {
+		t.Errorf("mails %+v", data.Mails)
+	}
+	if m, ok := mails["reset"]; !ok || m.Body != "" || m.Subject != "パスワードの再設定" {
+		t.Errorf("reset mail %+v", m)
+	}
 	if au := data.Audit; len(au) != 1 || au[0].Role != db.RoleWardStaff || au[0].Action != db.AuditView || len(au[0].Fields) == 0 {
 		t.Errorf("audit entries %+v", au)
 	}
 
 	// Nobody else's data, no staff identity, no secret.
-	for _, s := range []string{"M2000002", "ぼぶ", "m2000002@example.jp", "ward1", "職員", "mod1", feedToken, tokenHash(feedToken),
+	for _, s := range []string{"SECRET-RESET-TOKEN", "M2000002", "ぼぶ", "m2000002@example.jp", "ward1", "職員", "mod1", feedToken, tokenHash(feedToken),
 		b.aliceAcc.PasswordHash} {
 		if strings.Contains(res.Body, s) {
 			t.Errorf("the file contains %q", s)

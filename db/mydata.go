@@ -23,6 +23,7 @@ type MemberData struct {
 	Reports       []DataReport    `json:"board_reports"`
 	AccessHistory []DataAccess    `json:"access_history"`
 	CalendarFeed  DataCalendar    `json:"calendar_feed"`
+	Mails         []DataMail      `json:"mails"`
 	Audit         []DataAuditNote `json:"audit_entries"`
 }
 
@@ -86,6 +87,17 @@ type DataReport struct {
 	ReportedAt Stamp  `bun:"created_at" json:"reported_at"`
 }
 
+// DataMail is a mail the portal wrote to the member. The body of a
+// password-reset mail is left out: its link is a credential.
+type DataMail struct {
+	Kind    string `bun:"kind" json:"kind"`
+	To      string `bun:"to_addr" json:"to"`
+	Subject string `bun:"subject" json:"subject"`
+	Body    string `bun:"body" json:"body,omitempty"`
+	Written Stamp  `bun:"created_at" json:"written_at"`
+	SentAt  *Stamp `bun:"sent_at" json:"sent_at"`
+}
+
 // DataAccess is one line of the member's access history.
 type DataAccess struct {
 	At        Stamp  `bun:"at" json:"at"`
@@ -144,7 +156,7 @@ func (d *DB) MemberData(ctx context.Context, accountID int64, ev AccessEvent) (*
 			return err
 		}
 		for _, read := range []func(context.Context, bun.Tx, int64, *MemberData) error{
-			readAccount, readProfile, readSignups, readPosts, readReports, readAccessHistory, readCalendar, readAuditNotes,
+			readAccount, readProfile, readSignups, readPosts, readReports, readAccessHistory, readCalendar, readMails, readAuditNotes,
 		} {
 			if err := read(ctx, tx, accountID, m); err != nil {
 				return err
@@ -209,6 +221,13 @@ func readAccessHistory(ctx context.Context, tx bun.Tx, id int64, m *MemberData) 
 	m.AccessHistory = []DataAccess{}
 	return tx.NewRaw(`SELECT at, action, success, ip, user_agent, detail FROM access_history
 		WHERE account_id = ? ORDER BY at, id`, id).Scan(ctx, &m.AccessHistory)
+}
+
+func readMails(ctx context.Context, tx bun.Tx, id int64, m *MemberData) error {
+	m.Mails = []DataMail{}
+	return tx.NewRaw(`SELECT kind, to_addr, subject, CASE WHEN kind = 'reset' THEN '' ELSE body END AS body,
+			created_at, sent_at
+		FROM mail_outbox WHERE account_id = ? ORDER BY created_at, id`, id).Scan(ctx, &m.Mails)
 }
 
 func readCalendar(ctx context.Context, tx bun.Tx, id int64, m *MemberData) error {

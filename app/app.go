@@ -41,6 +41,7 @@ type App struct {
 	fragments  onceCache[string, fragment]
 	categories ttlValue[[]db.BoardCategory]
 	facets     ttlValue[components.EventFacets]
+	towns      ttlValue[[]string] // members' towns, offered by the export form
 	items      onceCache[int64, *db.QueueEntry]
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,13 +30,18 @@ func (a *App) memberExportPage(c echo.Context) error {
 }
 
 func (a *App) showMemberExport(c echo.Context, status int, f form.MemberExport, errs form.Errors) error {
-	recent, err := a.db.RecentMemberExports(c.Request().Context(), currentUser(c).ID, 5)
+	ctx := c.Request().Context()
+	recent, err := a.db.RecentMemberExports(ctx, currentUser(c).ID, 5)
+	if err != nil {
+		return err
+	}
+	towns, err := a.towns.get(a.now(), 10*time.Minute, func() ([]string, error) { return a.db.MemberTowns(ctx) })
 	if err != nil {
 		return err
 	}
 	f.Token = randomHex(16)
 	a.viewRequest(c).Script = "js/export.js"
-	v := components.MemberExportView{Form: f, Errs: errs, Statuses: exportStatuses, Recent: recent}
+	v := components.MemberExportView{Form: f, Errs: errs, Statuses: exportStatuses, Towns: towns, Recent: recent}
 	return a.render(c, status, a.t(c, "export.title"), components.MemberExportPage(v))
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wardportal/portal/db"
@@ -260,6 +261,11 @@ func TestMemberExportFormErrorsKeepWhatWasTyped(t *testing.T) {
 	page.wantStatus(t, http.StatusOK)
 	if page.Doc.Find(`form[data-export-report] input[name="_csrf"]`).Length() != 1 {
 		t.Error("the export form carries no CSRF token")
+	}
+	var towns []string
+	page.Doc.Find(`#towns option`).Each(func(_ int, o *goquery.Selection) { towns = append(towns, o.AttrOr("value", "")) })
+	if list, _ := page.Doc.Find("#f-town").Attr("list"); list != "towns" || strings.Join(towns, " ") != "四谷 西新宿" {
+		t.Errorf("town suggestions: list=%q %v", list, towns)
 	}
 	res := x.ward.post("/staff/members/export", url.Values{"_csrf": {x.ward.token()}, "town": {"四谷"}, "from": {"4月1日"},
 		"event": {"abc"}, "purpose": {""}, "format": {"xlsx"}})

@@ -128,6 +128,13 @@ func (f ExportFilter) Describe() string {
 	return strings.Join(parts, " ")
 }
 
+// MemberTowns lists the towns members live in, for the export form to offer.
+func (d *DB) MemberTowns(ctx context.Context) ([]string, error) {
+	var towns []string
+	err := d.Bun.NewSelect().TableExpr("member_profiles").ColumnExpr("DISTINCT town").OrderExpr("town").Scan(ctx, &towns)
+	return towns, err
+}
+
 // MemberExportQuery is the SELECT of an export, for it and for comparing it
 // with COPY in the benchmark.
 func MemberExportQuery(f ExportFilter, cols []ExportColumn) (string, []any) {

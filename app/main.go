@@ -26,7 +26,9 @@ usage:
   portal seed [flags]          fill the database with dummy data (portal seed -h for sizes)
   portal staff create [flags]  create a staff account and print its initial password
   portal audit verify          check the audit log's hash chain; names the first broken entry
-  portal export-all DIR        write every table to DIR as CSV with a manifest (end-of-contract handover)
+  portal export-all [-by LOGIN -purpose TEXT] DIR
+                               write every table to DIR as CSV with a manifest (end-of-contract handover);
+                               -by names the staff account on whose behalf, recorded in the audit log
   portal import-all DIR        load an export-all DIR into an empty, migrated database
 
 configuration comes from the environment; see README.md.
@@ -67,11 +69,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		err = auditVerify(ctx, cfg, stdout)
 	case "export-all":
-		if len(args) != 3 {
-			fmt.Fprint(stderr, usage)
-			return 2
-		}
-		err = exportAllCmd(ctx, cfg, args[2], stdout)
+		err = exportAllCmd(ctx, cfg, args[2:], stdout, stderr)
 	case "import-all":
 		if len(args) != 3 {
 			fmt.Fprint(stderr, usage)
@@ -87,6 +85,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if errors.Is(err, errUsage) {
+		return 2
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "portal:", err)

@@ -23,7 +23,7 @@ CREATE TABLE member_exports (
     purpose         text        NOT NULL CHECK (purpose <> ''),
     matched         bigint      NOT NULL,
     written         bigint,
-    -- cells CP932 could not hold: [{"row": n, "login_id": "...", "column": "name", "chars": "𠮷"}], the first 100
+    -- cells CP932 could not hold: [{"row": n, "column": "name", "chars": "𠮷"}], the first 100
     unrepresentable jsonb       NOT NULL DEFAULT '[]',
     unrepresentable_cells bigint NOT NULL DEFAULT 0,
     error           text        NOT NULL DEFAULT '',

@@ -60,11 +60,7 @@ func (a *App) memberExport(c echo.Context) error {
 		Event: params.Get("event"), Columns: params["columns"], Format: params.Get("format"),
 		Purpose: params.Get("purpose"), Token: params.Get("token")}
 	f.Normalize()
-	keys := make([]string, len(db.ExportColumns))
-	for i, col := range db.ExportColumns {
-		keys[i] = col.Key
-	}
-	p, errs := f.Validate(exportStatuses, keys, i18n.JST)
+	p, errs := f.Validate(exportStatuses, db.ExportColumnKeys, i18n.JST)
 	if errs.Any() {
 		return a.showMemberExport(c, http.StatusUnprocessableEntity, f, errs)
 	}

@@ -14,10 +14,16 @@ const retentionEvery = 24 * time.Hour
 // configured period, once at start and then daily, until ctx ends. Every
 // instance may run it; an advisory lock lets one purge at a time.
 func (a *App) RunRetention(ctx context.Context) {
-	t := time.NewTicker(retentionEvery)
+	runEvery(ctx, retentionEvery, a.purgeExpired)
+}
+
+// runEvery calls job at once and then every interval until ctx ends: the
+// loop of the background jobs every instance runs.
+func runEvery(ctx context.Context, interval time.Duration, job func(context.Context)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		a.purgeExpired(ctx)
+		job(ctx)
 		select {
 		case <-ctx.Done():
 			return

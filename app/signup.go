@@ -303,9 +303,7 @@ const reminderEvery = 10 * time.Minute
 // RunReminders queues the day-before reminder mails until ctx ends. Every
 // instance may run it; a sign-up is reminded once.
 func (a *App) RunReminders(ctx context.Context) {
-	t := time.NewTicker(reminderEvery)
-	defer t.Stop()
-	for {
+	runEvery(ctx, reminderEvery, func(ctx context.Context) {
 		n, err := a.db.SendReminders(ctx, a.now(), func(e *db.Event) *db.Mail { return a.signupMail("reminder", e) })
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -313,12 +311,7 @@ func (a *App) RunReminders(ctx context.Context) {
 		case n > 0:
 			a.log.Info("event reminders queued", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // eventLive streams an event's seat count to the readers of its page; the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/uptrace/bun"
 )
 
 // ExportFilter chooses the members of a staff export; zero fields do not
@@ -46,6 +47,15 @@ var ExportColumns = []ExportColumn{
 	{Key: "registered_at", SQL: "to_char(a.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI')"},
 	{Key: "newsletter", SQL: "CASE WHEN p.newsletter_since IS NULL THEN '' ELSE '1' END"},
 }
+
+// ExportColumnKeys are the keys of ExportColumns, in file order.
+var ExportColumnKeys = func() []string {
+	keys := make([]string, len(ExportColumns))
+	for i, c := range ExportColumns {
+		keys[i] = c.Key
+	}
+	return keys
+}()
 
 // ExportColumnsFor returns the known columns among keys, in file order.
 func ExportColumnsFor(keys []string) []ExportColumn {
@@ -143,9 +153,11 @@ func MemberExportQuery(f ExportFilter, cols []ExportColumn) (string, []any) {
 		exprs[i] = c.SQL
 	}
 	where, args := f.where()
-	return "SELECT " + strings.Join(exprs, ", ") +
-		" FROM accounts a JOIN member_profiles p ON p.account_id = a.id WHERE " + where + " ORDER BY a.id", args
+	return "SELECT " + strings.Join(exprs, ", ") + exportFrom + where + " ORDER BY a.id", args
 }
+
+// exportFrom joins the tables an export's columns and filter read.
+const exportFrom = " FROM accounts a JOIN member_profiles p ON p.account_id = a.id WHERE "
 
 // MemberExport reads the members of an export from one snapshot: Count and
 // the rows Each streams agree even while members register.
@@ -175,7 +187,7 @@ func (d *DB) OpenMemberExport(ctx context.Context, f ExportFilter, cols []Export
 	e := &MemberExport{conn: conn, tx: tx}
 	e.query, e.args = MemberExportQuery(f, cols)
 	where, args := f.where()
-	err = tx.QueryRow(ctx, "SELECT count(*) FROM accounts a JOIN member_profiles p ON p.account_id = a.id WHERE "+where, args...).Scan(&e.Count)
+	err = tx.QueryRow(ctx, "SELECT count(*)"+exportFrom+where, args...).Scan(&e.Count)
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -231,20 +243,14 @@ func (d *DB) StartMemberExport(ctx context.Context, token, format, purpose strin
 		fields[i] = c.Key
 	}
 	detail := fmt.Sprintf("member list export: %d rows, %s; filter: %s", count, format, f.Describe())
-	tx, err := d.Pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO member_exports (token, actor_id, format, purpose, matched) VALUES ($1, $2, $3, $4, $5)`,
-		token, actor.ID, format, purpose, count); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, actor_role, action, fields, purpose, detail, ip)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, actor.ID, role, AuditExport, fields, purpose, detail, ip); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO member_exports (token, actor_id, format, purpose, matched) VALUES (?, ?, ?, ?, ?)`,
+			token, actor.ID, format, purpose, count); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: AuditExport, Fields: fields,
+			Purpose: purpose, Detail: detail, IP: ip})
+	})
 }
 
 // ExportProblem is a cell whose characters the file's encoding lacks.
@@ -269,11 +275,16 @@ func (d *DB) FinishMemberExport(ctx context.Context, token string, written int64
 	return err
 }
 
+// exportRecords selects the member_exports columns an ExportRecord holds.
+func (d *DB) exportRecords() *bun.SelectQuery {
+	return d.Bun.NewSelect().TableExpr("member_exports").ColumnExpr("id, token, format, purpose, matched, written, " +
+		"unrepresentable, unrepresentable_cells, error, started_at, finished_at")
+}
+
 // MemberExportByToken returns one of actor's exports.
 func (d *DB) MemberExportByToken(ctx context.Context, actorID int64, token string) (*ExportRecord, error) {
 	var r ExportRecord
-	err := d.Bun.NewSelect().TableExpr("member_exports").ColumnExpr("id, token, format, purpose, matched, written, unrepresentable, unrepresentable_cells, error, started_at, finished_at").
-		Where("actor_id = ? AND token = ?", actorID, token).Scan(ctx, &r)
+	err := d.exportRecords().Where("actor_id = ? AND token = ?", actorID, token).Scan(ctx, &r)
 	if err != nil {
 		return nil, notFound(err, "export")
 	}
@@ -283,7 +294,6 @@ func (d *DB) MemberExportByToken(ctx context.Context, actorID int64, token strin
 // RecentMemberExports lists actor's latest exports, newest first.
 func (d *DB) RecentMemberExports(ctx context.Context, actorID int64, limit int) ([]ExportRecord, error) {
 	var rs []ExportRecord
-	err := d.Bun.NewSelect().TableExpr("member_exports").ColumnExpr("id, token, format, purpose, matched, written, unrepresentable, unrepresentable_cells, error, started_at, finished_at").
-		Where("actor_id = ?", actorID).OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rs)
+	err := d.exportRecords().Where("actor_id = ?", actorID).OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rs)
 	return rs, err
 }

@@ -20,29 +20,7 @@ func runBoard(ctx context.Context, env *Env) ([]Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer bare.pool.Close()
-	// The bare page is served at / (bareHome answers nothing else); where it
-	// lives does not change what it costs.
-	bareURL, stop, err := env.Serve("bare", bare)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	if err := checkSame(ctx, bareURL+"/", env.PortalURL+"/board", bare.firstTitle); err != nil {
-		return nil, err
-	}
-	best, err := env.Compare(ctx,
-		Target{Name: "bare", URL: bareURL + "/", Pool: bare.pool},
-		Target{Name: "portal", URL: env.PortalURL + "/board", Pool: env.DB.Pool, Profile: true},
-	)
-	if err != nil {
-		return nil, err
-	}
-	b, p := best[0], best[1]
-	figs := []Figure{Ratio("board_vs_bare", p.RPS()/b.RPS())}
-	figs = append(figs, LatencyFigures("board", p)...)
-	figs = append(figs, LatencyFigures("board_bare", b)...)
-	return figs, nil
+	return compareWithBare(ctx, env, bare, "/board", "board", "board_bare")
 }
 
 // newBareBoard is the baseline of the board scenario: home's bare handler

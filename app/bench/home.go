@@ -26,26 +26,36 @@ func runHome(ctx context.Context, env *Env) ([]Figure, error) {
 	if err != nil {
 		return nil, err
 	}
+	return compareWithBare(ctx, env, bare, "/", "home", "bare")
+}
+
+// compareWithBare serves bare at / beside the portal, checks that both list
+// the same newest title, loads both, and returns <name>_vs_bare (the
+// portal's throughput over bare's) and the latency figures of each, the
+// portal's under name and bare's under bareName. It closes bare's pool.
+func compareWithBare(ctx context.Context, env *Env, bare *bareHome, portalPath, name, bareName string) ([]Figure, error) {
 	defer bare.pool.Close()
+	// The bare page is served at / (bareHome answers nothing else); where it
+	// lives does not change what it costs.
 	bareURL, stop, err := env.Serve("bare", bare)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
-	if err := checkSame(ctx, bareURL+"/", env.PortalURL+"/", bare.firstTitle); err != nil {
+	if err := checkSame(ctx, bareURL+"/", env.PortalURL+portalPath, bare.firstTitle); err != nil {
 		return nil, err
 	}
 	best, err := env.Compare(ctx,
 		Target{Name: "bare", URL: bareURL + "/", Pool: bare.pool},
-		Target{Name: "portal", URL: env.PortalURL + "/", Pool: env.DB.Pool, Profile: true},
+		Target{Name: "portal", URL: env.PortalURL + portalPath, Pool: env.DB.Pool, Profile: true},
 	)
 	if err != nil {
 		return nil, err
 	}
 	b, p := best[0], best[1]
-	figs := []Figure{Ratio("home_vs_bare", p.RPS()/b.RPS())}
-	figs = append(figs, LatencyFigures("home", p)...)
-	figs = append(figs, LatencyFigures("bare", b)...)
+	figs := []Figure{Ratio(name+"_vs_bare", p.RPS()/b.RPS())}
+	figs = append(figs, LatencyFigures(name, p)...)
+	figs = append(figs, LatencyFigures(bareName, b)...)
 	return figs, nil
 }
 

@@ -3,6 +3,7 @@ package export
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"io"
 	"strconv"
@@ -68,14 +69,14 @@ func NewXLSX(w io.Writer, sheet string) (*XLSX, error) {
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(out, flate.BestSpeed)
 	})
-	var name bytesWriter
+	var name bytes.Buffer
 	if err := xml.EscapeText(&name, []byte(sheet)); err != nil {
 		return nil, err
 	}
 	workbook := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" +
 		`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
 		`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
-		`<sheets><sheet name="` + string(name) + `" sheetId="1" r:id="rId1"/></sheets></workbook>`
+		`<sheets><sheet name="` + name.String() + `" sheetId="1" r:id="rId1"/></sheets></workbook>`
 	for _, part := range [][2]string{
 		{"[Content_Types].xml", xlsxContentTypes},
 		{"_rels/.rels", xlsxRels},
@@ -99,10 +100,6 @@ func NewXLSX(w io.Writer, sheet string) (*XLSX, error) {
 	_, err = x.bw.WriteString(xlsxSheetStart)
 	return x, err
 }
-
-type bytesWriter []byte
-
-func (b *bytesWriter) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
 
 // Row adds one row of text cells; the first row is styled as the header.
 func (x *XLSX) Row(cells [][]byte) error {

@@ -387,6 +387,9 @@ func (a *App) boardLive(c echo.Context) error {
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
 			p, err := a.db.PublishedPost(a.liveCtx, ev.SubjectID)
+			if errors.Is(err, db.ErrNotFound) {
+				return fragment{gone: true}, nil // taken off again meanwhile
+			}
 			if err != nil {
 				return fragment{}, err
 			}
@@ -397,10 +400,7 @@ func (a *App) boardLive(c echo.Context) error {
 			html, err := a.renderString(lang, comp)
 			return fragment{html: html, category: p.CategoryID}, err
 		})
-		if errors.Is(err, db.ErrNotFound) {
-			return "", "", false, nil // taken off again meanwhile
-		}
-		if err != nil || (catID != 0 && f.category != catID) {
+		if err != nil || f.gone || (catID != 0 && f.category != catID) {
 			return "", "", false, err
 		}
 		return ev.Name, f.html, true, nil

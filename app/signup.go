@@ -328,16 +328,16 @@ func (a *App) eventLive(c echo.Context) error {
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
 			e, err := a.db.GetEvent(a.liveCtx, id)
+			if errors.Is(err, db.ErrNotFound) {
+				return fragment{gone: true}, nil
+			}
 			if err != nil {
 				return fragment{}, err
 			}
 			html, err := a.renderString(lang, components.Seats(e))
 			return fragment{html: html}, err
 		})
-		if errors.Is(err, db.ErrNotFound) {
-			return "", "", false, nil
-		}
-		return db.LiveSeats, f.html, err == nil, err
+		return db.LiveSeats, f.html, err == nil && !f.gone, err
 	})
 }
 

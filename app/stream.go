@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
+	"github.com/wardportal/portal/db"
 )
 
 // stream serves one SSE client of a stream until it leaves or the server
@@ -23,7 +26,19 @@ func (a *App) stream(c echo.Context, name string, render live.RenderFunc) error 
 	if err != nil {
 		return err
 	}
-	return live.Stream(c.Response(), c.Request().WithContext(ctx), events, render)
+	// A failed render ends this reader's stream (the browser reconnects and
+	// is replayed the event); the response has begun, so the error handler
+	// would not say anything: say it here.
+	logged := func(ev db.LiveEvent) (string, string, bool, error) {
+		evName, data, ok, err := render(ev)
+		if err != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "live render failed",
+				slog.String("request_id", requestID(c)), slog.String("stream", name),
+				slog.Int64("event", ev.ID), slog.Any("err", err))
+		}
+		return evName, data, ok, err
+	}
+	return live.Stream(c.Response(), c.Request().WithContext(ctx), events, logged)
 }
 
 // renderString renders a fragment that depends on nothing but the language,
@@ -39,11 +54,16 @@ func (a *App) renderString(lang string, comp templ.Component) (string, error) {
 type fragment struct {
 	html     string
 	category int64
+	gone     bool // the subject was taken off again: nothing to send, and that is final
 }
 
 // onceCache computes each value once, however many streams ask for it at the
 // same moment, and remembers the latest few hundred: one database read per
-// live event, not one per reader.
+// live event, not one per reader. It keeps only successes: a build that
+// fails (the database was briefly away) is forgotten once the readers
+// waiting for it have its error, so the next reader builds it again instead
+// of being cut off by the same error until the entry ages out. A result that
+// is final, such as "taken off again", belongs in V, not in the error.
 type onceCache[K comparable, V any] struct {
 	mu    sync.Mutex
 	m     map[K]*onceEntry[V]
@@ -51,7 +71,7 @@ type onceCache[K comparable, V any] struct {
 }
 
 type onceEntry[V any] struct {
-	once sync.Once
+	done chan struct{} // closed when v and err are set
 	v    V
 	err  error
 }
@@ -63,18 +83,32 @@ func (oc *onceCache[K, V]) get(key K, build func() (V, error)) (V, error) {
 	if oc.m == nil {
 		oc.m = map[K]*onceEntry[V]{}
 	}
-	e := oc.m[key]
-	if e == nil {
-		e = &onceEntry[V]{}
-		oc.m[key] = e
-		oc.order = append(oc.order, key)
-		if len(oc.order) > onceCacheSize {
-			delete(oc.m, oc.order[0])
-			oc.order = oc.order[1:]
-		}
+	if e := oc.m[key]; e != nil {
+		oc.mu.Unlock()
+		<-e.done
+		return e.v, e.err
+	}
+	e := &onceEntry[V]{done: make(chan struct{})}
+	oc.m[key] = e
+	oc.order = append(oc.order, key)
+	if len(oc.order) > onceCacheSize {
+		delete(oc.m, oc.order[0])
+		oc.order = oc.order[1:]
 	}
 	oc.mu.Unlock()
-	e.once.Do(func() { e.v, e.err = build() })
+
+	e.v, e.err = build()
+	if e.err != nil {
+		oc.mu.Lock()
+		if oc.m[key] == e {
+			delete(oc.m, key)
+			if i := slices.Index(oc.order, key); i >= 0 {
+				oc.order = slices.Delete(oc.order, i, i+1)
+			}
+		}
+		oc.mu.Unlock()
+	}
+	close(e.done)
 	return e.v, e.err
 }
 

@@ -73,10 +73,6 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	a.sessions.Cookie.Secure = cfg.Secure()
 	a.sessions.Cookie.Path = "/"
-	a.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		log.Error("session store", "err", err, "request_id", w.Header().Get(echo.HeaderXRequestID))
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-	}
 	a.hub = live.NewHub(d, log)
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -24,12 +24,16 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
 		return http.StatusConflict
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
 }
+
+// retryAfter is what a 503 asks clients to wait, in seconds: about as long
+// as PostgreSQL takes to restart or fail over.
+const retryAfter = "30"
 
 // knownStatus lists the statuses the catalogue has words for.
 var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 422: true, 429: true, 500: true, 503: true}
@@ -55,6 +59,9 @@ func (a *App) handleError(err error, c echo.Context) {
 		} else {
 			key = 400
 		}
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

@@ -35,13 +35,6 @@ func (a *App) popFlash(c echo.Context, lang string) components.Flash {
 	return components.Flash{Kind: kind, Text: a.catalog.T(lang, id)}
 }
 
+// sessionReadyKey marks requests whose session has been loaded (loadSession);
+// routes outside the site group (and unmatched 404s) have none.
 const sessionReadyKey = "session_ready"
-
-// sessionReady marks requests whose session has been loaded; routes outside
-// the site group (and unmatched 404s) have none.
-func sessionReady(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Set(sessionReadyKey, true)
-		return next(c)
-	}
-}

@@ -37,7 +37,7 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/calendar/:token", a.memberFeed, a.gzip()) // /calendar/{token}.ics, a member's private feed
 
 	// Pages.
-	site := e.Group("", a.gzip(), echo.WrapMiddleware(a.sessions.LoadAndSave), sessionReady, a.csrf(), a.locale, a.loadUser, a.passwordFresh)
+	site := e.Group("", a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.passwordFresh)
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)

@@ -23,7 +23,18 @@ type Config struct {
 	TrustProxy    bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
 	SessionLife   time.Duration // PORTAL_SESSION_HOURS
 	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
+	DBWait        time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
+	ShutdownGrace time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
 }
+
+// Defaults of the waits, in seconds. A minute covers a database that boots
+// with the app on the same machine; twenty seconds of grace plus as much
+// again for requests that are writing stays within systemd's and
+// Kubernetes' usual stop timeouts.
+const (
+	DefaultDBWaitSeconds        = 60
+	DefaultShutdownGraceSeconds = 20
+)
 
 // Retention bounds, in days: five years by default, as Japanese municipal
 // records of this kind are commonly kept; never under a month, so a typo
@@ -77,6 +88,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.RetentionDays, err = retentionDays(get("PORTAL_RETENTION_DAYS", strconv.Itoa(DefaultRetentionDays))); err != nil {
 		return c, fmt.Errorf("PORTAL_RETENTION_DAYS: %w", err)
 	}
+	if c.DBWait, err = seconds(get("PORTAL_DB_WAIT_SECONDS", strconv.Itoa(DefaultDBWaitSeconds)), 0); err != nil {
+		return c, fmt.Errorf("PORTAL_DB_WAIT_SECONDS: %w", err)
+	}
+	if c.ShutdownGrace, err = seconds(get("PORTAL_SHUTDOWN_GRACE_SECONDS", strconv.Itoa(DefaultShutdownGraceSeconds)), 1); err != nil {
+		return c, fmt.Errorf("PORTAL_SHUTDOWN_GRACE_SECONDS: %w", err)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) address", c.BaseURL)
@@ -105,6 +122,15 @@ func retentionDays(v string) (int, error) {
 		return 0, fmt.Errorf("%d days is too long: at most %d", days, MaxRetentionDays)
 	}
 	return days, nil
+}
+
+// seconds parses a whole number of seconds, at least lowest and at most a day.
+func seconds(v string, lowest int) (time.Duration, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lowest || n > 86400 {
+		return 0, fmt.Errorf("%q is not a whole number of seconds from %d to 86400", v, lowest)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
 // Secure reports whether the portal is served over TLS, which turns on

@@ -108,12 +108,19 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 var ErrPendingMigrations = errors.New("pending migrations")
 
 func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slog.Logger) error {
-	if cfg.AutoMigrate {
-		if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-			return err
+	// A machine that boots the app and PostgreSQL together starts the app
+	// first as often as not: wait for the database rather than exit.
+	var d *db.DB
+	err := waitForDatabase(ctx, log, cfg.DBWait, func(ctx context.Context) error {
+		if cfg.AutoMigrate {
+			if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+				return err
+			}
 		}
-	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+		var err error
+		d, err = db.Open(ctx, cfg.DatabaseURL)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -168,6 +175,51 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL)
 	return a.Serve(ctx, ln)
+}
+
+// Backoff of waitForDatabase, and the time one attempt may take.
+const (
+	dbWaitFirst   = 250 * time.Millisecond
+	dbWaitMax     = 5 * time.Second
+	dbWaitAttempt = 10 * time.Second
+)
+
+// waitForDatabase calls connect until it succeeds, fails for a reason other
+// than an unreachable database (a wrong password or address will not fix
+// itself), or wait has passed, backing off between attempts and logging
+// each one. With wait 0 it tries once.
+func waitForDatabase(ctx context.Context, log *slog.Logger, wait time.Duration, connect func(context.Context) error) error {
+	deadline := time.Now().Add(wait)
+	backoff := dbWaitFirst
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, dbWaitAttempt)
+		err := connect(actx)
+		cancel()
+		switch {
+		case err == nil:
+			if attempt > 1 {
+				log.Info("database reachable", "attempts", attempt)
+			}
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !db.Unavailable(err):
+			return err
+		case time.Now().Add(backoff).After(deadline):
+			if wait > 0 {
+				return fmt.Errorf("database not reachable after %d attempts in %s: %w", attempt, wait, err)
+			}
+			return err
+		}
+		log.Warn("database not reachable yet; retrying", "attempt", attempt, "retry_in", backoff,
+			"gives_up_in", time.Until(deadline).Round(time.Second), "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, dbWaitMax)
+	}
 }
 
 func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -218,4 +220,166 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	check("server hangs up")
 	proxy.close()
 	check("connection refused")
+}
+
+// serveProcess runs `portal serve` through Main in the background, the way
+// the binary does, with its log in a buffer.
+type serveProcess struct {
+	t      *testing.T
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Main has returned code
+	code   int
+	log    *syncBuffer
+}
+
+func startServe(t *testing.T, env map[string]string) *serveProcess {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &serveProcess{t: t, cancel: cancel, done: make(chan struct{}), log: &syncBuffer{b: new(bytes.Buffer)}}
+	getenv := func(k string) string {
+		if k == "PORTAL_ADDR" {
+			return "127.0.0.1:0"
+		}
+		return env[k]
+	}
+	go func() {
+		p.code = Main(ctx, []string{"portal", "serve"}, getenv, io.Discard, p.log)
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-p.done:
+		case <-time.After(60 * time.Second):
+			t.Error("serve did not stop within a minute of its cleanup")
+		}
+	})
+	return p
+}
+
+func (p *serveProcess) logs() string {
+	p.log.mu.Lock()
+	defer p.log.mu.Unlock()
+	return p.log.b.String()
+}
+
+// waitLog waits until the log holds want and returns true, or returns false
+// once serve has exited or within tells it will not come.
+func (p *serveProcess) waitLog(want string, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.logs(), want) {
+			return true
+		}
+		select {
+		case <-p.done:
+			return strings.Contains(p.logs(), want)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+var servingAddr = regexp.MustCompile(`msg=serving addr=(http://\S+)`)
+
+// baseURL is where serve listens, from its "serving" log line.
+func (p *serveProcess) baseURL() string {
+	p.t.Helper()
+	if !p.waitLog("msg=serving", 30*time.Second) {
+		p.t.Fatalf("serve is not serving:\n%s", p.logs())
+	}
+	return servingAddr.FindStringSubmatch(p.logs())[1]
+}
+
+// stop cancels serve's context, as SIGTERM does, and returns its exit code,
+// or false if it has not exited within the given time.
+func (p *serveProcess) stop(within time.Duration) (int, bool) {
+	p.cancel()
+	return p.wait(within)
+}
+
+func (p *serveProcess) wait(within time.Duration) (int, bool) {
+	select {
+	case <-p.done:
+		return p.code, true
+	case <-time.After(within):
+		return 0, false
+	}
+}
+
+// TestServeWaitsForTheDatabase starts serve before its database answers:
+// it logs each attempt, keeps trying, and serves once the database is up.
+func TestServeWaitsForTheDatabase(t *testing.T) {
+	t.Parallel()
+	direct := dbtest.NewURL(t)
+	proxy := newTCPProxy(t, direct, false)
+	p := startServe(t, map[string]string{"DATABASE_URL": proxy.url(direct), "PORTAL_DB_WAIT_SECONDS": "120"})
+	if !p.waitLog("database not reachable yet", 30*time.Second) {
+		t.Fatalf("serve did not wait for the database:\n%s", p.logs())
+	}
+	if !p.waitLog("attempt=2", 30*time.Second) {
+		t.Fatalf("serve tried only once:\n%s", p.logs())
+	}
+	proxy.setUp(true)
+	base := p.baseURL()
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", path, res.StatusCode)
+		}
+	}
+	if code, ok := p.stop(30 * time.Second); !ok || code != 0 {
+		t.Errorf("serve stopped: %v, exit %d\n%s", ok, code, p.logs())
+	}
+}
+
+// TestServeGivesUpOnAWrongDatabase: waiting is for a database that is not
+// up yet; an answer that will not change (no such database) ends serve at once.
+func TestServeGivesUpOnAWrongDatabase(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	env := databaseEnv(dbtest.WithDatabase(dbtest.AdminURL(), "portal_no_such_database"))
+	start := time.Now()
+	code := Main(context.Background(), []string{"portal", "serve"}, func(k string) string {
+		if k == "PORTAL_DB_WAIT_SECONDS" {
+			return "600"
+		}
+		return env(k)
+	}, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "portal_no_such_database") || strings.Contains(stderr.String(), "retrying") {
+		t.Errorf("exit %d after %s:\n%s", code, time.Since(start), stderr.String())
+	}
+}
+
+func TestWaitSettings(t *testing.T) {
+	t.Parallel()
+	load := func(k, v string) (Config, error) {
+		return LoadConfig(func(key string) string {
+			if key == k {
+				return v
+			}
+			return ""
+		})
+	}
+	cfg, err := load("", "")
+	if err != nil || cfg.DBWait != time.Minute || cfg.ShutdownGrace != 20*time.Second {
+		t.Errorf("defaults: %v %v %v", cfg.DBWait, cfg.ShutdownGrace, err)
+	}
+	if cfg, err := load("PORTAL_DB_WAIT_SECONDS", "0"); err != nil || cfg.DBWait != 0 {
+		t.Errorf("no waiting: %v %v", cfg.DBWait, err)
+	}
+	for k, bad := range map[string][]string{
+		"PORTAL_DB_WAIT_SECONDS":        {"-1", "1m", "86401"},
+		"PORTAL_SHUTDOWN_GRACE_SECONDS": {"0", "ten", "1e3"},
+	} {
+		for _, v := range bad {
+			if _, err := load(k, v); err == nil || !strings.HasPrefix(err.Error(), k+": ") {
+				t.Errorf("%s=%s: error %v", k, v, err)
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -73,6 +74,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	a.sessions.Cookie.Secure = cfg.Secure()
 	a.sessions.Cookie.Path = "/"
+	// Marks requests that have begun writing, which shutdown lets finish.
+	d.Bun.AddQueryHook(writeMarker{})
 	a.hub = live.NewHub(d, log)
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -107,11 +110,15 @@ func (a *App) Close() {
 	a.store.StopCleanup()
 }
 
-// Serve listens on addr until ctx is cancelled, then shuts down gracefully,
-// letting requests in flight finish for up to 20 seconds.
+// Serve listens on addr until ctx is cancelled, then shuts down: requests
+// in flight may finish within cfg.ShutdownGrace; then those that have not
+// begun writing are cancelled and those that have get as long again (see
+// shutdown.go). It returns ErrRequestsRunning if some were still running
+// after that: the caller must then not close the database pool.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	reqs := newInflight()
 	srv := &http.Server{
-		Handler:           a.echo,
+		Handler:           reqs.wrap(a.echo),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -126,14 +133,33 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	grace := a.cfg.ShutdownGrace
+	a.log.Info("shutting down", "grace", grace)
+	stopped := func() error {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+	if err := shutdownWithin(srv, grace); !errors.Is(err, context.DeadlineExceeded) {
+		return errors.Join(err, stopped())
+	}
+	cancelled, writing := reqs.cancelReaders()
+	a.log.Warn("shutdown grace over: cancelled the requests that had not written; waiting for the ones writing",
+		"cancelled", cancelled, "writing", writing, "up_to", grace)
+	if err := shutdownWithin(srv, grace); !errors.Is(err, context.DeadlineExceeded) {
+		return errors.Join(err, stopped())
+	}
+	n := reqs.count()
+	a.log.Error("shutdown: requests still running; ending without them", "requests", n)
+	_ = srv.Close()
+	return fmt.Errorf("%w: %d", ErrRequestsRunning, n)
+}
+
+// shutdownWithin stops srv accepting and waits up to d for its connections
+// to go idle; it may be called again after it timed out.
+func shutdownWithin(srv *http.Server, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return srv.Shutdown(ctx)
 }

@@ -26,6 +26,10 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, context.Canceled):
+		// The client left (nobody reads the answer) or shutdown cancelled
+		// a request that had written nothing: it may be tried again.
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

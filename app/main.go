@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardportal/portal/app/auth"
@@ -124,7 +125,16 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	// Closing the pool fails whatever still uses it and waits for the
+	// connections they hold: never while a request or a job still runs.
+	keepPool := false
+	defer func() {
+		if keepPool {
+			log.Warn("database pool left open: requests or jobs still use it")
+			return
+		}
+		d.Close()
+	}()
 	ms, err := db.LoadMigrations(migrations.FS)
 	if err != nil {
 		return err
@@ -152,19 +162,30 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 		return err
 	}
 	defer a.Close()
-	go a.RunReminders(ctx)
-	go a.RunRetention(ctx)
+	// Background jobs stop with serve, and the pool is closed only after
+	// they have (a mail sender records what it has just sent).
+	jobs, stopJobs := context.WithCancel(ctx)
+	var running sync.WaitGroup
+	defer func() {
+		stopJobs()
+		if !waitWithin(&running, cfg.ShutdownGrace) {
+			log.Error("background jobs still running at the end of the shutdown")
+			keepPool = true
+		}
+	}()
+	running.Go(func() { a.RunReminders(jobs) })
+	running.Go(func() { a.RunRetention(jobs) })
 	mailCfg, err := worker.LoadMailConfig(getenv)
 	if err != nil {
 		return err
 	}
 	if mailCfg.Enabled() {
 		sender := worker.NewMailSender(d, mailCfg, log)
-		go func() {
-			if err := sender.Run(ctx); err != nil && ctx.Err() == nil {
+		running.Go(func() {
+			if err := sender.Run(jobs); err != nil && jobs.Err() == nil {
 				log.Error("mail sender stopped", "err", err)
 			}
-		}()
+		})
 		log.Info("mail sender started", "smtp", mailCfg)
 	} else {
 		log.Info("no SMTP configured: mail stays in the outbox, readable at /staff/mail")
@@ -174,7 +195,24 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 		return err
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL)
-	return a.Serve(ctx, ln)
+	err = a.Serve(ctx, ln)
+	keepPool = errors.Is(err, ErrRequestsRunning)
+	return err
+}
+
+// waitWithin waits for wg up to d and reports whether it is done.
+func waitWithin(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // Backoff of waitForDatabase, and the time one attempt may take.

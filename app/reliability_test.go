@@ -7,12 +7,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
@@ -382,4 +386,162 @@ func TestWaitSettings(t *testing.T) {
 			}
 		}
 	}
+}
+
+// serveClient is a browser-like client of a serve process, with the test
+// helpers of testEnv (d is the test's own connection to the database).
+func serveClient(t *testing.T, d *db.DB, base string) *testEnv {
+	jar, _ := cookiejar.New(nil)
+	return &testEnv{t: t, db: d, srv: &httptest.Server{URL: base}, logs: new(bytes.Buffer), http: &http.Client{
+		Jar: jar, Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// shutdownScene is a served portal with a signed-in member whose sign-up
+// (a write) and a visitor whose page (a read) are both held up by table
+// locks the test holds, when shutdown begins.
+type shutdownScene struct {
+	p              *serveProcess
+	d              *db.DB
+	event          int64
+	locks          pgx.Tx
+	writer, reader chan *http.Response
+}
+
+func newShutdownScene(t *testing.T, graceSeconds string) *shutdownScene {
+	t.Helper()
+	ctx := context.Background()
+	direct := dbtest.NewURL(t)
+	d, err := db.Open(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	s := &shutdownScene{d: d, writer: make(chan *http.Response, 1), reader: make(chan *http.Response, 1)}
+	s.p = startServe(t, map[string]string{"DATABASE_URL": direct, "PORTAL_SHUTDOWN_GRACE_SECONDS": graceSeconds})
+	base := s.p.baseURL()
+	setup := serveClient(t, d, base)
+	s.event = setup.publishedEvent(5, 0).ID
+	setup.memberAccount("M4800001", "駆け込みの人")
+	member := serveClient(t, d, base)
+	member.signIn("M4800001", "member-password-1").wantStatus(t, http.StatusSeeOther)
+	tok := member.get(fmt.Sprintf("/events/%d", s.event)).csrfToken(t)
+
+	// The sign-up writes its row and the seat count, then waits to record
+	// it in the access history; the notices page waits to read.
+	conn, err := pgx.Connect(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	if s.locks, err = conn.Begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.locks.Rollback(context.Background()) })
+	if _, err := s.locks.Exec(ctx, `LOCK TABLE access_history IN EXCLUSIVE MODE; LOCK TABLE notices IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	send := func(c *testEnv, req *http.Request, out chan<- *http.Response) {
+		res, err := c.http.Do(req)
+		if err != nil {
+			t.Logf("%s %s: %v", req.Method, req.URL.Path, err)
+			out <- nil
+			return
+		}
+		res.Body.Close()
+		out <- res
+	}
+	form := url.Values{"_csrf": {tok}}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/events/%d/signup", base, s.event), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	go send(member, req, s.writer)
+	req, _ = http.NewRequest(http.MethodGet, base+"/notices", nil)
+	go send(serveClient(t, d, base), req, s.reader)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		if err := d.Bun.NewRaw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).
+			Scan(ctx, &waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 2 {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests wait for the locks, want 2", waiting)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *shutdownScene) release(t *testing.T) {
+	t.Helper()
+	if err := s.locks.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func receive(t *testing.T, ch <-chan *http.Response, what string) *http.Response {
+	t.Helper()
+	select {
+	case res := <-ch:
+		return res
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s: no answer within a minute", what)
+	}
+	return nil
+}
+
+// TestShutdownKeepsCommittedWrites: a shutdown whose grace runs out while
+// a sign-up is between its writes and its commit lets that sign-up finish
+// and answers it as a success (the session saved, the pool still open),
+// cancels the page that was only reading with a 503, and then ends.
+func TestShutdownKeepsCommittedWrites(t *testing.T) {
+	t.Parallel()
+	s := newShutdownScene(t, "5")
+	s.p.cancel() // SIGTERM
+	if !s.p.waitLog("shutdown grace over", 25*time.Second) {
+		t.Log("no word that the grace is over")
+	}
+	s.release(t)
+
+	w := receive(t, s.writer, "the sign-up")
+	if w == nil || w.StatusCode != http.StatusSeeOther || w.Header.Get("Location") != fmt.Sprintf("/events/%d#signup", s.event) {
+		t.Errorf("the sign-up was answered %v", w)
+	}
+	var status string
+	if err := s.d.Bun.NewRaw(`SELECT status FROM event_signups WHERE event_id = ?`, s.event).Scan(context.Background(), &status); err != nil || status != db.SignupConfirmed {
+		t.Errorf("the sign-up in the database: %q, %v", status, err)
+	}
+	if r := receive(t, s.reader, "the notices page"); r == nil || r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Errorf("the page that was only reading was answered %v", r)
+	}
+	if code, ok := s.p.wait(30 * time.Second); !ok || code != 0 {
+		t.Errorf("serve ended: %v, exit %d", ok, code)
+	}
+	if logs := s.p.logs(); strings.Contains(logs, "session not saved") || strings.Contains(logs, "closed pool") {
+		t.Errorf("the log:\n%s", logs)
+	}
+}
+
+// TestShutdownIsBounded: a request that is still writing after the grace
+// and as long again is left behind — the process ends (exit 1, said in the
+// log) without closing the pool under it and without answering it 500.
+func TestShutdownIsBounded(t *testing.T) {
+	t.Parallel()
+	s := newShutdownScene(t, "1")
+	code, ok := s.p.stop(30 * time.Second)
+	if !ok {
+		s.release(t)
+		t.Fatal("serve did not end while a request was stuck")
+	}
+	if code != 1 || !strings.Contains(s.p.logs(), "requests still running") {
+		t.Errorf("exit %d:\n%s", code, s.p.logs())
+	}
+	if w := receive(t, s.writer, "the sign-up"); w != nil && w.StatusCode >= 500 {
+		t.Errorf("the stuck sign-up was answered %d", w.StatusCode)
+	}
+	s.release(t)
 }

@@ -57,6 +57,11 @@ func (m *Mail) Status() string {
 // if it crashes the mail becomes due again when the lease runs out.
 const MailLease = 2 * time.Minute
 
+// MailChannel is the NOTIFY channel EnqueueMail signals when it queues mail
+// that is due at once: every instance's sender listens on it and looks at
+// the outbox when the transaction commits, instead of at its next poll.
+const MailChannel = "portal_mail"
+
 // maxMailError bounds the error text kept in last_error.
 const maxMailError = 2000
 
@@ -64,7 +69,8 @@ const maxMailError = 2000
 // causes the mail, so the mail exists exactly when that change commits.
 // To, Subject and Kind are required; AccountID is optional; NextAttemptAt
 // may be set to hold the mail back until then. ID, CreatedAt and
-// NextAttemptAt are filled in from the database.
+// NextAttemptAt are filled in from the database. Mail due at once wakes the
+// senders when the transaction commits (nothing is signalled on rollback).
 func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
 	m.To = strings.TrimSpace(m.To)
 	switch {
@@ -77,12 +83,21 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
 	case m.Kind == "":
 		return errors.New("enqueue mail: no kind")
 	}
+	due := m.NextAttemptAt.IsZero()
 	m.ID, m.Attempts, m.SentAt, m.FailedAt, m.LastError = 0, 0, nil, nil, ""
 	_, err := idb.NewInsert().Model(m).
 		Column("to_addr", "subject", "body", "kind", "account_id", "next_attempt_at").
 		Returning("id, created_at, next_attempt_at").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	if !due {
+		return nil
+	}
+	// One payload for all: PostgreSQL folds identical notifications of a
+	// transaction into one, so a transaction queuing many mails wakes once.
+	if _, err := idb.ExecContext(ctx, `SELECT pg_notify(?, '')`, MailChannel); err != nil {
+		return fmt.Errorf("enqueue mail: notify: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	gomail "github.com/wneessen/go-mail"
 	gosmtp "github.com/wneessen/go-mail/smtp"
 
@@ -21,6 +22,14 @@ import (
 const (
 	DefaultMailPoll  = 5 * time.Second
 	DefaultMailBatch = 20
+
+	// MailListenerName is the application_name of the connection a sender
+	// listens for wake-ups on, as pg_stat_activity shows it. A lost one is
+	// reconnected after a backoff doubling up to a limit; the poll covers
+	// the gap.
+	MailListenerName   = "portal mail"
+	listenFirstBackoff = 100 * time.Millisecond
+	listenMaxBackoff   = 10 * time.Second
 
 	// Retries back off exponentially from the first to the last delay; the
 	// attempts are unlimited, so a temporary failure never drops a mail.
@@ -82,11 +91,22 @@ func (s *MailSender) Kick() {
 	}
 }
 
-// Run delivers due mail until ctx is done, waking every Poll and on Kick.
-// Failures are logged and retried, never returned; Run returns nil when ctx
-// ends.
+// Run delivers due mail until ctx is done, waking every Poll, on Kick, and
+// whenever a transaction that queued mail commits on any instance (see
+// listen). Failures are logged and retried, never returned; Run returns nil
+// when ctx ends.
 func (s *MailSender) Run(ctx context.Context) error {
 	s.log.Info("mail sender started", "smtp", s.cfg)
+	lctx, stopListening := context.WithCancel(ctx)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		s.listen(lctx)
+	}()
+	defer func() {
+		stopListening()
+		<-listening
+	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -111,6 +131,51 @@ func (s *MailSender) Run(ctx context.Context) error {
 			wait = 0 // a full batch: there may be more due
 		}
 		timer.Reset(wait)
+	}
+}
+
+// listen kicks Run on every notification on db.MailChannel, which
+// db.EnqueueMail sends in the transaction that queues a mail, so the mail
+// leaves as soon as it is committed. It uses a connection of its own (a
+// LISTEN holds it for good), reconnects when it is lost, and kicks once
+// after each connect for what was committed while it was not listening.
+func (s *MailSender) listen(ctx context.Context) {
+	backoff := listenFirstBackoff
+	for {
+		connected, err := s.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			backoff = listenFirstBackoff
+		}
+		s.log.Warn("mail wake-up listener lost; polling meanwhile", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, listenMaxBackoff)
+	}
+}
+
+func (s *MailSender) listenOnce(ctx context.Context) (connected bool, err error) {
+	cfg := s.db.Pool.Config().ConnConfig
+	cfg.RuntimeParams["application_name"] = MailListenerName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return false, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+db.MailChannel); err != nil {
+		return false, fmt.Errorf("listen: %w", err)
+	}
+	s.Kick()
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return true, err
+		}
+		s.Kick()
 	}
 }
 

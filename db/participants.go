@@ -42,7 +42,7 @@ func (d *DB) EventOrganiserAccount(ctx context.Context, e *Event) (int64, error)
 }
 
 // Participants lists the event's confirmed then waitlisted members in the
-// order they applied, and writes one audit entry per member shown, with
+// order their places were given (the waitlist's order of promotion), and writes one audit entry per member shown, with
 // action AuditView for a screen and AuditExport for a file, in the same
 // transaction: no list leaves the database unrecorded.
 func (d *DB) Participants(ctx context.Context, eventID int64, actor *Account, role, action, ip string) ([]Participant, error) {
@@ -56,7 +56,7 @@ func (d *DB) Participants(ctx context.Context, eventID int64, actor *Account, ro
 			Join("JOIN accounts AS a ON a.id = s.account_id").
 			Join("LEFT JOIN member_profiles AS p ON p.account_id = s.account_id").
 			Where("s.event_id = ? AND s.status <> ?", eventID, SignupCancelled).
-			OrderExpr("s.status = 'waitlisted', s.created_at, s.id").Scan(ctx, &out)
+			OrderExpr("s.status = 'waitlisted', s.place").Scan(ctx, &out)
 		if err != nil {
 			return err
 		}

@@ -35,11 +35,15 @@ const (
 type Signup struct {
 	bun.BaseModel `bun:"table:event_signups"`
 
-	ID          int64      `bun:"id,pk,autoincrement"`
-	EventID     int64      `bun:"event_id"`
-	AccountID   int64      `bun:"account_id"`
-	Status      string     `bun:"status"`
-	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
+	ID        int64     `bun:"id,pk,autoincrement"`
+	EventID   int64     `bun:"event_id"`
+	AccountID int64     `bun:"account_id"`
+	Status    string    `bun:"status"`
+	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+	// Place orders the sign-ups of an event as their places were given: it
+	// is drawn while the event's row is locked, unlike CreatedAt, which is
+	// the start of the transaction. The waitlist is promoted by it.
+	Place       int64      `bun:"place,nullzero"`
 	StatusAt    time.Time  `bun:"status_at,nullzero,default:now()"`
 	CancelledAt *time.Time `bun:"cancelled_at"`
 	RemindedAt  *time.Time `bun:"reminded_at"`
@@ -125,8 +129,11 @@ func (d *DB) SignUp(ctx context.Context, eventID int64, member *Account, now tim
 			res = SignupResult{Event: *e, Status: SignupFull}
 			return nil
 		}
-		if _, err := tx.NewInsert().Model(&Signup{EventID: eventID, AccountID: member.ID, Status: res.Status}).Exec(ctx); err != nil {
-			return err
+		// The place is drawn here, under the event's lock, so places are
+		// given in the order the members are told them.
+		if _, err := tx.NewInsert().Model(&Signup{EventID: eventID, AccountID: member.ID, Status: res.Status}).
+			Value("place", "nextval('event_signups_place_seq')").Exec(ctx); err != nil {
+			return fmt.Errorf("db: sign up: %w", err)
 		}
 		if err := saveCounters(ctx, tx, e); err != nil {
 			return err
@@ -238,15 +245,15 @@ func cancelOne(ctx context.Context, tx bun.Tx, e *Event, s *Signup) error {
 	return nil
 }
 
-// promote gives free seats to the waitlist, first come first served, and
-// returns the first promoted (a cancellation frees one seat; a larger
-// capacity may free several).
+// promote gives free seats to the waitlist in the order its places were
+// given, and returns the first promoted (a cancellation frees one seat; a
+// larger capacity may free several).
 func promote(ctx context.Context, tx bun.Tx, e *Event) (*Promotion, error) {
 	var first *Promotion
 	for e.Waitlisted > 0 && (e.Capacity == nil || e.Confirmed < *e.Capacity) {
 		var s Signup
 		err := tx.NewSelect().Model(&s).Where("event_id = ? AND status = ?", e.ID, SignupWaitlisted).
-			OrderExpr("created_at, id").Limit(1).Scan(ctx)
+			OrderExpr("place").Limit(1).Scan(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("waitlist of event %d: %w", e.ID, err)
 		}

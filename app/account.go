@@ -78,10 +78,15 @@ func (a *App) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.db.SetPassword(ctx, u.ID, hash, a.now(), a.accessEvent(c, u, db.ActionPasswordChange)); err != nil {
+	generation, err := a.db.SetPassword(ctx, u.ID, hash, a.now(), a.accessEvent(c, u, db.ActionPasswordChange))
+	if err != nil {
 		return err
 	}
-	if err := a.sessions.RenewToken(ctx); err != nil {
+	// Every other session of the account is over from this commit on; this
+	// one carries on, under a new id, in the new generation.
+	acc := *u
+	acc.SessionGeneration = generation
+	if err := a.signInSession(ctx, &acc); err != nil {
 		return err
 	}
 	a.flash(c, "success", "password.changed")

@@ -1,5 +1,6 @@
 -- Account secrets: what could take over an account is never readable by
--- staff, in a download or in a handover.
+-- staff, in a download or in a handover, and a password change ends the
+-- account's other sessions.
 
 -- A mail's secret (the token of a password-reset link) lives apart from the
 -- mail. The outbox row holds the body with the secret replaced by
@@ -29,3 +30,10 @@ WHERE kind = 'reset' AND body ~ '/password/reset/[A-Za-z0-9_-]';
 
 ALTER TABLE mail_outbox ADD CONSTRAINT mail_outbox_reset_link_redacted
     CHECK (kind <> 'reset' OR body !~ '/password/reset/[A-Za-z0-9_-]');
+
+-- Each sign-in writes its account's session generation into the session;
+-- setting a new password increments it, and a session whose generation is
+-- not the account's is ended at its next request, on whichever instance it
+-- arrives (the session store is opaque, so sessions cannot be found by
+-- account; the account row is read on every request anyway).
+ALTER TABLE accounts ADD COLUMN session_generation bigint NOT NULL DEFAULT 0;

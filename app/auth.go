@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -11,13 +12,18 @@ import (
 )
 
 const (
-	sessionAccountKey = "account_id"
-	userKey           = "user"
-	roleKey           = "acting_role"
+	sessionAccountKey    = "account_id"
+	sessionGenerationKey = "session_generation" // the account's db.Account.SessionGeneration at sign-in
+	userKey              = "user"
+	roleKey              = "acting_role"
 )
 
 // loadUser reads the signed-in account for every page. An account that is
-// no longer active (withdrawn, suspended) loses its session at once.
+// no longer active (withdrawn, suspended) loses its session at once, and so
+// does a session signed in before the account's password last changed: the
+// generation it carries is not the account's any more. The account row is
+// read from the database on every request, so this holds on every instance
+// the moment the change commits.
 func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -25,12 +31,16 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if id != 0 {
 			acc, err := a.db.AccountByID(ctx, id)
 			switch {
-			case err == nil && acc.Status == db.StatusActive:
+			case err == nil && acc.Status == db.StatusActive && a.sessions.GetInt64(ctx, sessionGenerationKey) == acc.SessionGeneration:
 				c.Set(userKey, acc)
 				a.viewRequest(c).User = acc
 			case err == nil || isNotFound(err):
+				superseded := err == nil && acc.Status == db.StatusActive
 				if err := a.sessions.Destroy(ctx); err != nil {
 					return err
+				}
+				if superseded {
+					a.flash(c, "info", "logout.password_changed")
 				}
 			default:
 				return err
@@ -38,6 +48,17 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// signInSession binds the session to acc under a new session id (which
+// defeats session fixation) and the account's current session generation.
+func (a *App) signInSession(ctx context.Context, acc *db.Account) error {
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.sessions.Put(ctx, sessionAccountKey, acc.ID)
+	a.sessions.Put(ctx, sessionGenerationKey, acc.SessionGeneration)
+	return nil
 }
 
 func currentUser(c echo.Context) *db.Account {

@@ -113,11 +113,9 @@ func (a *App) login(c echo.Context) error {
 	if err := a.db.RecordLoginSuccess(ctx, acc, now, a.accessEvent(c, acc, db.ActionLogin)); err != nil {
 		return err
 	}
-	// A new session id at every sign-in defeats session fixation.
-	if err := a.sessions.RenewToken(ctx); err != nil {
+	if err := a.signInSession(ctx, acc); err != nil {
 		return err
 	}
-	a.sessions.Put(ctx, sessionAccountKey, acc.ID)
 	if acc.MustChangePassword {
 		return htmx.Redirect(c, "/account/password")
 	}

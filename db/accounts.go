@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -166,21 +167,48 @@ func (d *DB) RecentFailuresFrom(ctx context.Context, ip string, since time.Time)
 	return int(n), err
 }
 
-// SetPassword stores a new hash, clears the must-change flag and records it.
-func (d *DB) SetPassword(ctx context.Context, id int64, hash string, now time.Time, ev AccessEvent) error {
-	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*Account)(nil)).
-			Set("password_hash = ?, must_change_password = false, password_changed_at = ?, updated_at = ?", hash, now, now).
-			Set("failed_logins = 0, locked_until = NULL").
-			Where("id = ?", id).Exec(ctx)
-		if err != nil {
+// SetPassword stores a new hash, clears the must-change flag, records it and
+// returns the account's new session generation: every session signed in
+// before is over, and the caller's own carries on only if it takes the new
+// generation. Reset links still outstanding are voided, so a link in a
+// mailbox cannot undo the change.
+func (d *DB) SetPassword(ctx context.Context, id int64, hash string, now time.Time, ev AccessEvent) (generation int64, err error) {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if generation, err = storePassword(ctx, tx, id, hash, now); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("account %d: %w", id, ErrNotFound)
+		if err := voidResets(ctx, tx, id, now); err != nil {
+			return err
 		}
 		return RecordAccess(ctx, tx, ev)
 	})
+	if err != nil {
+		return 0, fmt.Errorf("db: set password: %w", err)
+	}
+	return generation, nil
+}
+
+// storePassword sets a new password hash and moves the session generation on.
+func storePassword(ctx context.Context, tx bun.Tx, id int64, hash string, now time.Time) (int64, error) {
+	var generation int64
+	err := tx.NewUpdate().Model((*Account)(nil)).
+		Set("password_hash = ?, must_change_password = false, password_changed_at = ?, updated_at = ?", hash, now, now).
+		Set("failed_logins = 0, locked_until = NULL, session_generation = session_generation + 1").
+		Where("id = ?", id).Returning("session_generation").Scan(ctx, &generation)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("account %d: %w", id, ErrNotFound)
+	}
+	return generation, err
+}
+
+// voidResets ends every reset link of the account that is still open: their
+// expiry is brought forward to now (the rows stay, as a record of the
+// requests).
+func voidResets(ctx context.Context, tx bun.Tx, accountID int64, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE password_resets SET expires_at = ?
+		WHERE account_id = ? AND used_at IS NULL AND expires_at > ?`, now, accountID, now)
+	return err
 }
 
 // UpdateProfile changes a member's own personal data and handle name.
@@ -314,9 +342,11 @@ func (d *DB) PasswordResetAccount(ctx context.Context, hash string, now time.Tim
 }
 
 // UsePasswordReset sets the new password and spends the token, once: a
-// second use finds it spent and fails with ErrNotFound.
+// second use finds it spent and fails with ErrNotFound. Every other link of
+// the account still open is voided, and every session of the account ends
+// (the session generation moves on; the one resetting is not signed in).
 func (d *DB) UsePasswordReset(ctx context.Context, hash string, accountID int64, pwHash string, now time.Time, ev AccessEvent) error {
-	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND account_id = ? AND used_at IS NULL AND expires_at > ?`,
 			now, hash, accountID, now)
 		if err != nil {
@@ -325,11 +355,16 @@ func (d *DB) UsePasswordReset(ctx context.Context, hash string, accountID int64,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("password reset: %w", ErrNotFound)
 		}
-		if _, err := tx.NewUpdate().Model((*Account)(nil)).
-			Set("password_hash = ?, must_change_password = false, password_changed_at = ?, failed_logins = 0, locked_until = NULL", pwHash, now).
-			Where("id = ?", accountID).Exec(ctx); err != nil {
+		if _, err := storePassword(ctx, tx, accountID, pwHash, now); err != nil {
+			return err
+		}
+		if err := voidResets(ctx, tx, accountID, now); err != nil {
 			return err
 		}
 		return RecordAccess(ctx, tx, ev)
 	})
+	if err != nil {
+		return fmt.Errorf("db: use password reset: %w", err)
+	}
+	return nil
 }

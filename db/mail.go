@@ -31,6 +31,34 @@ type Mail struct {
 	SentAt        *time.Time `bun:"sent_at"`
 	FailedAt      *time.Time `bun:"failed_at"`
 	LastError     string     `bun:"last_error"`
+	// SecretWithheld says the body holds SecretMark in place of a secret.
+	SecretWithheld bool `bun:"secret_withheld"`
+
+	// Secret is what the body holds SecretMark in place of: the token of a
+	// password-reset link. It lives in mail_secrets, not in the outbox row,
+	// is read only by the sender (ClaimDueMail) and is deleted when the mail
+	// has left or failed for good; every other reader of a mail sees the mark.
+	Secret string `bun:"secret,scanonly"`
+}
+
+// SecretMark stands in a stored mail body for its Secret. Staff screens, the
+// member's data download and the handover read bodies only in this form.
+const SecretMark = "[REDACTED]"
+
+// ErrSecretGone is a mail whose secret is no longer held (a handover leaves
+// secrets out): sent as it is, it would carry a link that does not work.
+var ErrSecretGone = errors.New("the mail's secret is no longer held")
+
+// Delivered is the body as it goes to the recipient: the secret in place of
+// its mark.
+func (m *Mail) Delivered() (string, error) {
+	if !m.SecretWithheld {
+		return m.Body, nil
+	}
+	if m.Secret == "" {
+		return "", ErrSecretGone
+	}
+	return strings.Replace(m.Body, SecretMark, m.Secret, 1), nil
 }
 
 // Mail statuses, as reported by Mail.Status.
@@ -68,9 +96,10 @@ const maxMailError = 2000
 // EnqueueMail adds m to the outbox. Pass the transaction of the change that
 // causes the mail, so the mail exists exactly when that change commits.
 // To, Subject and Kind are required; AccountID is optional; NextAttemptAt
-// may be set to hold the mail back until then. ID, CreatedAt and
-// NextAttemptAt are filled in from the database. Mail due at once wakes the
-// senders when the transaction commits (nothing is signalled on rollback).
+// may be set to hold the mail back until then; a Secret needs its SecretMark
+// in the body. ID, CreatedAt and NextAttemptAt are filled in from the
+// database. Mail due at once wakes the senders when the transaction commits
+// (nothing is signalled on rollback).
 func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
 	m.To = strings.TrimSpace(m.To)
 	switch {
@@ -82,14 +111,22 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
 		return errors.New("enqueue mail: no subject")
 	case m.Kind == "":
 		return errors.New("enqueue mail: no kind")
+	case m.Secret != "" && strings.Count(m.Body, SecretMark) != 1:
+		return errors.New("enqueue mail: a secret needs exactly one mark in the body")
 	}
 	due := m.NextAttemptAt.IsZero()
 	m.ID, m.Attempts, m.SentAt, m.FailedAt, m.LastError = 0, 0, nil, nil, ""
+	m.SecretWithheld = m.Secret != ""
 	_, err := idb.NewInsert().Model(m).
-		Column("to_addr", "subject", "body", "kind", "account_id", "next_attempt_at").
+		Column("to_addr", "subject", "body", "kind", "account_id", "next_attempt_at", "secret_withheld").
 		Returning("id, created_at, next_attempt_at").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	if m.Secret != "" {
+		if _, err := idb.NewRaw(`INSERT INTO mail_secrets (mail_id, secret) VALUES (?, ?)`, m.ID, m.Secret).Exec(ctx); err != nil {
+			return fmt.Errorf("enqueue mail: secret: %w", err)
+		}
 	}
 	if !due {
 		return nil
@@ -124,7 +161,7 @@ func (d *DB) ClaimDueMail(ctx context.Context, limit int, now time.Time) ([]Mail
 		SET next_attempt_at = ?, attempts = m.attempts + 1
 		FROM due
 		WHERE m.id = due.id
-		RETURNING m.*`, now, limit, now.Add(MailLease)).Scan(ctx, &rows)
+		RETURNING m.*, coalesce((SELECT secret FROM mail_secrets WHERE mail_id = m.id), '') AS secret`, now, limit, now.Add(MailLease)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("claim due mail: %w", err)
 	}
@@ -132,12 +169,14 @@ func (d *DB) ClaimDueMail(ctx context.Context, limit int, now time.Time) ([]Mail
 	return rows, nil
 }
 
-// MarkMailSent records a delivery. The last error, if any, stays as a record
-// of what the earlier attempts met.
+// MarkMailSent records a delivery and deletes the mail's secret, in one
+// statement: once the mail has left, the link is in the recipient's mailbox
+// and nowhere else. The last error, if any, stays as a record of what the
+// earlier attempts met.
 func (d *DB) MarkMailSent(ctx context.Context, id int64, now time.Time) error {
-	res, err := d.Bun.NewUpdate().Model((*Mail)(nil)).
-		Set("sent_at = ?", now).
-		Where("id = ?", id).Exec(ctx)
+	res, err := d.Bun.NewRaw(`
+		WITH forget AS (DELETE FROM mail_secrets WHERE mail_id = ?)
+		UPDATE mail_outbox SET sent_at = ? WHERE id = ?`, id, now, id).Exec(ctx)
 	return mailUpdated(res, err, "mark mail sent")
 }
 
@@ -153,12 +192,12 @@ func (d *DB) MarkMailRetry(ctx context.Context, id int64, next time.Time, errTex
 
 // MarkMailFailed records a permanent rejection (an SMTP 5xx reply, or an
 // address no server could take), after which retrying is pointless. The row
-// is kept.
+// is kept; its secret, which will never be sent, goes.
 func (d *DB) MarkMailFailed(ctx context.Context, id int64, now time.Time, errText string) error {
-	res, err := d.Bun.NewUpdate().Model((*Mail)(nil)).
-		Set("failed_at = ?", now).
-		Set("last_error = ?", clipMailError(errText)).
-		Where("id = ? AND sent_at IS NULL", id).Exec(ctx)
+	res, err := d.Bun.NewRaw(`
+		WITH forget AS (DELETE FROM mail_secrets WHERE mail_id = ?)
+		UPDATE mail_outbox SET failed_at = ?, last_error = ? WHERE id = ? AND sent_at IS NULL`,
+		id, now, clipMailError(errText), id).Exec(ctx)
 	return mailUpdated(res, err, "mark mail failed")
 }
 
@@ -191,7 +230,7 @@ func (d *DB) ListMail(ctx context.Context, after Cursor, limit int) (Page[Mail],
 	return paginate(rows, limit, func(m *Mail) Cursor { return Cursor{m.CreatedAt, m.ID} }), nil
 }
 
-// GetMail loads one mail with its body.
+// GetMail loads one mail with its body, as stored: a secret stays a mark.
 func (d *DB) GetMail(ctx context.Context, id int64) (*Mail, error) {
 	m := new(Mail)
 	err := d.Bun.NewSelect().Model(m).Where("id = ?", id).Scan(ctx)

@@ -26,6 +26,10 @@ type Account struct {
 	WithdrawnAt        *time.Time `bun:"withdrawn_at"`
 	CreatedAt          time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt          time.Time  `bun:"updated_at,nullzero,default:now()"`
+
+	// SessionGeneration goes up with every new password; a session signed in
+	// under another generation is over (see app/auth.go loadUser).
+	SessionGeneration int64 `bun:"session_generation"`
 }
 
 // HasRole reports whether a staff account holds role.

@@ -140,29 +140,6 @@ func (r *Registration) Validate() Errors {
 	return e
 }
 
-// NewPassword is a password being set, typed twice.
-type NewPassword struct {
-	Password string
-	Confirm  string
-}
-
-// Validate checks length, confirmation, and that it is not the login ID.
-func (p *NewPassword) Validate(loginID string) Errors {
-	e := Errors{}
-	switch {
-	case Len(p.Password) < PasswordMin:
-		e.Add("password", "form.err.password_short")
-	case Len(p.Password) > PasswordMax:
-		e.Add("password", "form.err.password_long")
-	case strings.EqualFold(p.Password, loginID):
-		e.Add("password", "form.err.password_is_login")
-	}
-	if p.Confirm != p.Password {
-		e.Add("confirm", "form.err.password_mismatch")
-	}
-	return e
-}
-
 // GroupAccount is ward staff's form for a group's paper application.
 type GroupAccount struct {
 	Name    string

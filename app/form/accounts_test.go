@@ -58,19 +58,3 @@ func TestTown(t *testing.T) {
 		}
 	}
 }
-
-func TestNewPassword(t *testing.T) {
-	t.Parallel()
-	if e := (&NewPassword{"short", "short"}).Validate("M1"); e["password"] != "form.err.password_short" {
-		t.Error(e)
-	}
-	if e := (&NewPassword{"M1234567890", "M1234567890"}).Validate("m1234567890"); e["password"] != "form.err.password_is_login" {
-		t.Error(e)
-	}
-	if e := (&NewPassword{"long enough pw", "different pw!"}).Validate("M1"); e["confirm"] != "form.err.password_mismatch" {
-		t.Error(e)
-	}
-	if e := (&NewPassword{"長いパスワードです１２", "長いパスワードです１２"}).Validate("M1"); e.Any() {
-		t.Error(e)
-	}
-}

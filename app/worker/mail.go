@@ -314,7 +314,11 @@ func (s *MailSender) message(m *db.Mail) (*gomail.Msg, error) {
 	msg.SetMessageIDWithValue(s.messageID(m))
 	msg.SetDateWithValue(s.Now())
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	msg.SetBodyString(gomail.TypeTextPlain, crlf(m.Body))
+	body, err := m.Delivered()
+	if err != nil {
+		return nil, &badMessageError{"body", err}
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, crlf(body))
 	return msg, nil
 }
 

@@ -453,6 +453,81 @@ func TestPermanentRejectionIsRecordedNotDeleted(t *testing.T) {
 	}
 }
 
+// A mail's secret (a reset link's token) is put into the body only on the
+// way out: it survives a retry, is gone once the mail is sent or rejected for
+// good, and a mail whose secret is no longer held (a handover leaves secrets
+// out) is failed rather than sent with a link that does not work.
+func TestSecretIsSentOnceAndThenForgotten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	be := &backend{}
+	c := newClock()
+	s := newSender(d, startSMTP(t, be, nil), c)
+	body := "再設定用のリンク:\nhttps://portal.example/password/reset/" + db.SecretMark + "\n"
+	secrets := func() int {
+		n, err := d.Bun.NewSelect().Table("mail_secrets").Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+
+	m := &db.Mail{To: "hanako@example.jp", Subject: "再設定", Body: body, Kind: "reset", Secret: "TOKEN-abc_123"}
+	enqueue(t, d, m)
+	if row := getMail(t, d, m.ID); row.Body != body || !row.SecretWithheld || row.Secret != "" {
+		t.Fatalf("stored mail %+v", row)
+	}
+	be.failNext(1, "data")
+	if n := sendOnce(t, s); n != 0 || secrets() != 1 {
+		t.Fatalf("after a 451: sent %d, %d secrets held", n, secrets())
+	}
+	c.Advance(time.Hour)
+	if n := sendOnce(t, s); n != 1 {
+		t.Fatalf("retry sent %d", n)
+	}
+	got := be.messages()
+	if len(got) != 1 || parse(t, got[0].Data).Body != strings.ReplaceAll(strings.Replace(body, db.SecretMark, "TOKEN-abc_123", 1), "\n", "\r\n") {
+		t.Fatalf("delivered %+v", got)
+	}
+	if row := getMail(t, d, m.ID); row.Status() != db.MailSent || row.Body != body || secrets() != 0 {
+		t.Errorf("after delivery: %+v, %d secrets held", row, secrets())
+	}
+
+	// Rejected for good: the secret goes too.
+	be.mu.Lock()
+	be.permFail = true
+	be.mu.Unlock()
+	rejected := &db.Mail{To: "nobody@example.jp", Subject: "再設定", Body: body, Kind: "reset", Secret: "TOKEN-def"}
+	enqueue(t, d, rejected)
+	sendOnce(t, s)
+	if row := getMail(t, d, rejected.ID); row.Status() != db.MailFailed || secrets() != 0 {
+		t.Errorf("after a 550: %+v, %d secrets held", row, secrets())
+	}
+	be.mu.Lock()
+	be.permFail = false
+	be.mu.Unlock()
+
+	// Its secret lost: failed, never sent with the mark in the link.
+	lost := &db.Mail{To: "hanako@example.jp", Subject: "再設定", Body: body, Kind: "reset", Secret: "TOKEN-ghi"}
+	enqueue(t, d, lost)
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM mail_secrets`); err != nil {
+		t.Fatal(err)
+	}
+	if n := sendOnce(t, s); n != 0 || len(be.messages()) != 1 {
+		t.Errorf("a mail without its secret was sent")
+	}
+	if row := getMail(t, d, lost.ID); row.Status() != db.MailFailed || !strings.Contains(row.LastError, "secret") {
+		t.Errorf("a mail without its secret: %+v", row)
+	}
+
+	// A secret needs exactly one place in the body.
+	err := db.EnqueueMail(ctx, d.Bun, &db.Mail{To: "a@example.jp", Subject: "s", Body: "no mark", Kind: "reset", Secret: "x"})
+	if err == nil {
+		t.Error("a secret without its mark was enqueued")
+	}
+}
+
 func TestUnusableAddressFailsWithoutBotheringTheServer(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)

@@ -325,10 +325,12 @@ func seedCmd(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	}
 	o.Now = time.Now()
 	start := time.Now()
-	if _, err := seed.Run(ctx, d, o, stdout); err != nil {
+	n, err := seed.Run(ctx, d, o, stdout)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "seeded %d members, %d groups, %d events, %d board posts in %s (every seeded account's password: %s)\n",
+		n.Members, n.Groups, n.Events, n.Posts(), time.Since(start).Round(time.Millisecond), seed.Password)
 	return nil
 }
 

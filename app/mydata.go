@@ -32,7 +32,7 @@ func (a *App) myData(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+dataFileName(u.LoginID, now)+`"`)
 	h.Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, body)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 // dataFileName is portal-data-<login ID>-<date in Japan>.json. Login IDs are

@@ -188,7 +188,7 @@ func (d *DB) WithdrawPost(ctx context.Context, author *Account, postID int64, ev
 		var itemID int64
 		err = tx.NewUpdate().Model((*ModerationItem)(nil)).
 			Set("status = ?", ItemWithdrawn).Set("version = version + 1, updated_at = now()").
-			Where("kind = ? AND subject_id = ? AND status IN (?)", ItemBoardPost, p.ID, bun.In(waitingStatuses)).
+			Where("kind = ? AND subject_id = ? AND status IN (?)", ItemBoardPost, p.ID, bun.List(waitingStatuses)).
 			Returning("id").Scan(ctx, &itemID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // a rejected post has no waiting item
@@ -213,7 +213,7 @@ func withdrawWaitingPosts(ctx context.Context, tx bun.Tx, authorID int64) error 
 	var items []int64
 	err = tx.NewRaw(`UPDATE moderation_items SET status = ?, version = version + 1, updated_at = now()
 		WHERE kind = ? AND subject_id IN (?) AND status IN (?) RETURNING id`,
-		ItemWithdrawn, ItemBoardPost, bun.In(posts), bun.In(waitingStatuses)).Scan(ctx, &items)
+		ItemWithdrawn, ItemBoardPost, bun.List(posts), bun.List(waitingStatuses)).Scan(ctx, &items)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func decideEvent(ctx context.Context, tx bun.Tx, it *ModerationItem, approve boo
 // eventsByID loads the events of queue items.
 func (d *DB) eventsByID(ctx context.Context, ids []int64) (map[int64]*Event, error) {
 	var es []Event
-	if err := d.Bun.NewSelect().Model(&es).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := d.Bun.NewSelect().Model(&es).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := make(map[int64]*Event, len(es))

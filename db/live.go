@@ -68,7 +68,7 @@ func (d *DB) LiveEventsAfter(ctx context.Context, after int64, limit int, stream
 	var evs []LiveEvent
 	q := d.Bun.NewSelect().Model(&evs).Where("id > ?", after).Order("id").Limit(int64(limit))
 	if len(streams) > 0 {
-		q = q.Where("stream IN (?)", bun.In(streams))
+		q = q.Where("stream IN (?)", bun.List(streams))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("live events after %d: %w", after, err)

@@ -115,7 +115,7 @@ func itemChanged(ctx context.Context, tx bun.Tx, itemID int64, action string, ac
 // ModerationQueue lists waiting items in the given statuses, oldest first.
 func (d *DB) ModerationQueue(ctx context.Context, statuses []string, limit int) ([]QueueEntry, error) {
 	var items []ModerationItem
-	err := d.itemQuery(&items).Where("i.status IN (?)", bun.In(statuses)).
+	err := d.itemQuery(&items).Where("i.status IN (?)", bun.List(statuses)).
 		OrderExpr("i.submitted_at, i.id").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func (d *DB) CountWaiting(ctx context.Context) (map[string]int, error) {
 		N      int
 	}
 	err := d.Bun.NewSelect().Model((*ModerationItem)(nil)).ColumnExpr("status, count(*) AS n").
-		Where("status IN (?)", bun.In(waitingStatuses)).Group("status").Scan(ctx, &rows)
+		Where("status IN (?)", bun.List(waitingStatuses)).Group("status").Scan(ctx, &rows)
 	out := map[string]int{}
 	for _, r := range rows {
 		out[r.Status] = r.N
@@ -189,7 +189,7 @@ func (d *DB) queueEntries(ctx context.Context, items []ModerationItem) ([]QueueE
 			Join("JOIN accounts AS a ON a.id = p.author_id").
 			Join("JOIN board_categories AS c ON c.id = p.category_id").
 			Join("LEFT JOIN board_posts AS t ON t.id = p.topic_id").
-			Where("p.id IN (?)", bun.In(postIDs)).Scan(ctx)
+			Where("p.id IN (?)", bun.List(postIDs)).Scan(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -216,7 +216,7 @@ func (d *DB) queueEntries(ctx context.Context, items []ModerationItem) ([]QueueE
 	}
 	if len(reported) > 0 {
 		var rs []BoardReport
-		if err := d.Bun.NewSelect().Model(&rs).Where("item_id IN (?)", bun.In(reported)).
+		if err := d.Bun.NewSelect().Model(&rs).Where("item_id IN (?)", bun.List(reported)).
 			OrderExpr("created_at, id").Scan(ctx); err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 		it := &out.Item
 		q := tx.NewUpdate().Model(it).
 			Set("version = version + 1, updated_at = now()").
-			Where("id = ? AND version = ? AND status IN (?)", dec.ItemID, dec.Version, bun.In(from)).
+			Where("id = ? AND version = ? AND status IN (?)", dec.ItemID, dec.Version, bun.List(from)).
 			Returning("*")
 		role := RoleModerator
 		switch dec.Action {

@@ -65,7 +65,7 @@ func (d *DB) PendingRegistrations(ctx context.Context, actor *Account, role, ip 
 		ids[i] = accs[i].ID
 	}
 	var profiles []MemberProfile
-	if err := d.Bun.NewSelect().Model(&profiles).Where("account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := d.Bun.NewSelect().Model(&profiles).Where("account_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	var decisions []RegistrationDecision
@@ -73,7 +73,7 @@ func (d *DB) PendingRegistrations(ctx context.Context, actor *Account, role, ip 
 		ColumnExpr("rd.*, a.display_name AS actor_name").
 		ModelTableExpr("registration_decisions AS rd").
 		Join("JOIN accounts AS a ON a.id = rd.actor_id").
-		Where("rd.account_id IN (?)", bun.In(ids)).OrderExpr("rd.decided_at").Scan(ctx); err != nil {
+		Where("rd.account_id IN (?)", bun.List(ids)).OrderExpr("rd.decided_at").Scan(ctx); err != nil {
 		return nil, err
 	}
 	byID := map[int64]*PendingRegistration{}

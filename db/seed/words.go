@@ -258,10 +258,6 @@ var eventNotes = []string{
 
 var fees = []string{"無料", "無料", "無料", "無料", "無料", "無料", "100円（保険料）", "300円（材料費）", "500円", "1,000円", "大人500円・子ども無料", "資料代200円"}
 
-// wardDepartments are made-up ward office sections used for ward events,
-// notices and subsidies.
-var wardDepartments = []string{"地域振興課", "防災課", "子ども家庭課", "高齢者支援課", "健康づくり課", "ごみ減量リサイクル課", "多文化共生推進課", "生涯学習スポーツ課", "みどり公園課"}
-
 // categoryDepartment maps a category to the ward section that runs its events.
 var categoryDepartment = map[string]string{
 	"子育て": "子ども家庭課", "福祉": "地域福祉課", "環境": "ごみ減量リサイクル課", "防災": "防災課",

@@ -1,6 +1,10 @@
 package components
 
 import (
+	"context"
+
+	"github.com/a-h/templ"
+
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/db"
 )
@@ -23,6 +27,62 @@ type ItemState struct {
 	Reason  string
 	Message string
 	Errs    form.Errors
+}
+
+// itemView is how the queue shows one kind of content (see db.ItemKind):
+// the category in the item's meta line and the content itself, each
+// nothing when the content is gone.
+type itemView struct {
+	category func(ctx context.Context, s *db.ItemSubject) string
+	subject  func(s *db.ItemSubject) templ.Component
+}
+
+// itemViews has an entry for every db.ItemKindNames kind.
+var itemViews = map[string]itemView{
+	db.ItemBoardPost: {
+		category: func(ctx context.Context, s *db.ItemSubject) string {
+			if s.Post == nil {
+				return ""
+			}
+			return categoryName(ctx, s.Post)
+		},
+		subject: func(s *db.ItemSubject) templ.Component {
+			if s.Post == nil {
+				return templ.NopComponent
+			}
+			return postSubject(s.Post)
+		},
+	},
+	db.ItemEvent: {
+		category: func(_ context.Context, s *db.ItemSubject) string {
+			if s.Event == nil {
+				return ""
+			}
+			return s.Event.Category
+		},
+		subject: func(s *db.ItemSubject) templ.Component {
+			if s.Event == nil {
+				return templ.NopComponent
+			}
+			return eventSubject(s.Event)
+		},
+	},
+}
+
+func itemCategory(ctx context.Context, e *db.QueueEntry) string {
+	v, ok := itemViews[e.Item.Kind]
+	if !ok {
+		return ""
+	}
+	return v.category(ctx, &e.ItemSubject)
+}
+
+func itemSubject(e *db.QueueEntry) templ.Component {
+	v, ok := itemViews[e.Item.Kind]
+	if !ok {
+		return templ.NopComponent
+	}
+	return v.subject(&e.ItemSubject)
 }
 
 func itemID(id int64) string { return "item-" + itoa(id) }

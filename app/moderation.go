@@ -56,24 +56,21 @@ func (a *App) decide(c echo.Context) error {
 	}
 	u := currentUser(c)
 	v := queueViewer(u)
-	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason"), Errs: form.Errors{}}
+	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason")}
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: u, Access: a.accessEvent(c, u, "")}
 	switch s.Action {
 	case db.ActApprove:
 	case db.ActReject:
-		r := form.Rejection{Reason: s.Reason, Message: form.Multiline(c.FormValue("message"))}
+		r := form.Rejection{Reason: s.Reason, Message: c.FormValue("message")}
+		r.Normalize()
 		s.Message, s.Errs = r.Message, r.Validate(db.RejectReasons)
 		dec.Reason, dec.Message = r.Reason, r.Message
 	case db.ActEscalate:
-		s.Message = form.Multiline(c.FormValue("note"))
-		switch {
-		case s.Message == "":
-			s.Errs.Add("note", "form.err.note_required")
-		case form.Len(s.Message) > form.MessageMax:
-			s.Errs.Add("note", "form.err.message_long")
-		}
-		dec.Message = s.Message
+		x := form.Escalation{Note: c.FormValue("note")}
+		x.Normalize()
+		s.Message, s.Errs = x.Note, x.Validate()
+		dec.Message = x.Note
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "action")
 	}

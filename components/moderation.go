@@ -100,9 +100,14 @@ func decidable(v QueueView, it *db.ModerationItem) bool {
 	return it.Status == db.ItemOpen && v.Moderator || it.Status == db.ItemEscalated && v.Ward
 }
 
-func mineText(mine bool, text string) string {
-	if mine {
-		return text
+// decisionText is a text area of the decision form. The decider's text
+// shows back only in the area of the action they took: a rejection's
+// message and an escalation's note are separate.
+func decisionText(e *db.QueueEntry, name, labelKey, hintKey string, s ItemState, action string) FieldSpec {
+	f := FieldSpec{Name: name, ID: itemID(e.Item.ID) + "-" + name, LabelKey: labelKey, HintKey: hintKey,
+		Required: true, MaxLen: form.MessageMax, Rows: 3}
+	if s.Action == action {
+		f.Value = s.Message
 	}
-	return ""
+	return f
 }

@@ -75,7 +75,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.sessions.Cookie.Secure = cfg.Secure()
 	a.sessions.Cookie.Path = "/"
 	// Marks requests that have begun writing, which shutdown lets finish.
-	d.Bun.AddQueryHook(writeMarker{})
+	d.Bun = d.Bun.WithQueryHook(writeMarker{})
 	a.hub = live.NewHub(d, log)
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,9 +15,6 @@ import (
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
-
-// searchMax bounds a board search query, in characters.
-const searchMax = 100
 
 // canPost reports whether an account posts on the board: members and groups.
 func canPost(u *db.Account) bool {
@@ -63,10 +59,7 @@ func (a *App) board(c echo.Context) error {
 	if cat != nil {
 		catID = cat.ID
 	}
-	q := form.Text(c.QueryParam("q"))
-	if utf8.RuneCountInString(q) > searchMax {
-		q = string([]rune(q)[:searchMax])
-	}
+	q := form.SearchQuery(c.QueryParam("q"))
 	v := components.BoardView{Cats: cats, Category: cat, Query: q, Live: -1, Form: a.postForm(c, 0, cats)}
 	v.Form.Inline = true
 	if q != "" {
@@ -136,14 +129,15 @@ func (a *App) createTopic(c echo.Context) error {
 	}
 	f := a.postForm(c, 0, cats)
 	f.Inline = c.FormValue("inline") == "1" && htmx.IsPartial(c.Request())
-	f.Input = form.Post{Title: c.FormValue("title"), Body: c.FormValue("body"), Topic: true}
-	f.Input.Normalize()
-	f.Errs = f.Input.Validate()
-	f.CategoryID, _ = strconv.ParseInt(c.FormValue("category"), 10, 64)
-	cat := categoryByID(cats, f.CategoryID)
-	if cat == nil {
-		f.Errs.Add("category", "form.err.category")
+	in := form.NewTopic{Post: form.Post{Title: c.FormValue("title"), Body: c.FormValue("body"), Topic: true}}
+	in.Category, _ = strconv.ParseInt(c.FormValue("category"), 10, 64)
+	in.Normalize()
+	ids := make([]int64, len(cats))
+	for i := range cats {
+		ids[i] = cats[i].ID
 	}
+	f.Errs = in.Validate(ids)
+	f.Input, f.CategoryID = in.Post, in.Category
 	invalid := func() error {
 		if f.Inline {
 			return a.render(c, http.StatusUnprocessableEntity, "", components.TopicForm(f))
@@ -154,7 +148,8 @@ func (a *App) createTopic(c echo.Context) error {
 		return invalid()
 	}
 	u := currentUser(c)
-	p, err := a.db.SubmitPost(ctx, u, db.PostInput{CategoryID: cat.ID, Title: f.Input.Title, Body: f.Input.Body}, a.accessEvent(c, u, ""))
+	cat := categoryByID(cats, in.Category)
+	p, err := a.db.SubmitPost(ctx, u, db.PostInput{CategoryID: cat.ID, Title: in.Title, Body: in.Body}, a.accessEvent(c, u, ""))
 	if errors.Is(err, db.ErrNotFound) {
 		f.Errs.Add("category", "form.err.category")
 		return invalid()
@@ -315,18 +310,12 @@ func (a *App) reportPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reason := form.Multiline(c.FormValue("reason"))
-	errs := form.Errors{}
-	switch {
-	case reason == "":
-		errs.Add("reason", "form.err.report_required")
-	case form.Len(reason) > form.ReportMax:
-		errs.Add("reason", "form.err.report_long")
-	case p.AuthorID == currentUser(c).ID:
-		errs.Add("reason", "board.report_own")
-	}
+	u := currentUser(c)
+	in := form.Report{Reason: c.FormValue("reason"), Own: p.AuthorID == u.ID}
+	in.Normalize()
+	errs := in.Validate()
 	if !errs.Any() {
-		err = a.db.ReportPost(ctx, currentUser(c), id, reason, a.accessEvent(c, currentUser(c), ""))
+		err = a.db.ReportPost(ctx, u, id, in.Reason, a.accessEvent(c, u, ""))
 		switch {
 		case err == nil:
 			a.flash(c, "success", "board.reported")
@@ -337,7 +326,7 @@ func (a *App) reportPost(c echo.Context) error {
 			return err
 		}
 	}
-	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "board.report_title"), components.ReportForm(p, reason, errs))
+	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "board.report_title"), components.ReportForm(p, in.Reason, errs))
 }
 
 func topicURL(p *db.BoardPost) string {

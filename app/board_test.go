@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/db"
 )
 
@@ -315,6 +316,60 @@ func TestEscalationAndReports(t *testing.T) {
 	}
 	if strings.Contains(q.Body, "ぼぶ") {
 		t.Error("the queue names the reporter")
+	}
+}
+
+// Each board form refuses bad input next to the field it concerns (the
+// error tied to it for screen readers) and keeps what was typed.
+func TestBoardFormErrorsStayByTheirFields(t *testing.T) {
+	t.Parallel()
+	b := newBoardEnv(t)
+	errorOf := func(res *response, field string) string {
+		t.Helper()
+		in := res.Doc.Find("#" + field)
+		if v, _ := in.Attr("aria-invalid"); v != "true" {
+			t.Errorf("#%s is not marked invalid: %s", field, res.Doc.Find("main").Text())
+		}
+		if d, _ := in.Attr("aria-describedby"); !strings.Contains(" "+d+" ", " "+field+"-error ") {
+			t.Errorf("#%s is not described by its error: %q", field, d)
+		}
+		return strings.TrimSpace(res.Doc.Find("#" + field + "-error").Text())
+	}
+
+	// A category that is not the board's (a stale page, a crafted form).
+	res := b.alice.post("/board", url.Values{"_csrf": {b.alice.token()}, "category": {strconv.FormatInt(b.cat+100, 10)},
+		"title": {"公園の清掃"}, "body": {"日曜に集まります"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if got := errorOf(res, "f-category"); got != "カテゴリを選んでください。" {
+		t.Errorf("category error %q", got)
+	}
+	if v, _ := res.Doc.Find("#f-title").Attr("value"); v != "公園の清掃" || res.Doc.Find("#f-body").Text() != "日曜に集まります" {
+		t.Errorf("the typed topic is lost: %q %q", v, res.Doc.Find("#f-body").Text())
+	}
+
+	// Reporting one's own post.
+	id := b.postTopic(b.alice, "自分の話題", "本文")
+	itemID, version := b.item(b.mod1, id)
+	b.decide(b.mod1, itemID, version, "action", "approve").wantStatus(t, http.StatusOK)
+	res = b.alice.post(fmt.Sprintf("/board/posts/%d/report", id), url.Values{"_csrf": {b.alice.token()}, "reason": {"消したい"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if got := errorOf(res, "f-reason"); got != "自分の投稿は報告できません。編集・取り下げをご利用ください。" || res.Doc.Find("#f-reason").Text() != "消したい" {
+		t.Errorf("own report: error %q, text %q", got, res.Doc.Find("#f-reason").Text())
+	}
+
+	// An escalation note over the limit, without JavaScript.
+	id = b.postTopic(b.alice, "グレーな話題", "本文")
+	itemID, version = b.item(b.mod1, id)
+	long := strings.Repeat("あ", form.MessageMax+1)
+	res = b.mod1.post(fmt.Sprintf("/moderation/items/%d", itemID), url.Values{"_csrf": {b.mod1.token()}, "version": {version},
+		"action": {"escalate"}, "note": {long}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	note := fmt.Sprintf("item-%d-note", itemID)
+	if got := errorOf(res, note); got != "1,000文字以内で入力してください。" || res.Doc.Find("#"+note).Text() != long {
+		t.Errorf("long note: error %q, text kept %v", got, res.Doc.Find("#"+note).Text() == long)
+	}
+	if res.Doc.Find(fmt.Sprintf("#item-%d-message", itemID)).Text() != "" {
+		t.Error("the note also fills the rejection message")
 	}
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -250,61 +249,6 @@ func TestErrorPages(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), res.Header.Get("X-Request-Id")) {
 		t.Error("500 not logged with its request id")
-	}
-}
-
-func TestHomePageWeight(t *testing.T) {
-	t.Parallel()
-	e := newTestEnv(t)
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	// A plain transport, so we see the compressed bytes on the wire.
-	tr := &http.Transport{DisableCompression: true}
-	total := 0
-	fetch := func(u string) {
-		r, _ := http.NewRequest(http.MethodGet, u, nil)
-		r.Header.Set("Accept-Encoding", "gzip")
-		res, err := tr.RoundTrip(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("%s: %d", u, res.StatusCode)
-		}
-		total += len(b)
-		if strings.HasPrefix(u, e.srv.URL+"/static/") {
-			if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
-				t.Errorf("%s: Cache-Control %q", u, cc)
-			}
-		}
-	}
-	res, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	total += len(raw)
-	html := raw
-	if res.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		html, _ = io.ReadAll(zr)
-	}
-	for _, name := range []string{"app.css", "lib/htmx.min.js"} {
-		u := e.app.assets.URL(name)
-		if !strings.Contains(string(html), u) {
-			t.Fatalf("home page does not reference %s", u)
-		}
-		fetch(e.srv.URL + u)
-	}
-	t.Logf("home page first load: %d bytes compressed", total)
-	if total > 50*1024 {
-		t.Errorf("home page first load is %d bytes compressed, over 50 KB", total)
 	}
 }
 

@@ -56,24 +56,21 @@ func (a *App) decide(c echo.Context) error {
 	}
 	u := currentUser(c)
 	v := queueViewer(u)
-	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason"), Errs: form.Errors{}}
+	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason")}
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: u, Access: a.accessEvent(c, u, "")}
 	switch s.Action {
 	case db.ActApprove:
 	case db.ActReject:
-		r := form.Rejection{Reason: s.Reason, Message: form.Multiline(c.FormValue("message"))}
+		r := form.Rejection{Reason: s.Reason, Message: c.FormValue("message")}
+		r.Normalize()
 		s.Message, s.Errs = r.Message, r.Validate(db.RejectReasons)
 		dec.Reason, dec.Message = r.Reason, r.Message
 	case db.ActEscalate:
-		s.Message = form.Multiline(c.FormValue("note"))
-		switch {
-		case s.Message == "":
-			s.Errs.Add("note", "form.err.note_required")
-		case form.Len(s.Message) > form.MessageMax:
-			s.Errs.Add("note", "form.err.message_long")
-		}
-		dec.Message = s.Message
+		x := form.Escalation{Note: c.FormValue("note")}
+		x.Normalize()
+		s.Message, s.Errs = x.Note, x.Validate()
+		dec.Message = x.Note
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "action")
 	}
@@ -90,18 +87,7 @@ func (a *App) decide(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, "", components.QueueItem(v, e, s))
 	}
 	lang := a.viewRequest(c).Lang
-	out, err := a.db.DecideItem(ctx, dec, func(o db.Outcome) *db.Mail {
-		data := map[string]any{"Title": postLabel(o.Post), "URL": a.cfg.BaseURL + "/account/posts"}
-		if o.Item.Status == db.ItemRejected {
-			data["Reason"] = a.catalog.T("ja", "moderation.reason."+o.Item.Reason)
-			data["Message"] = o.Item.Message
-			return a.composeMail("ja", "post_rejected", o.Email, data)
-		}
-		if o.Item.Origin == db.OriginSubmission {
-			return a.composeMail("ja", "post_published", o.Email, data)
-		}
-		return nil // a report dismissed: nothing changed for the author
-	})
+	out, err := a.db.DecideItem(ctx, dec, a.outcomeMail)
 	var handled *db.ErrHandled
 	var text string
 	switch {
@@ -111,11 +97,7 @@ func (a *App) decide(c echo.Context) error {
 	case err != nil:
 		return err
 	default:
-		label := postLabel(out.Post)
-		if out.Event != nil {
-			label = out.Event.Title
-		}
-		text = a.catalog.T(lang, "moderation.done."+out.Item.Status, map[string]any{"Title": label})
+		text = a.catalog.T(lang, "moderation.done."+out.Item.Status, map[string]any{"Title": out.Label()})
 	}
 	if !htmx.IsPartial(c.Request()) {
 		a.flashText(c, "success", text)
@@ -132,18 +114,24 @@ func handlerName(it *db.ModerationItem) string {
 	return it.EscalatorName
 }
 
-func postLabel(p *db.BoardPost) string {
-	if p == nil {
-		return ""
+// outcomeMail tells the author what became of their content, in the mails
+// of its kind: why it was sent back, or that it is published. A dismissed
+// report changed nothing for the author, and a kind whose authors have no
+// address (groups) is not mailed.
+func (a *App) outcomeMail(o db.Outcome) *db.Mail {
+	if o.Kind.AuthorMail == "" {
+		return nil
 	}
-	if p.Title != "" {
-		return p.Title
+	data := map[string]any{"Title": o.Label(), "URL": a.cfg.BaseURL + o.Kind.AuthorPage}
+	if o.Item.Status == db.ItemRejected {
+		data["Reason"] = a.catalog.T("ja", "moderation.reason."+o.Item.Reason)
+		data["Message"] = o.Item.Message
+		return a.composeMail("ja", o.Kind.AuthorMail+"_rejected", o.Email, data)
 	}
-	r := []rune(p.Body)
-	if len(r) > 20 {
-		return string(r[:20]) + "…"
+	if o.Item.Origin == db.OriginSubmission {
+		return a.composeMail("ja", o.Kind.AuthorMail+"_published", o.Email, data)
 	}
-	return string(r)
+	return nil
 }
 
 // moderationLive streams queue changes to deciders: each changed item is

@@ -93,6 +93,21 @@ func bodyID(f PostForm) string {
 	return "f-body"
 }
 
+func categoryValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return itoa(id)
+}
+
+func categoryOptions(ctx context.Context, cats []db.BoardCategory) []Option {
+	opts := make([]Option, len(cats))
+	for i := range cats {
+		opts[i] = Option{Value: itoa(cats[i].ID), Label: cats[i].Name(Lang(ctx))}
+	}
+	return opts
+}
+
 func postAction(f PostForm) string {
 	if f.TopicID != 0 {
 		return "/board/" + itoa(f.TopicID) + "/replies"

@@ -1,6 +1,10 @@
 package components
 
 import (
+	"context"
+
+	"github.com/a-h/templ"
+
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/db"
 )
@@ -25,6 +29,62 @@ type ItemState struct {
 	Errs    form.Errors
 }
 
+// itemView is how the queue shows one kind of content (see db.ItemKind):
+// the category in the item's meta line and the content itself, each
+// nothing when the content is gone.
+type itemView struct {
+	category func(ctx context.Context, s *db.ItemSubject) string
+	subject  func(s *db.ItemSubject) templ.Component
+}
+
+// itemViews has an entry for every db.ItemKindNames kind.
+var itemViews = map[string]itemView{
+	db.ItemBoardPost: {
+		category: func(ctx context.Context, s *db.ItemSubject) string {
+			if s.Post == nil {
+				return ""
+			}
+			return categoryName(ctx, s.Post)
+		},
+		subject: func(s *db.ItemSubject) templ.Component {
+			if s.Post == nil {
+				return templ.NopComponent
+			}
+			return postSubject(s.Post)
+		},
+	},
+	db.ItemEvent: {
+		category: func(_ context.Context, s *db.ItemSubject) string {
+			if s.Event == nil {
+				return ""
+			}
+			return s.Event.Category
+		},
+		subject: func(s *db.ItemSubject) templ.Component {
+			if s.Event == nil {
+				return templ.NopComponent
+			}
+			return eventSubject(s.Event)
+		},
+	},
+}
+
+func itemCategory(ctx context.Context, e *db.QueueEntry) string {
+	v, ok := itemViews[e.Item.Kind]
+	if !ok {
+		return ""
+	}
+	return v.category(ctx, &e.ItemSubject)
+}
+
+func itemSubject(e *db.QueueEntry) templ.Component {
+	v, ok := itemViews[e.Item.Kind]
+	if !ok {
+		return templ.NopComponent
+	}
+	return v.subject(&e.ItemSubject)
+}
+
 func itemID(id int64) string { return "item-" + itoa(id) }
 
 func queueList(status string) string { return "queue-" + status }
@@ -40,9 +100,14 @@ func decidable(v QueueView, it *db.ModerationItem) bool {
 	return it.Status == db.ItemOpen && v.Moderator || it.Status == db.ItemEscalated && v.Ward
 }
 
-func mineText(mine bool, text string) string {
-	if mine {
-		return text
+// decisionText is a text area of the decision form. The decider's text
+// shows back only in the area of the action they took: a rejection's
+// message and an escalation's note are separate.
+func decisionText(e *db.QueueEntry, name, labelKey, hintKey string, s ItemState, action string) FieldSpec {
+	f := FieldSpec{Name: name, ID: itemID(e.Item.ID) + "-" + name, LabelKey: labelKey, HintKey: hintKey,
+		Required: true, MaxLen: form.MessageMax, Rows: 3}
+	if s.Action == action {
+		f.Value = s.Message
 	}
-	return ""
+	return f
 }

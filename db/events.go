@@ -24,9 +24,9 @@ func (d *DB) GroupOf(ctx context.Context, acc *Account) (*Group, error) {
 // approves it, like a board post.
 func (d *DB) CreateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) error {
 	e.CreatedBy = &by.ID
-	e.Status = "published"
+	e.Status = EventPublished
 	if e.OrganiserKind == "group" {
-		e.Status = "review"
+		e.Status = EventReview
 	}
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(e).Returning("*").Exec(ctx); err != nil {
@@ -37,7 +37,7 @@ func (d *DB) CreateEvent(ctx context.Context, e *Event, by *Account, ev AccessEv
 		if err := RecordAccess(ctx, tx, ev); err != nil {
 			return err
 		}
-		if e.Status != "review" {
+		if e.Status != EventReview {
 			return nil
 		}
 		words, err := moderationWords(ctx, tx)
@@ -58,33 +58,41 @@ const ActionEventCreate = "event_create"
 
 // decideEvent publishes an approved event, or sends a rejected one back to
 // draft, and returns the group account that submitted it.
-func decideEvent(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error) {
+func decideEvent(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, s *ItemSubject) (int64, error) {
 	e := new(Event)
 	if err := tx.NewSelect().Model(e).Where("id = ?", it.SubjectID).For("UPDATE").Scan(ctx); err != nil {
 		return 0, notFound(err, "event")
 	}
-	e.Status = "draft"
+	e.Status = EventDraft
 	if approve {
-		e.Status = "published"
+		e.Status = EventPublished
 	}
 	if _, err := tx.NewUpdate().Model(e).Column("status").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 		return 0, err
 	}
-	out.Event = e
+	s.Event = e
 	return it.SubmittedBy, nil
 }
 
-// eventsByID loads the events of queue items.
-func (d *DB) eventsByID(ctx context.Context, ids []int64) (map[int64]*Event, error) {
+// loadEvents loads the events of queue items.
+func loadEvents(ctx context.Context, idb bun.IDB, subjects map[int64][]*ItemSubject) error {
 	var es []Event
-	if err := d.Bun.NewSelect().Model(&es).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
-		return nil, err
+	if err := idb.NewSelect().Model(&es).Where("id IN (?)", bun.List(subjectIDs(subjects))).Scan(ctx); err != nil {
+		return err
 	}
-	out := make(map[int64]*Event, len(es))
 	for i := range es {
-		out[es[i].ID] = &es[i]
+		for _, s := range subjects[es[i].ID] {
+			s.Event = &es[i]
+		}
 	}
-	return out, nil
+	return nil
+}
+
+func eventLabel(e *Event) string {
+	if e == nil {
+		return ""
+	}
+	return e.Title
 }
 
 // OrganisedEvent is an event an account created, with the outcome of its
@@ -133,12 +141,12 @@ func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEv
 			return err
 		}
 		group := cur.OrganiserKind == "group"
-		if group && cur.Status != "draft" && cur.Status != "review" {
+		if group && cur.Status != EventDraft && cur.Status != EventReview {
 			return ErrPublishedGroupEvent
 		}
 		status := cur.Status
 		if group {
-			status = "review"
+			status = EventReview
 		}
 		if _, err := tx.NewUpdate().Model(e).
 			Column("title", "description", "category", "town", "venue", "facility_id", "starts_at", "ends_at",

@@ -12,8 +12,8 @@ import (
 )
 
 // What the moderation queue holds. Every request for publication is an item:
-// board posts now; group events and group profile changes join as new kinds
-// with their own loader and decision effects (see itemKinds).
+// board posts and group events now; group profile changes join as a new
+// entry of itemKinds.
 const (
 	ItemBoardPost = "board_post"
 
@@ -78,13 +78,22 @@ func (it *ModerationItem) Waiting() bool {
 	return it.Status == ItemOpen || it.Status == ItemEscalated
 }
 
+// ItemSubject is the content an item asks to publish: the field of the
+// item's kind is set (nil if the content is gone).
+type ItemSubject struct {
+	Post  *BoardPost // ItemBoardPost: the post, its author's handle and its topic's title
+	Event *Event     // ItemEvent: the event a group submitted
+}
+
 // QueueEntry is an item with what a moderator needs to decide on it.
 type QueueEntry struct {
-	Item    ModerationItem
-	Post    *BoardPost // ItemBoardPost: the post, its author's handle and its topic's title
-	Event   *Event     // ItemEvent: the event a group submitted
+	Item ModerationItem
+	ItemSubject
 	Reports []BoardReport
 }
+
+// Label names the item's content to its decider: see ItemKind.
+func (e *QueueEntry) Label() string { return labelOf(&e.Item, &e.ItemSubject) }
 
 func jsonFlags(flags []Flag) string {
 	if flags == nil {
@@ -166,59 +175,32 @@ func (d *DB) itemQuery(dst *[]ModerationItem) *bun.SelectQuery {
 // queueEntries loads the subjects and reports of items, one query per kind.
 func (d *DB) queueEntries(ctx context.Context, items []ModerationItem) ([]QueueEntry, error) {
 	out := make([]QueueEntry, len(items))
-	var postIDs, eventIDs, reported []int64
+	wanted := map[string]map[int64][]*ItemSubject{} // kind → subject id → the entries showing it
+	var reported []int64
 	for i, it := range items {
 		out[i].Item = it
-		switch it.Kind {
-		case ItemBoardPost:
-			postIDs = append(postIDs, it.SubjectID)
-		case ItemEvent:
-			eventIDs = append(eventIDs, it.SubjectID)
+		if wanted[it.Kind] == nil {
+			wanted[it.Kind] = map[int64][]*ItemSubject{}
 		}
+		wanted[it.Kind][it.SubjectID] = append(wanted[it.Kind][it.SubjectID], &out[i].ItemSubject)
 		if it.Origin == OriginReport {
 			reported = append(reported, it.ID)
 		}
 	}
-	if len(postIDs) > 0 {
-		var posts []BoardPost
-		err := d.Bun.NewSelect().Model(&posts).
-			ColumnExpr("p.*, coalesce(t.title, '') AS topic_title").
-			ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
-			ColumnExpr("c.name_ja AS category_name_ja, c.name_en AS category_name_en").
-			ModelTableExpr("board_posts AS p").
-			Join("JOIN accounts AS a ON a.id = p.author_id").
-			Join("JOIN board_categories AS c ON c.id = p.category_id").
-			Join("LEFT JOIN board_posts AS t ON t.id = p.topic_id").
-			Where("p.id IN (?)", bun.List(postIDs)).Scan(ctx)
+	for name, subjects := range wanted {
+		kind, err := itemKindOf(name)
 		if err != nil {
 			return nil, err
 		}
-		byID := make(map[int64]*BoardPost, len(posts))
-		for i := range posts {
-			byID[posts[i].ID] = &posts[i]
-		}
-		for i := range out {
-			if out[i].Item.Kind == ItemBoardPost {
-				out[i].Post = byID[out[i].Item.SubjectID]
-			}
-		}
-	}
-	if len(eventIDs) > 0 {
-		byID, err := d.eventsByID(ctx, eventIDs)
-		if err != nil {
-			return nil, err
-		}
-		for i := range out {
-			if out[i].Item.Kind == ItemEvent {
-				out[i].Event = byID[out[i].Item.SubjectID]
-			}
+		if err := kind.load(ctx, d.Bun, subjects); err != nil {
+			return nil, fmt.Errorf("db: load %s items: %w", name, err)
 		}
 	}
 	if len(reported) > 0 {
 		var rs []BoardReport
 		if err := d.Bun.NewSelect().Model(&rs).Where("item_id IN (?)", bun.List(reported)).
 			OrderExpr("created_at, id").Scan(ctx); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("db: load item reports: %w", err)
 		}
 		for i := range out {
 			for _, r := range rs {
@@ -244,12 +226,15 @@ type Decision struct {
 
 // Outcome tells the caller what a decision did, for the author's mail.
 type Outcome struct {
-	Item   ModerationItem
-	Post   *BoardPost // ItemBoardPost
-	Event  *Event     // ItemEvent
+	Item ModerationItem
+	ItemSubject
+	Kind   *ItemKind
 	Author *Account
 	Email  string // the author's address when they are a member, else ""
 }
+
+// Label names the decided content: see ItemKind.
+func (o *Outcome) Label() string { return labelOf(&o.Item, &o.ItemSubject) }
 
 // ErrHandled means someone else acted on the item first (or it changed
 // under the decider); Item says who and what.
@@ -313,13 +298,14 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 			role = it.DecidedRole
 		}
 		if dec.Action != ActEscalate {
-			kind, ok := itemKinds[it.Kind]
-			if !ok {
-				return fmt.Errorf("moderation item kind %q: %w", it.Kind, ErrConflict)
-			}
-			authorID, err := kind.decide(ctx, tx, it, dec.Action == ActApprove, &out)
+			kind, err := itemKindOf(it.Kind)
 			if err != nil {
 				return err
+			}
+			out.Kind = kind
+			authorID, err := kind.decide(ctx, tx, it, dec.Action == ActApprove, &out.ItemSubject)
+			if err != nil {
+				return fmt.Errorf("db: decide %s item: %w", it.Kind, err)
 			}
 			if err := d.author(ctx, tx, authorID, &out); err != nil {
 				return err
@@ -357,27 +343,130 @@ func (d *DB) author(ctx context.Context, tx bun.Tx, id int64, out *Outcome) erro
 	return err
 }
 
-// itemKind is what the queue knows about one kind of content: how a decision
-// applies to it. Group events and group profile changes join the queue by
-// adding an entry here (and a loader in queueEntries); the queue, its
-// version check, history, live updates and mail stay as they are.
-type itemKind struct {
+// ItemKind is everything the queue knows about one kind of content: how its
+// items are loaded, named, decided, and told to their author. Loading,
+// deciding and the decider's and author's messages all go through
+// itemKinds, and the queue's view through components' itemViews, keyed by
+// the same names; the queue itself, its version check, history, live
+// updates and mail stay as they are. A new kind (group profile changes)
+// joins with its field on ItemSubject, one entry here and one view there.
+type ItemKind struct {
+	Name string // moderation_items.kind
+
+	// AuthorMail is the stem of the mails telling the author the outcome
+	// (post: post_published, post_rejected), and AuthorPage where they
+	// follow it. "" when the authors have no address: group accounts hold
+	// no personal data.
+	AuthorMail string
+	AuthorPage string
+
+	// load fills the subjects of items of this kind, keyed by subject id,
+	// with one query for all of them.
+	load func(ctx context.Context, idb bun.IDB, subjects map[int64][]*ItemSubject) error
+	// label names the content in the decider's status line and the
+	// author's mail; "" when the content is gone.
+	label func(s *ItemSubject) string
 	// decide applies an approval or rejection inside the decision's
-	// transaction, fills what the outcome tells the author, and returns the
-	// author's account id.
-	decide func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error)
+	// transaction, sets the subject the outcome tells about, and returns
+	// the author's account id.
+	decide func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, s *ItemSubject) (int64, error)
 }
 
-var itemKinds = map[string]itemKind{
-	ItemEvent: {decide: decideEvent},
-	ItemBoardPost: {decide: func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, out *Outcome) (int64, error) {
-		p, err := decideBoardPost(ctx, tx, it, approve)
-		if err != nil {
-			return 0, err
+var itemKinds = []*ItemKind{
+	{
+		Name:       ItemBoardPost,
+		AuthorMail: "post",
+		AuthorPage: "/account/posts",
+		load:       loadBoardPosts,
+		label:      func(s *ItemSubject) string { return postLabel(s.Post) },
+		decide: func(ctx context.Context, tx bun.Tx, it *ModerationItem, approve bool, s *ItemSubject) (int64, error) {
+			p, err := decideBoardPost(ctx, tx, it, approve)
+			if err != nil {
+				return 0, err
+			}
+			s.Post = p
+			return p.AuthorID, nil
+		},
+	},
+	{
+		Name:   ItemEvent,
+		load:   loadEvents,
+		label:  func(s *ItemSubject) string { return eventLabel(s.Event) },
+		decide: decideEvent,
+	},
+}
+
+// ItemKindNames lists the kinds of content the queue holds, in order.
+func ItemKindNames() []string {
+	names := make([]string, len(itemKinds))
+	for i, k := range itemKinds {
+		names[i] = k.Name
+	}
+	return names
+}
+
+func itemKindOf(name string) (*ItemKind, error) {
+	for _, k := range itemKinds {
+		if k.Name == name {
+			return k, nil
 		}
-		out.Post = p
-		return p.AuthorID, nil
-	}},
+	}
+	return nil, fmt.Errorf("db: moderation item kind %q: %w", name, ErrConflict)
+}
+
+func labelOf(it *ModerationItem, s *ItemSubject) string {
+	kind, err := itemKindOf(it.Kind)
+	if err != nil {
+		return ""
+	}
+	return kind.label(s)
+}
+
+// loadBoardPosts loads the posts of queue items with what the queue shows
+// of them: the author's handle, the category and the topic's title.
+func loadBoardPosts(ctx context.Context, idb bun.IDB, subjects map[int64][]*ItemSubject) error {
+	var posts []BoardPost
+	err := idb.NewSelect().Model(&posts).
+		ColumnExpr("p.*, coalesce(t.title, '') AS topic_title").
+		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
+		ColumnExpr("c.name_ja AS category_name_ja, c.name_en AS category_name_en").
+		ModelTableExpr("board_posts AS p").
+		Join("JOIN accounts AS a ON a.id = p.author_id").
+		Join("JOIN board_categories AS c ON c.id = p.category_id").
+		Join("LEFT JOIN board_posts AS t ON t.id = p.topic_id").
+		Where("p.id IN (?)", bun.List(subjectIDs(subjects))).Scan(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range posts {
+		for _, s := range subjects[posts[i].ID] {
+			s.Post = &posts[i]
+		}
+	}
+	return nil
+}
+
+func subjectIDs(subjects map[int64][]*ItemSubject) []int64 {
+	ids := make([]int64, 0, len(subjects))
+	for id := range subjects {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// postLabel names a post: its title, or a reply's first words.
+func postLabel(p *BoardPost) string {
+	if p == nil {
+		return ""
+	}
+	if p.Title != "" {
+		return p.Title
+	}
+	r := []rune(p.Body)
+	if len(r) > 20 {
+		return string(r[:20]) + "…"
+	}
+	return string(r)
 }
 
 // decideBoardPost applies an approval or rejection to the post. Approving a

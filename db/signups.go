@@ -393,8 +393,12 @@ func (d *DB) SignupsOf(ctx context.Context, accountID int64, now time.Time) ([]M
 	return out, err
 }
 
-// Event statuses an organiser moves an event to.
+// Event statuses. A group's event waits in review until a moderator
+// approves it; an organiser closes or cancels a published one.
 const (
+	EventDraft     = "draft"     // a group's event sent back by a moderator
+	EventReview    = "review"    // a group's event waiting in the moderation queue
+	EventPublished = "published" // public, open for sign-ups
 	EventClosed    = "closed"    // no more sign-ups; the event still takes place
 	EventCancelled = "cancelled" // the event will not take place; everyone signed up is told
 )

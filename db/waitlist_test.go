@@ -50,7 +50,7 @@ func TestWaitlistFollowsTheOrderPlacesWereGiven(t *testing.T) {
 	}
 
 	hold := &pauseBeforeLock{reached: make(chan struct{}), release: make(chan struct{})}
-	f.d.Bun.AddQueryHook(hold)
+	f.d.Bun = f.d.Bun.WithQueryHook(hold)
 	bDone := make(chan db.SignupResult, 1)
 	go func() { bDone <- signUp(context.WithValue(ctx, pauseKey{}, true), b) }()
 	select {

@@ -54,115 +54,165 @@ const (
 
 // runExportVsCopy times the staff member export over HTTP, all columns, no
 // filter, CP932, against COPY (the export's SELECT) TO STDOUT in the same
-// run, and takes the export's peak memory.
+// run, and takes the export's peak memory. Its phases: setup signs a ward
+// staff member in, opens COPY's connection and warms both up; load runs
+// COPY and the export in turns; measure takes the medians; report logs
+// them and returns the figures.
 func runExportVsCopy(ctx context.Context, env *Env) ([]Figure, error) {
+	var undo undoStack
+	defer undo.run()
+	x, err := setupExportVsCopy(ctx, env, &undo)
+	if err != nil {
+		return nil, err
+	}
+	l, err := x.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return x.report(l, x.measure(l)), nil
+}
+
+// exportVsCopy is the scenario set up: the rows the export must hold, a
+// signed-in client, and COPY's connection.
+type exportVsCopy struct {
+	env     *Env
+	rows    int64
+	ec      *exportClient
+	conn    *pgx.Conn
+	copySQL string
+}
+
+// setupExportVsCopy prepares both sides and warms them up, none of it
+// measured. What it opens is closed again by undo.
+func setupExportVsCopy(ctx context.Context, env *Env, undo *undoStack) (*exportVsCopy, error) {
 	d := env.DB
 	query, args := db.MemberExportQuery(db.ExportFilter{}, db.ExportColumns)
 	if len(args) > 0 {
 		return nil, fmt.Errorf("the unfiltered export query takes %d arguments; COPY cannot", len(args))
 	}
+	x := &exportVsCopy{env: env, copySQL: "COPY (" + query + ") TO STDOUT WITH (FORMAT csv, HEADER true)"}
 	// The rows the export must hold: members with a profile, as its join.
-	var rows int64
 	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM accounts a JOIN member_profiles p ON p.account_id = a.id
-		WHERE a.kind = $1`, db.KindMember).Scan(&rows); err != nil {
+		WHERE a.kind = $1`, db.KindMember).Scan(&x.rows); err != nil {
 		return nil, err
 	}
-	if rows == 0 {
+	if x.rows == 0 {
 		return nil, errors.New("no member has a profile: is the database seeded?")
 	}
 
-	ec, err := newExportClient(ctx, env)
-	if err != nil {
+	var err error
+	if x.ec, err = newExportClient(ctx, env); err != nil {
 		return nil, err
 	}
-	defer ec.close(context.WithoutCancel(ctx))
+	undo.push(func() { x.ec.close(context.WithoutCancel(ctx)) })
 
 	// COPY runs on a connection of its own, beside the portal's pool.
-	conn, err := pgx.ConnectConfig(ctx, d.Pool.Config().ConnConfig.Copy())
-	if err != nil {
+	if x.conn, err = pgx.ConnectConfig(ctx, d.Pool.Config().ConnConfig.Copy()); err != nil {
 		return nil, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	copySQL := "COPY (" + query + ") TO STDOUT WITH (FORMAT csv, HEADER true)"
-	copyOnce := func() (time.Duration, int64, error) {
-		var w countingWriter
-		start := time.Now()
-		tag, err := conn.PgConn().CopyTo(ctx, &w, copySQL)
-		el := time.Since(start)
-		if err != nil {
-			return 0, 0, fmt.Errorf("COPY: %w", err)
-		}
-		if tag.RowsAffected() != rows {
-			return 0, 0, fmt.Errorf("COPY: %d rows, want %d", tag.RowsAffected(), rows)
-		}
-		return el, w.n, nil
-	}
+	undo.push(func() { x.conn.Close(context.WithoutCancel(ctx)) })
 
-	// Warm-up, not measured: both read the same tables, so the first of
-	// them would otherwise pay for the buffer cache of both. The export's
-	// warm-up also builds the CP932 table and the server's buffers.
-	if _, _, err := copyOnce(); err != nil {
+	// Warm-up: both read the same tables, so the first of them would
+	// otherwise pay for the buffer cache of both. The export's warm-up also
+	// builds the CP932 table and the server's buffers.
+	if _, _, err := x.copyOnce(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := ec.export(ctx, form.FormatCP932, true, rows); err != nil {
+	if _, err := x.ec.export(ctx, form.FormatCP932, true, x.rows); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
+	return x, nil
+}
 
-	// Measured, in turns (COPY, export, export without gzip), so that a
-	// noisy moment of the machine falls on all three alike.
-	var (
-		copies, gz, plain []time.Duration
-		copyBytes         int64
-		gzPeak, plainPeak uint64
-		last              exportResult
-	)
+// copyOnce runs COPY and returns how long it took and how many bytes of
+// CSV it sent.
+func (x *exportVsCopy) copyOnce(ctx context.Context) (time.Duration, int64, error) {
+	var w countingWriter
+	start := time.Now()
+	tag, err := x.conn.PgConn().CopyTo(ctx, &w, x.copySQL)
+	el := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("COPY: %w", err)
+	}
+	if tag.RowsAffected() != x.rows {
+		return 0, 0, fmt.Errorf("COPY: %d rows, want %d", tag.RowsAffected(), x.rows)
+	}
+	return el, w.n, nil
+}
+
+// exportLoad is every measured run of COPY and of the export.
+type exportLoad struct {
+	copies, gz, plain []time.Duration
+	copyBytes         int64
+	gzPeak, plainPeak uint64
+	last              exportResult // the last CSV export with gzip
+	xlsx              exportResult
+}
+
+// load runs COPY, the export and the export without gzip in turns, so that
+// a noisy moment of the machine falls on all three alike, then the XLSX
+// export once (informative).
+func (x *exportVsCopy) load(ctx context.Context) (exportLoad, error) {
+	var l exportLoad
+	env := x.env
 	for run := 1; run <= exportRuns; run++ {
-		el, n, err := copyOnce()
+		el, n, err := x.copyOnce(ctx)
 		if err != nil {
-			return nil, err
+			return l, err
 		}
-		copies, copyBytes = append(copies, el), n
+		l.copies, l.copyBytes = append(l.copies, el), n
 
 		stopProfile := env.startProfile("export_vs_copy (csv_cp932, gzip)")
-		r, err := ec.export(ctx, form.FormatCP932, true, rows)
+		r, err := x.ec.export(ctx, form.FormatCP932, true, x.rows)
 		stopProfile()
 		if err != nil {
-			return nil, err
+			return l, err
 		}
-		gz, gzPeak, last = append(gz, r.elapsed), max(gzPeak, r.peak), r
+		l.gz, l.gzPeak, l.last = append(l.gz, r.elapsed), max(l.gzPeak, r.peak), r
 		env.Logf("export_vs_copy: run %d/%d: COPY %s (%s); export %s", run, exportRuns, roundDur(el), mb(n), r)
 
-		r, err = ec.export(ctx, form.FormatCP932, false, rows)
+		r, err = x.ec.export(ctx, form.FormatCP932, false, x.rows)
 		if err != nil {
-			return nil, err
+			return l, err
 		}
-		plain, plainPeak = append(plain, r.elapsed), max(plainPeak, r.peak)
+		l.plain, l.plainPeak = append(l.plain, r.elapsed), max(l.plainPeak, r.peak)
 		env.Logf("export_vs_copy: run %d/%d: export %s", run, exportRuns, r)
 	}
-	if !last.gzipped {
+	if !l.last.gzipped {
 		env.Logf("export_vs_copy: warning: the server did not compress the CSV although the client asked for gzip")
 	}
-
-	// XLSX, once: informative.
-	x, err := ec.export(ctx, form.FormatXLSX, true, rows)
-	if err != nil {
-		return nil, err
+	var err error
+	if l.xlsx, err = x.ec.export(ctx, form.FormatXLSX, true, x.rows); err != nil {
+		return l, err
 	}
-	env.Logf("export_vs_copy: export %s", x)
+	env.Logf("export_vs_copy: export %s", l.xlsx)
+	return l, nil
+}
 
-	copyMed, gzMed, plainMed := median(copies), median(gz), median(plain)
-	env.Logf("export_vs_copy: %d rows; medians of %d: COPY %s (%s of CSV), export %s (gzip), %s (identity); peak memory above idle %s (gzip), %s (identity)",
-		rows, exportRuns, roundDur(copyMed), mb(copyBytes), roundDur(gzMed), roundDur(plainMed), mb(int64(gzPeak)), mb(int64(plainPeak)))
+// exportMeasures are the medians of the runs.
+type exportMeasures struct {
+	copy, gz, plain time.Duration
+}
+
+func (x *exportVsCopy) measure(l exportLoad) exportMeasures {
+	return exportMeasures{copy: median(l.copies), gz: median(l.gz), plain: median(l.plain)}
+}
+
+// report logs the medians and returns the figures: the export's time over
+// COPY's, each time, and the peak memory.
+func (x *exportVsCopy) report(l exportLoad, m exportMeasures) []Figure {
+	x.env.Logf("export_vs_copy: %d rows; medians of %d: COPY %s (%s of CSV), export %s (gzip), %s (identity); peak memory above idle %s (gzip), %s (identity)",
+		x.rows, exportRuns, roundDur(m.copy), mb(l.copyBytes), roundDur(m.gz), roundDur(m.plain), mb(int64(l.gzPeak)), mb(int64(l.plainPeak)))
 	return []Figure{
-		{Name: "export_vs_copy", Value: gzMed.Seconds() / copyMed.Seconds(), Unit: "x", Digits: 2},
-		secs("export_csv_s", gzMed),
-		secs("export_csv_identity_s", plainMed),
-		secs("copy_s", copyMed),
-		{Name: "export_rows", Value: float64(last.rows), Unit: "rows"},
-		{Name: "export_peak_mem_mb", Value: float64(gzPeak) / (1 << 20), Unit: "MB", Digits: 1},
-		secs("export_xlsx_s", x.elapsed),
-		{Name: "export_xlsx_peak_mem_mb", Value: float64(x.peak) / (1 << 20), Unit: "MB", Digits: 1},
-	}, nil
+		{Name: "export_vs_copy", Value: m.gz.Seconds() / m.copy.Seconds(), Unit: "x", Digits: 2},
+		secs("export_csv_s", m.gz),
+		secs("export_csv_identity_s", m.plain),
+		secs("copy_s", m.copy),
+		{Name: "export_rows", Value: float64(l.last.rows), Unit: "rows"},
+		{Name: "export_peak_mem_mb", Value: float64(l.gzPeak) / (1 << 20), Unit: "MB", Digits: 1},
+		secs("export_xlsx_s", l.xlsx.elapsed),
+		{Name: "export_xlsx_peak_mem_mb", Value: float64(l.xlsx.peak) / (1 << 20), Unit: "MB", Digits: 1},
+	}
 }
 
 // secs is a duration in seconds with the milliseconds: Seconds' one
@@ -200,28 +250,9 @@ type exportClient struct {
 // seed's password, signs it in through the sign-in form and opens the
 // export page for the CSRF token.
 func newExportClient(ctx context.Context, env *Env) (*exportClient, error) {
-	d := env.DB
-	// One argon2id hash per run, like the storm's sign-ins.
-	hash, err := auth.HashPassword(seed.Password)
-	if err != nil {
+	if err := ensureExportStaff(ctx, env.DB); err != nil {
 		return nil, err
 	}
-	acc, err := d.AccountByLogin(ctx, exportLogin)
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		if acc, err = d.CreateStaff(ctx, exportLogin, exportName, []string{db.RoleWardStaff}, hash); err != nil {
-			return nil, fmt.Errorf("bench staff: %w", err)
-		}
-	case err != nil:
-		return nil, err
-	}
-	// Whatever an earlier run or anyone left: it signs in and exports.
-	if _, err := d.Pool.Exec(ctx, `UPDATE accounts SET password_hash = $2, must_change_password = false,
-		failed_logins = 0, locked_until = NULL, status = $3, roles = $4 WHERE id = $1`,
-		acc.ID, hash, db.StatusActive, []string{db.RoleWardStaff}); err != nil {
-		return nil, err
-	}
-
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, err
@@ -243,34 +274,69 @@ func newExportClient(ctx context.Context, env *Env) (*exportClient, error) {
 	for _, c := range db.ExportColumns {
 		ec.columns = append(ec.columns, c.Key)
 	}
+	if err := ec.signIn(ctx); err != nil {
+		return nil, err
+	}
+	return ec, ec.openExportPage(ctx)
+}
 
-	base := env.PortalURL
+// ensureExportStaff creates the scenario's ward-staff account, or puts back
+// whatever an earlier run or anyone changed: it signs in and exports.
+func ensureExportStaff(ctx context.Context, d *db.DB) error {
+	// One argon2id hash per run, like the storm's sign-ins.
+	hash, err := auth.HashPassword(seed.Password)
+	if err != nil {
+		return err
+	}
+	acc, err := d.AccountByLogin(ctx, exportLogin)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		if acc, err = d.CreateStaff(ctx, exportLogin, exportName, []string{db.RoleWardStaff}, hash); err != nil {
+			return fmt.Errorf("bench staff: %w", err)
+		}
+	case err != nil:
+		return err
+	}
+	_, err = d.Pool.Exec(ctx, `UPDATE accounts SET password_hash = $2, must_change_password = false,
+		failed_logins = 0, locked_until = NULL, status = $3, roles = $4 WHERE id = $1`,
+		acc.ID, hash, db.StatusActive, []string{db.RoleWardStaff})
+	return err
+}
+
+// signIn signs the scenario's staff member in through the sign-in form.
+func (ec *exportClient) signIn(ctx context.Context) error {
+	base := ec.env.PortalURL
 	doc, err := ec.page(ctx, base+"/login")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	token, ok := doc.Find(`form[action="/login"] input[name="_csrf"]`).Attr("value")
 	if !ok || token == "" {
-		return nil, errors.New("GET /login: no CSRF token in the sign-in form")
+		return errors.New("GET /login: no CSRF token in the sign-in form")
 	}
 	f := neturl.Values{"login_id": {exportLogin}, "password": {seed.Password}, "_csrf": {token}}
 	resp, err := ec.post(ctx, base+"/login", f, "")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
-		return nil, fmt.Errorf("POST /login as %s: status %d: %.200s", exportLogin, resp.StatusCode, body)
+		return fmt.Errorf("POST /login as %s: status %d: %.200s", exportLogin, resp.StatusCode, body)
 	}
+	return nil
+}
 
-	doc, err = ec.page(ctx, base+"/staff/members/export")
+// openExportPage takes the CSRF token from the export page and checks that
+// its form offers every column.
+func (ec *exportClient) openExportPage(ctx context.Context) error {
+	doc, err := ec.page(ctx, ec.env.PortalURL+"/staff/members/export")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	exportForm := doc.Find(`form[action="/staff/members/export"]`)
 	if exportForm.Length() == 0 {
-		return nil, errors.New("GET /staff/members/export: no export form")
+		return errors.New("GET /staff/members/export: no export form")
 	}
 	// The form itself may carry no token (a browser passes the CSRF check
 	// with Sec-Fetch-Site); the page's token is the same one.
@@ -279,16 +345,16 @@ func newExportClient(ctx context.Context, env *Env) (*exportClient, error) {
 		ec.csrf, _ = doc.Find(`input[name="_csrf"]`).First().Attr("value")
 	}
 	if ec.csrf == "" {
-		return nil, errors.New("GET /staff/members/export: no CSRF token on the page")
+		return errors.New("GET /staff/members/export: no CSRF token on the page")
 	}
 	var offered []string
 	exportForm.Find(`input[name="columns"]`).Each(func(_ int, s *goquery.Selection) {
 		offered = append(offered, s.AttrOr("value", ""))
 	})
 	if !slices.Equal(offered, ec.columns) {
-		return nil, fmt.Errorf("the export form offers columns %v, want all of %v", offered, ec.columns)
+		return fmt.Errorf("the export form offers columns %v, want all of %v", offered, ec.columns)
 	}
-	return ec, nil
+	return nil
 }
 
 // page GETs url, which must answer 200 with HTML.

@@ -33,6 +33,8 @@ func runHome(ctx context.Context, env *Env) ([]Figure, error) {
 // the same newest title, loads both, and returns <name>_vs_bare (the
 // portal's throughput over bare's) and the latency figures of each, the
 // portal's under name and bare's under bareName. It closes bare's pool.
+// Its phases: setup (serve bare, check both pages), load and measure
+// (Compare's rounds in turns, the best of each), report (vsBareFigures).
 func compareWithBare(ctx context.Context, env *Env, bare *bareHome, portalPath, name, bareName string) ([]Figure, error) {
 	defer bare.pool.Close()
 	// The bare page is served at / (bareHome answers nothing else); where it
@@ -52,11 +54,15 @@ func compareWithBare(ctx context.Context, env *Env, bare *bareHome, portalPath, 
 	if err != nil {
 		return nil, err
 	}
-	b, p := best[0], best[1]
-	figs := []Figure{Ratio(name+"_vs_bare", p.RPS()/b.RPS())}
-	figs = append(figs, LatencyFigures(name, p)...)
-	figs = append(figs, LatencyFigures(bareName, b)...)
-	return figs, nil
+	return vsBareFigures(name, bareName, best[1], best[0]), nil
+}
+
+// vsBareFigures are the portal's throughput over bare's and the latencies
+// of each.
+func vsBareFigures(name, bareName string, portal, bare Result) []Figure {
+	figs := []Figure{Ratio(name+"_vs_bare", portal.RPS()/bare.RPS())}
+	figs = append(figs, LatencyFigures(name, portal)...)
+	return append(figs, LatencyFigures(bareName, bare)...)
 }
 
 // bareHome is the baseline handler of the home scenario.

@@ -61,7 +61,50 @@ type liveReader struct {
 	end error // why the stream ended before it was closed; nil if it was not
 }
 
+// run goes through the scenario's phases: setup submits the topics and
+// connects the readers; load approves the topics at a moderator's pace
+// while the readers read; measure joins each delivery with its commit;
+// report logs what it saw and returns the figures.
 func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
+	var undo undoStack
+	defer undo.run()
+	b, err := lr.setup(ctx, env, &undo)
+	if err != nil {
+		return nil, err
+	}
+	l, err := b.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := b.measure(l)
+	if err != nil {
+		return nil, err
+	}
+	return b.report(l, m), nil
+}
+
+// pendingTopic is a topic of the scenario waiting for its approval.
+type pendingTopic struct {
+	post, item int64
+	version    int
+}
+
+// liveBench is the scenario set up: topics waiting in the queue and readers
+// connected to /board/live.
+type liveBench struct {
+	liveRun
+	env         *Env
+	mod         *db.Account
+	posts       []pendingTopic
+	readers     []liveReader
+	received    atomic.Int64
+	wg          sync.WaitGroup // the readers' goroutines
+	stopReaders context.CancelFunc
+}
+
+// setup submits the topics and connects the readers, none of it measured.
+// What it leaves behind is taken away again by undo.
+func (lr liveRun) setup(ctx context.Context, env *Env, undo *undoStack) (*liveBench, error) {
 	d := env.DB
 	// Each stream holds a socket on both ends, in this one process.
 	if err := ensureOpenFiles(uint64(2*lr.Readers + 256)); err != nil {
@@ -88,17 +131,13 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 	if err := deleteLivePosts(ctx, d); err != nil {
 		return nil, err
 	}
-	defer func() {
+	undo.push(func() {
 		if err := deleteLivePosts(context.WithoutCancel(ctx), d); err != nil {
 			env.Logf("board_live: deleting the scenario's posts: %v", err)
 		}
-	}()
-	type pending struct {
-		post, item int64
-		version    int
-	}
-	posts := make([]pending, lr.Posts)
-	for i := range posts {
+	})
+	b := &liveBench{liveRun: lr, env: env, mod: mod, posts: make([]pendingTopic, lr.Posts)}
+	for i := range b.posts {
 		p, err := d.SubmitPost(ctx, author, db.PostInput{
 			CategoryID: cats[i%len(cats)].ID,
 			Title:      fmt.Sprintf("%s %d/%d", liveMarker, i+1, lr.Posts),
@@ -113,34 +152,37 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 			Scan(ctx); err != nil {
 			return nil, fmt.Errorf("queue item of post %d: %w", p.ID, err)
 		}
-		posts[i] = pending{post: p.ID, item: it.ID, version: it.Version}
+		b.posts[i] = pendingTopic{post: p.ID, item: it.ID, version: it.Version}
 	}
+	return b, b.connect(ctx, undo)
+}
 
+// connect opens every reader's stream and returns once all are subscribed.
+func (b *liveBench) connect(ctx context.Context, undo *undoStack) error {
 	// Readers start from the newest event, as the board page tells them to.
-	after, err := d.LastLiveEventID(ctx)
+	after, err := b.env.DB.LastLiveEventID(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rctx, stopReaders := context.WithCancel(ctx)
-	defer stopReaders()
-	readers := make([]liveReader, lr.Readers)
-	var received atomic.Int64
-	var wg sync.WaitGroup
-	connected := make(chan error, lr.Readers)
+	b.stopReaders = stopReaders
+	undo.push(stopReaders)
+	b.readers = make([]liveReader, b.Readers)
+	connected := make(chan error, b.Readers)
 	connecting := make(chan struct{}, 64) // dials at once: a crowd, not a SYN flood
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: lr.Readers,
+		MaxIdleConnsPerHost: b.Readers,
 		DisableCompression:  true, // the portal does not compress event streams
 	}
-	defer tr.CloseIdleConnections()
+	undo.push(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}
-	url := env.PortalURL + "/board/live?after=" + strconv.FormatInt(after, 10)
+	url := b.env.PortalURL + "/board/live?after=" + strconv.FormatInt(after, 10)
 	start := time.Now()
-	for i := range readers {
-		wg.Add(1)
+	for i := range b.readers {
+		b.wg.Add(1)
 		go pprof.Do(rctx, pprof.Labels("role", "client"), func(ctx context.Context) {
-			defer wg.Done()
+			defer b.wg.Done()
 			select {
 			case connecting <- struct{}{}:
 			case <-ctx.Done():
@@ -154,19 +196,19 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 					connected <- err
 				}
 			}
-			err := readLive(ctx, client, url, &readers[i], &received, func() { ready(nil) })
+			err := readLive(ctx, client, url, &b.readers[i], &b.received, func() { ready(nil) })
 			if ctx.Err() == nil {
 				if err == nil {
 					err = errors.New("stream ended")
 				}
-				readers[i].end = fmt.Errorf("after %s: %w", time.Since(start).Round(10*time.Millisecond), err)
+				b.readers[i].end = fmt.Errorf("after %s: %w", time.Since(start).Round(10*time.Millisecond), err)
 			}
-			ready(readers[i].end)
+			ready(b.readers[i].end)
 		})
 	}
 	timeout := time.NewTimer(time.Minute)
 	defer timeout.Stop()
-	for range lr.Readers {
+	for range b.Readers {
 		var err error
 		select {
 		case err = <-connected:
@@ -175,66 +217,85 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 		}
 		if err != nil {
 			stopReaders()
-			wg.Wait()
-			return nil, fmt.Errorf("connecting %d readers: %w", lr.Readers, err)
+			b.wg.Wait()
+			return fmt.Errorf("connecting %d readers: %w", b.Readers, err)
 		}
 	}
-	env.Logf("board_live: %d readers connected in %s", lr.Readers, time.Since(start).Round(time.Millisecond))
+	b.env.Logf("board_live: %d readers connected in %s", b.Readers, time.Since(start).Round(time.Millisecond))
+	return nil
+}
 
-	// Approve at a moderator's pace; a decision counts from its commit.
-	stopProfile := env.startProfile("board_live")
+// liveLoad is what the approvals saw: when each began and committed, how
+// long each took, and the process's CPU time over them.
+type liveLoad struct {
+	began, committed map[int64]time.Time // per post
+	decide           []time.Duration
+	window           time.Duration // from the first approval until the readers had all or gave up
+	run, wait        time.Duration // this process on a CPU, and waiting for one
+	sched            bool          // run and wait are known
+}
+
+// load approves the topics at a moderator's pace, then waits for the last
+// deliveries and closes the readers. A decision counts from its commit.
+func (b *liveBench) load(ctx context.Context) (liveLoad, error) {
+	l := liveLoad{committed: make(map[int64]time.Time, len(b.posts)), began: make(map[int64]time.Time, len(b.posts))}
+	stopProfile := b.env.startProfile("board_live")
 	run0, wait0, sched := schedStat()
-	committed := make(map[int64]time.Time, len(posts))
-	began := make(map[int64]time.Time, len(posts))
 	noMail := func(db.Outcome) *db.Mail { return nil }
-	var decide []time.Duration
 	first := time.Now()
-	for i, p := range posts {
-		if err := sleepUntil(ctx, first.Add(time.Duration(i)*lr.Interval)); err != nil {
+	for i, p := range b.posts {
+		if err := sleepUntil(ctx, first.Add(time.Duration(i)*b.Interval)); err != nil {
 			stopProfile()
-			return nil, err
+			return l, err
 		}
 		t0 := time.Now()
-		_, err := d.DecideItem(ctx, db.Decision{ItemID: p.item, Version: p.version, Action: db.ActApprove, Actor: mod}, noMail)
+		_, err := b.env.DB.DecideItem(ctx, db.Decision{ItemID: p.item, Version: p.version, Action: db.ActApprove, Actor: b.mod}, noMail)
 		t1 := time.Now()
 		if err != nil {
 			stopProfile()
-			return nil, fmt.Errorf("approve post %d: %w", p.post, err)
+			return l, fmt.Errorf("approve post %d: %w", p.post, err)
 		}
-		began[p.post], committed[p.post] = t0, t1
-		decide = append(decide, t1.Sub(t0))
+		l.began[p.post], l.committed[p.post] = t0, t1
+		l.decide = append(l.decide, t1.Sub(t0))
 	}
 	last := time.Now()
-	want := int64(lr.Readers * lr.Posts)
-	for received.Load() < want && time.Since(last) < lr.Timeout && ctx.Err() == nil {
+	want := int64(b.Readers * b.Posts)
+	for b.received.Load() < want && time.Since(last) < b.Timeout && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
 	stopProfile()
-	window := time.Since(first)
+	l.window = time.Since(first)
 	run1, wait1, _ := schedStat()
-	stopReaders()
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	l.run, l.wait, l.sched = run1-run0, wait1-wait0, sched
+	b.stopReaders()
+	b.wg.Wait()
+	return l, ctx.Err()
+}
 
-	// Join the deliveries with the commits.
+// liveMeasures are the deliveries joined with their commits.
+type liveMeasures struct {
+	lat       []time.Duration
+	fromStart []time.Duration         // latency counted from the start of the approval instead
+	firsts    map[int64]time.Duration // per post: the first reader's latency
+	lasts     map[int64]time.Duration // and the last's
+}
+
+// measure joins each reader's deliveries with the commits; a topic missed,
+// later than Timeout or delivered twice fails the run.
+func (b *liveBench) measure(l liveLoad) (liveMeasures, error) {
+	m := liveMeasures{firsts: map[int64]time.Duration{}, lasts: map[int64]time.Duration{}}
 	var (
-		lat        []time.Duration
-		fromStart  []time.Duration             // latency counted from the start of the approval instead
-		firsts     = map[int64]time.Duration{} // per post: the first reader's latency
-		lasts      = map[int64]time.Duration{} // and the last's
 		twice, off int
 		ended      []string
 	)
-	for i := range readers {
-		r := &readers[i]
+	for i := range b.readers {
+		r := &b.readers[i]
 		if r.end != nil && len(ended) < 3 {
 			ended = append(ended, fmt.Sprintf("reader %d %v", i, r.end))
 		}
 		seen := map[int64]bool{}
 		for _, dl := range r.got {
-			at, ok := committed[dl.post]
+			at, ok := l.committed[dl.post]
 			if !ok {
 				continue // not one of ours
 			}
@@ -243,22 +304,23 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 				continue
 			}
 			seen[dl.post] = true
-			l := dl.at.Sub(at)
-			if l > lr.Timeout {
+			lat := dl.at.Sub(at)
+			if lat > b.Timeout {
 				off++
 				continue
 			}
-			lat = append(lat, l)
-			fromStart = append(fromStart, dl.at.Sub(began[dl.post]))
-			if f, ok := firsts[dl.post]; !ok || l < f {
-				firsts[dl.post] = l
+			m.lat = append(m.lat, lat)
+			m.fromStart = append(m.fromStart, dl.at.Sub(l.began[dl.post]))
+			if f, ok := m.firsts[dl.post]; !ok || lat < f {
+				m.firsts[dl.post] = lat
 			}
-			lasts[dl.post] = max(lasts[dl.post], l)
+			m.lasts[dl.post] = max(m.lasts[dl.post], lat)
 		}
 	}
-	missed := int(want) - len(lat)
+	want := b.Readers * b.Posts
+	missed := want - len(m.lat)
 	if missed > 0 || twice > 0 {
-		msg := fmt.Sprintf("%d of %d deliveries (%d readers × %d topics) missed or later than %s", missed, want, lr.Readers, lr.Posts, lr.Timeout)
+		msg := fmt.Sprintf("%d of %d deliveries (%d readers × %d topics) missed or later than %s", missed, want, b.Readers, b.Posts, b.Timeout)
 		if off > 0 {
 			msg += fmt.Sprintf(" (%d arrived late)", off)
 		}
@@ -268,14 +330,19 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 		if len(ended) > 0 {
 			msg += "; streams ended early: " + fmt.Sprint(ended)
 		}
-		return nil, errors.New(msg)
+		return m, errors.New(msg)
 	}
+	return m, nil
+}
 
-	st := Summarize(lat)
-	fs, ls := mapValues(firsts), mapValues(lasts)
+// report logs how the deliveries went and returns the figures.
+func (b *liveBench) report(l liveLoad, m liveMeasures) []Figure {
+	env := b.env
+	st := Summarize(m.lat)
+	fs, ls := mapValues(m.firsts), mapValues(m.lasts)
 	env.Logf("board_live: %d deliveries (%d readers × %d topics, one every %s): p50 %s, p90 %s, p99 %s, min %s, max %s",
-		st.N, lr.Readers, lr.Posts, lr.Interval, roundDur(st.P50), roundDur(st.P90), roundDur(st.P99), roundDur(st.Min), roundDur(st.Max))
-	dst, fst, lst, sst := Summarize(decide), Summarize(fs), Summarize(ls), Summarize(fromStart)
+		st.N, b.Readers, b.Posts, b.Interval, roundDur(st.P50), roundDur(st.P90), roundDur(st.P99), roundDur(st.Min), roundDur(st.Max))
+	dst, fst, lst, sst := Summarize(l.decide), Summarize(fs), Summarize(ls), Summarize(m.fromStart)
 	env.Logf("board_live: per topic, first reader p50 %s max %s; last reader p50 %s max %s",
 		roundDur(fst.P50), roundDur(fst.Max), roundDur(lst.P50), roundDur(lst.Max))
 	// A delivery before the commit means the approving goroutine ran late
@@ -283,16 +350,16 @@ func (lr liveRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 	// bound.
 	env.Logf("board_live: approval transaction p50 %s max %s; counted from its start, delivery p50 %s p99 %s",
 		roundDur(dst.P50), roundDur(dst.Max), roundDur(sst.P50), roundDur(sst.P99))
-	if sched {
+	if l.sched {
 		// On a shared machine the tail is mostly time spent waiting for a CPU.
 		env.Logf("board_live: over the %s of approvals this process ran %s on a CPU and its threads waited %s for one",
-			window.Round(time.Millisecond), (run1 - run0).Round(time.Millisecond), (wait1 - wait0).Round(time.Millisecond))
+			l.window.Round(time.Millisecond), l.run.Round(time.Millisecond), l.wait.Round(time.Millisecond))
 	}
 	return []Figure{
 		Millis("board_live_p50", st.P50),
 		Millis("board_live_p99", st.P99),
-		{Name: "board_live_readers", Value: float64(lr.Readers), Unit: "readers"},
-	}, nil
+		{Name: "board_live_readers", Value: float64(b.Readers), Unit: "readers"},
+	}
 }
 
 // readLive opens one event stream and records its topic events until ctx

@@ -75,6 +75,55 @@ func (r Result) Err() error {
 // window when it both started and finished inside it. Load returns an error only when it could not run (or ctx
 // ended); failed requests are counted in Result.Errors.
 func (e *Env) Load(ctx context.Context, t Target) (Result, error) {
+	c := max(e.Concurrency, 1)
+	client := loadClient(c)
+	defer client.CloseIdleConnections()
+	var pool0 *pgxpool.Stat
+	if t.Pool != nil {
+		pool0 = t.Pool.Stat()
+	}
+	start := time.Now()
+	from := start.Add(e.Warmup)
+	until := from.Add(e.Duration)
+	tallies, err := e.hammer(ctx, t, client, c, from, until)
+	if err != nil {
+		return Result{}, err
+	}
+	return t.measure(tallies, from, until, pool0), nil
+}
+
+// loadClient is the workers' shared client for c of them at a time.
+func loadClient(c int) *http.Client {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        c,
+		MaxIdleConnsPerHost: c,
+		IdleConnTimeout:     90 * time.Second,
+		// We ask for gzip ourselves and count the bytes as they travel;
+		// inflating them would be client work neither server should pay for.
+		DisableCompression: true,
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // a redirect is a wrong answer here
+		},
+	}
+}
+
+// tally is what one worker saw.
+type tally struct {
+	lat      []time.Duration
+	requests int
+	errors   int
+	firstErr string
+	bytes    int64
+}
+
+// hammer runs c workers against t until until, each keeping its own tally;
+// the CPU profile, when asked for, covers from..until.
+func (e *Env) hammer(ctx context.Context, t Target, client *http.Client, c int, from, until time.Time) ([]tally, error) {
 	want := t.Status
 	if want == 0 {
 		want = http.StatusOK
@@ -85,42 +134,8 @@ func (e *Env) Load(ctx context.Context, t Target) (Result, error) {
 			return http.NewRequestWithContext(ctx, http.MethodGet, t.URL, nil)
 		}
 	}
-	c := max(e.Concurrency, 1)
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        c,
-		MaxIdleConnsPerHost: c,
-		IdleConnTimeout:     90 * time.Second,
-		// We ask for gzip ourselves and count the bytes as they travel;
-		// inflating them would be client work neither server should pay for.
-		DisableCompression: true,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport: tr,
-		Timeout:   30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // a redirect is a wrong answer here
-		},
-	}
-
-	var pool0 *pgxpool.Stat
-	if t.Pool != nil {
-		pool0 = t.Pool.Stat()
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	start := time.Now()
-	from := start.Add(e.Warmup)
-	until := from.Add(e.Duration)
-
-	type tally struct {
-		lat      []time.Duration
-		requests int
-		errors   int
-		firstErr string
-		bytes    int64
-	}
 	tallies := make([]tally, c)
 	var wg sync.WaitGroup
 	for w := range c {
@@ -186,18 +201,23 @@ func (e *Env) Load(ctx context.Context, t Target) (Result, error) {
 	}
 	wg.Wait()
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		// Cancelled by a worker that could not build its request.
 		for _, tl := range tallies {
 			if tl.firstErr != "" {
-				return Result{}, fmt.Errorf("%s: %s", t.Name, tl.firstErr)
+				return nil, fmt.Errorf("%s: %s", t.Name, tl.firstErr)
 			}
 		}
-		return Result{}, err
+		return nil, err
 	}
+	return tallies, nil
+}
 
+// measure sums the workers' tallies over the window from..until, and the
+// pool's counters since pool0.
+func (t Target) measure(tallies []tally, from, until time.Time, pool0 *pgxpool.Stat) Result {
 	r := Result{Target: t.Name, Elapsed: until.Sub(from)}
 	var lat []time.Duration
 	for _, tl := range tallies {
@@ -216,7 +236,29 @@ func (e *Env) Load(ctx context.Context, t Target) (Result, error) {
 		r.PoolEmptyAcquires = pool1.EmptyAcquireCount() - pool0.EmptyAcquireCount()
 		r.PoolWait = pool1.AcquireDuration() - pool0.AcquireDuration()
 	}
-	return r, nil
+	return r
+}
+
+// oneAtATime calls fn with 0, 1, 2, … one call after the other, for a
+// warm-up of Warmup and then for Duration, and returns how long each call
+// of the measured part took. It stops at fn's first error.
+func (e *Env) oneAtATime(fn func(i int) error) ([]time.Duration, error) {
+	run := func(d time.Duration) ([]time.Duration, error) {
+		var lat []time.Duration
+		deadline := time.Now().Add(d)
+		for i := 0; time.Now().Before(deadline); i++ {
+			start := time.Now()
+			if err := fn(i); err != nil {
+				return nil, err
+			}
+			lat = append(lat, time.Since(start))
+		}
+		return lat, nil
+	}
+	if _, err := run(e.Warmup); err != nil {
+		return nil, err
+	}
+	return run(e.Duration)
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/wardportal/portal/db"
 )
@@ -30,27 +29,14 @@ func runMemberSearch(ctx context.Context, env *Env) ([]Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := func(d time.Duration) ([]time.Duration, error) {
-		var lat []time.Duration
-		deadline := time.Now().Add(d)
-		for i := 0; time.Now().Before(deadline); i++ {
-			q := memberQueries[i%len(memberQueries)]
-			start := time.Now()
-			rows, _, err := env.DB.SearchMembers(ctx, q, staff, db.RoleWardStaff, "127.0.0.1")
-			if err != nil {
-				return nil, err
-			}
-			lat = append(lat, time.Since(start))
-			if q.Name == "佐藤" && len(rows) == 0 {
-				return nil, errors.New("member search for 佐藤 found nobody: is the database seeded?")
-			}
+	lat, err := env.oneAtATime(func(i int) error {
+		q := memberQueries[i%len(memberQueries)]
+		rows, _, err := env.DB.SearchMembers(ctx, q, staff, db.RoleWardStaff, "127.0.0.1")
+		if err == nil && q.Name == "佐藤" && len(rows) == 0 {
+			err = errors.New("member search for 佐藤 found nobody: is the database seeded?")
 		}
-		return lat, nil
-	}
-	if _, err := run(env.Warmup); err != nil {
-		return nil, err
-	}
-	lat, err := run(env.Duration)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

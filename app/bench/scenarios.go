@@ -62,3 +62,16 @@ func RunScenarios(ctx context.Context, env *Env, scenarios []Scenario, out io.Wr
 	}
 	return nil
 }
+
+// undoStack is what a scenario's setup must take away again, whether the
+// scenario finishes or fails part-way: run undoes in reverse order of push.
+type undoStack []func()
+
+func (u *undoStack) push(f func()) { *u = append(*u, f) }
+
+func (u *undoStack) run() {
+	for i := len(*u) - 1; i >= 0; i-- {
+		(*u)[i]()
+	}
+	*u = nil
+}

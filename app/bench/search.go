@@ -32,22 +32,10 @@ func runBoardSearch(ctx context.Context, env *Env) ([]Figure, error) {
 		return nil, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	run := func(d time.Duration) ([]time.Duration, error) {
-		var lat []time.Duration
-		deadline := time.Now().Add(d)
-		for i := 0; time.Now().Before(deadline); i++ {
-			start := time.Now()
-			if _, err := getSearch(ctx, client, env, boardSearchTerms[i%len(boardSearchTerms)]); err != nil {
-				return nil, err
-			}
-			lat = append(lat, time.Since(start))
-		}
-		return lat, nil
-	}
-	if _, err := run(env.Warmup); err != nil {
-		return nil, err
-	}
-	lat, err := run(env.Duration)
+	lat, err := env.oneAtATime(func(i int) error {
+		_, err := getSearch(ctx, client, env, boardSearchTerms[i%len(boardSearchTerms)])
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
@@ -80,7 +81,42 @@ type stormClient struct {
 	err        error
 }
 
+// run goes through the storm's phases: setup signs the members in and opens
+// the event page for each; load releases every sign-up at once; measure
+// checks each answer and the rows against the seats and times the answers;
+// report logs what it saw and returns the figures.
 func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
+	var undo undoStack
+	defer undo.run()
+	s, err := sr.setup(ctx, env, &undo)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.measure(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return s.report(l, m), nil
+}
+
+// storm is a storm ready to be released: its event and members, each
+// signed in with the event page open.
+type storm struct {
+	stormRun
+	env     *Env
+	catalog *i18n.Catalog
+	event   *db.Event
+	page    string
+	clients []*stormClient
+}
+
+// setup prepares the storm, none of it measured. What it leaves behind is
+// taken away again by undo.
+func (sr stormRun) setup(ctx context.Context, env *Env, undo *undoStack) (*storm, error) {
 	d := env.DB
 	if sr.Members < sr.Capacity+sr.Waitlist {
 		return nil, fmt.Errorf("%d members cannot fill %d seats and %d waiting places", sr.Members, sr.Capacity, sr.Waitlist)
@@ -100,14 +136,14 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 	if _, err := deleteStorm(ctx, d); err != nil {
 		return nil, fmt.Errorf("deleting a previous run's rows: %w", err)
 	}
-	defer func() {
+	undo.push(func() {
 		n, err := deleteStorm(context.WithoutCancel(ctx), d)
 		if err != nil {
 			env.Logf("signup_storm: deleting the scenario's rows: %v", err)
 			return
 		}
 		env.Logf("signup_storm: deleted %s", n)
-	}()
+	})
 
 	clients, err := stormMembersOf(ctx, d, sr.Members)
 	if err != nil {
@@ -115,7 +151,7 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 	}
 	// Signing in sets last_login_at; the seeded value comes back, and the
 	// sessions go.
-	defer func() {
+	undo.push(func() {
 		ctx := context.WithoutCancel(ctx)
 		if err := restoreLastLogin(ctx, d, clients); err != nil {
 			env.Logf("signup_storm: restoring last_login_at: %v", err)
@@ -129,7 +165,7 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 		for _, c := range clients {
 			c.tr.CloseIdleConnections()
 		}
-	}()
+	})
 
 	now := time.Now()
 	capacity := sr.Capacity
@@ -138,15 +174,15 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 		Description: "申し込みの集中を計測するためのイベントです。計測が終わると削除されます。",
 		Category:    "disaster", Town: "四谷", Venue: "四谷区民センター",
 		StartsAt: now.Add(72 * time.Hour), EndsAt: now.Add(74 * time.Hour),
-		Capacity: &capacity, WaitlistSize: sr.Waitlist, Status: "published",
+		Capacity: &capacity, WaitlistSize: sr.Waitlist, Status: db.EventPublished,
 	}
 	if _, err := d.Bun.NewInsert().Model(ev).Returning("*").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("create the event: %w", err)
 	}
 	page := fmt.Sprintf("%s/events/%d", env.PortalURL, ev.ID)
 
-	// Setup, not measured: the members sign in, then open the event page
-	// for its CSRF token, which leaves a fresh keep-alive connection.
+	// The members sign in, then open the event page for its CSRF token,
+	// which leaves a fresh keep-alive connection.
 	signed := clients[:min(stormSignIns, len(clients))]
 	start := time.Now()
 	if err := forEach(ctx, signed, len(signed), func(ctx context.Context, c *stormClient) error {
@@ -169,24 +205,39 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 		return nil, err
 	}
 	env.Logf("signup_storm: %d members opened the event page in %s", len(clients), time.Since(start).Round(time.Millisecond))
+	return &storm{stormRun: sr, env: env, catalog: catalog, event: ev, page: page, clients: clients}, nil
+}
 
-	// The storm: every request is built and its goroutine waiting before
-	// the barrier lifts.
+// stormLoad is what the release of the storm saw besides each client's
+// answer: when it was released, when the database had given the last
+// place, and the pool's and the process's counters around it.
+type stormLoad struct {
+	released, placesGone time.Time
+	pool0, pool1         *pgxpool.Stat
+	run, wait            time.Duration // this process on a CPU, and waiting for one
+	sched                bool          // run and wait are known
+}
+
+// load releases the storm: every request is built and its goroutine
+// waiting before the barrier lifts.
+func (s *storm) load(ctx context.Context) (stormLoad, error) {
+	var l stormLoad
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	reqs := make([]*http.Request, len(clients))
-	for i, c := range clients {
-		if reqs[i], err = c.signupRequest(sctx, page); err != nil {
-			return nil, err
+	reqs := make([]*http.Request, len(s.clients))
+	for i, c := range s.clients {
+		var err error
+		if reqs[i], err = c.signupRequest(sctx, s.page); err != nil {
+			return l, err
 		}
 	}
-	placesGone, err := watchPlaces(sctx, d, ev.ID, sr.Capacity+sr.Waitlist)
+	placesGone, err := watchPlaces(sctx, s.env.DB, s.event.ID, s.Capacity+s.Waitlist)
 	if err != nil {
-		return nil, err
+		return l, err
 	}
 	var ready, done sync.WaitGroup
 	release := make(chan struct{})
-	for i, c := range clients {
+	for i, c := range s.clients {
 		ready.Add(1)
 		done.Add(1)
 		go pprof.Do(sctx, pprof.Labels("role", "client"), func(context.Context) {
@@ -199,37 +250,50 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 		})
 	}
 	ready.Wait()
-	stopProfile := env.startProfile("signup_storm")
-	pool0 := d.Pool.Stat()
+	stopProfile := s.env.startProfile("signup_storm")
+	l.pool0 = s.env.DB.Pool.Stat()
 	run0, wait0, sched := schedStat()
-	released := time.Now()
+	l.released = time.Now()
 	close(release)
 	done.Wait()
 	run1, wait1, _ := schedStat()
-	pool1 := d.Pool.Stat()
+	l.pool1 = s.env.DB.Pool.Stat()
 	stopProfile()
-	gone := placesGone()
+	l.placesGone = placesGone()
+	l.run, l.wait, l.sched = run1-run0, wait1-wait0, sched
+	return l, nil
+}
 
-	// Every answer: 200, and a box that says confirmed, waitlisted or full.
+// stormMeasures are the storm's answers, checked, and their times.
+type stormMeasures struct {
+	lat, fromRelease            []time.Duration // per request; and counted from the release
+	first, last                 time.Time       // the first and the last answer
+	lastStart                   time.Duration   // when the last request left, after the release
+	confirmed, waitlisted, full int
+	mails                       int
+}
+
+// measure checks every answer — 200, and a box that says confirmed,
+// waitlisted or full, as many of each as there are places — and the rows
+// behind them, and times the answers.
+func (s *storm) measure(ctx context.Context, l stormLoad) (stormMeasures, error) {
 	var (
-		lat, fromRelease []time.Duration
-		first, last      time.Time
-		lastStart        time.Duration
-		answer           = make(map[int64]string, len(clients))
-		counts           = map[string]int{}
-		failed           []string
+		m      stormMeasures
+		answer = make(map[int64]string, len(s.clients))
+		counts = map[string]int{}
+		failed []string
 	)
-	for _, c := range clients {
+	for _, c := range s.clients {
 		fail := func(format string, args ...any) {
 			if len(failed) < 3 {
 				failed = append(failed, fmt.Sprintf("%s: ", c.login)+fmt.Sprintf(format, args...))
 			}
 		}
-		last = later(last, c.end)
-		if first.IsZero() || c.end.Before(first) {
-			first = c.end
+		m.last = later(m.last, c.end)
+		if m.first.IsZero() || c.end.Before(m.first) {
+			m.first = c.end
 		}
-		lastStart = max(lastStart, c.start.Sub(released))
+		m.lastStart = max(m.lastStart, c.start.Sub(l.released))
 		switch {
 		case c.err != nil:
 			fail("%v", c.err)
@@ -238,61 +302,64 @@ func (sr stormRun) run(ctx context.Context, env *Env) ([]Figure, error) {
 			fail("status %d: %.200s", c.status, c.body)
 			continue
 		}
-		got, err := signupAnswer(catalog, c.body)
+		got, err := signupAnswer(s.catalog, c.body)
 		if err != nil {
 			fail("%v", err)
 			continue
 		}
 		answer[c.account] = got
 		counts[got]++
-		lat = append(lat, c.end.Sub(c.start))
-		fromRelease = append(fromRelease, c.end.Sub(released))
+		m.lat = append(m.lat, c.end.Sub(c.start))
+		m.fromRelease = append(m.fromRelease, c.end.Sub(l.released))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return m, err
 	}
 	if len(failed) > 0 {
-		return nil, fmt.Errorf("%d of %d sign-ups failed or got an unexpected answer: %s",
-			len(clients)-len(lat), len(clients), strings.Join(failed, "; "))
+		return m, fmt.Errorf("%d of %d sign-ups failed or got an unexpected answer: %s",
+			len(s.clients)-len(m.lat), len(s.clients), strings.Join(failed, "; "))
 	}
-	confirmed, waitlisted, full := counts[db.SignupConfirmed], counts[db.SignupWaitlisted], counts[db.SignupFull]
-	if confirmed != sr.Capacity || waitlisted != sr.Waitlist || confirmed+waitlisted+full != len(clients) {
-		return nil, fmt.Errorf("answers: %d confirmed, %d waitlisted, %d full; want %d, %d and %d",
-			confirmed, waitlisted, full, sr.Capacity, sr.Waitlist, len(clients)-sr.Capacity-sr.Waitlist)
+	m.confirmed, m.waitlisted, m.full = counts[db.SignupConfirmed], counts[db.SignupWaitlisted], counts[db.SignupFull]
+	if m.confirmed != s.Capacity || m.waitlisted != s.Waitlist || m.confirmed+m.waitlisted+m.full != len(s.clients) {
+		return m, fmt.Errorf("answers: %d confirmed, %d waitlisted, %d full; want %d, %d and %d",
+			m.confirmed, m.waitlisted, m.full, s.Capacity, s.Waitlist, len(s.clients)-s.Capacity-s.Waitlist)
 	}
-	mails, err := checkStormRows(ctx, d, ev.ID, sr, answer)
-	if err != nil {
-		return nil, err
-	}
+	var err error
+	m.mails, err = checkStormRows(ctx, s.env.DB, s.event.ID, s.stormRun, answer)
+	return m, err
+}
 
-	window := last.Sub(released)
-	st, rst := Summarize(lat), Summarize(fromRelease)
+// report logs how the storm went and returns its figures.
+func (s *storm) report(l stormLoad, m stormMeasures) []Figure {
+	env := s.env
+	window := m.last.Sub(l.released)
+	st, rst := Summarize(m.lat), Summarize(m.fromRelease)
 	env.Logf("signup_storm: %d sign-ups released at once, all answered in %s: %d confirmed, %d waitlisted, %d full; %d mails queued",
-		st.N, window.Round(time.Millisecond), confirmed, waitlisted, full, mails)
+		st.N, window.Round(time.Millisecond), m.confirmed, m.waitlisted, m.full, m.mails)
 	env.Logf("signup_storm: per request p50 %s, p90 %s, p99 %s, min %s, max %s; the last request left %s after the release",
-		roundDur(st.P50), roundDur(st.P90), roundDur(st.P99), roundDur(st.Min), roundDur(st.Max), roundDur(lastStart))
-	env.Logf("signup_storm: answered, counted from the release: first %s, p50 %s, p99 %s", roundDur(first.Sub(released)), roundDur(rst.P50), roundDur(rst.P99))
-	if !gone.IsZero() {
-		env.Logf("signup_storm: the last of the %d places was committed %s after the release", sr.Capacity+sr.Waitlist, roundDur(gone.Sub(released)))
+		roundDur(st.P50), roundDur(st.P90), roundDur(st.P99), roundDur(st.Min), roundDur(st.Max), roundDur(m.lastStart))
+	env.Logf("signup_storm: answered, counted from the release: first %s, p50 %s, p99 %s", roundDur(m.first.Sub(l.released)), roundDur(rst.P50), roundDur(rst.P99))
+	if !l.placesGone.IsZero() {
+		env.Logf("signup_storm: the last of the %d places was committed %s after the release", s.Capacity+s.Waitlist, roundDur(l.placesGone.Sub(l.released)))
 	}
-	if acq := pool1.AcquireCount() - pool0.AcquireCount(); acq > 0 {
+	if acq := l.pool1.AcquireCount() - l.pool0.AcquireCount(); acq > 0 {
 		env.Logf("signup_storm: db pool (%d connections): %d acquires, %.0f%% waited, %s mean wait",
-			pool1.MaxConns(), acq, 100*float64(pool1.EmptyAcquireCount()-pool0.EmptyAcquireCount())/float64(acq),
-			roundDur((pool1.AcquireDuration()-pool0.AcquireDuration())/time.Duration(acq)))
+			l.pool1.MaxConns(), acq, 100*float64(l.pool1.EmptyAcquireCount()-l.pool0.EmptyAcquireCount())/float64(acq),
+			roundDur((l.pool1.AcquireDuration()-l.pool0.AcquireDuration())/time.Duration(acq)))
 	}
-	if sched {
+	if l.sched {
 		// Clients and portal share this process and its CPUs.
 		env.Logf("signup_storm: over the storm this process ran %s on a CPU and its threads waited %s for one",
-			(run1 - run0).Round(time.Millisecond), (wait1 - wait0).Round(time.Millisecond))
+			l.run.Round(time.Millisecond), l.wait.Round(time.Millisecond))
 	}
 	return []Figure{
 		Throughput("signup_storm_rps", float64(st.N)/window.Seconds()),
 		Millis("signup_storm_p50", st.P50),
 		Millis("signup_storm_p99", st.P99),
-		{Name: "signup_storm_confirmed", Value: float64(confirmed), Unit: "signups"},
-		{Name: "signup_storm_waitlisted", Value: float64(waitlisted), Unit: "signups"},
-		{Name: "signup_storm_full", Value: float64(full), Unit: "signups"},
-	}, nil
+		{Name: "signup_storm_confirmed", Value: float64(m.confirmed), Unit: "signups"},
+		{Name: "signup_storm_waitlisted", Value: float64(m.waitlisted), Unit: "signups"},
+		{Name: "signup_storm_full", Value: float64(m.full), Unit: "signups"},
+	}
 }
 
 // watchPlaces polls the event's counters on a connection of its own, beside

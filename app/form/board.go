@@ -9,6 +9,7 @@ const (
 	ReportMax  = 500
 	MessageMax = 1000
 	WordMax    = 40
+	SearchMax  = 100
 )
 
 // Post is a board topic (with a title) or a reply.
@@ -48,11 +49,87 @@ func (p *Post) Validate() Errors {
 	return e
 }
 
+// NewTopic is a topic as first posted: a post with its title, in a category.
+type NewTopic struct {
+	Post
+	Category int64 // the chosen category's id; 0 when none (or not a number)
+}
+
+// Validate checks the post, which as a topic needs a title, and that the
+// category is one of the board's. Call Normalize first.
+func (t *NewTopic) Validate(categories []int64) Errors {
+	p := t.Post
+	p.Topic = true
+	e := p.Validate()
+	if !slices.Contains(categories, t.Category) {
+		e.Add("category", "form.err.category")
+	}
+	return e
+}
+
+// SearchQuery tidies a board search like any one-line field and cuts it to
+// SearchMax characters: a longer query is a paste accident, not a search
+// worth an error page.
+func SearchQuery(q string) string {
+	q = Text(q)
+	if r := []rune(q); len(r) > SearchMax {
+		q = string(r[:SearchMax])
+	}
+	return q
+}
+
+// Report is a member's reason to have a published post looked at again.
+type Report struct {
+	Reason string
+	Own    bool // the reporter wrote the post
+}
+
+// Normalize tidies the reason's line breaks.
+func (r *Report) Normalize() { r.Reason = Multiline(r.Reason) }
+
+// Validate checks there is a reason of a readable length, and that nobody
+// reports their own post (they edit or withdraw it instead).
+func (r *Report) Validate() Errors {
+	e := Errors{}
+	switch {
+	case r.Reason == "":
+		e.Add("reason", "form.err.report_required")
+	case Len(r.Reason) > ReportMax:
+		e.Add("reason", "form.err.report_long")
+	case r.Own:
+		e.Add("reason", "board.report_own")
+	}
+	return e
+}
+
+// Escalation is a moderator's note referring an item to the ward.
+type Escalation struct {
+	Note string
+}
+
+// Normalize tidies the note's line breaks.
+func (x *Escalation) Normalize() { x.Note = Multiline(x.Note) }
+
+// Validate checks the ward is told what to decide, in a readable length.
+func (x *Escalation) Validate() Errors {
+	e := Errors{}
+	switch {
+	case x.Note == "":
+		e.Add("note", "form.err.note_required")
+	case Len(x.Note) > MessageMax:
+		e.Add("note", "form.err.message_long")
+	}
+	return e
+}
+
 // Rejection is a moderator's reason and message to the author.
 type Rejection struct {
 	Reason  string
 	Message string
 }
+
+// Normalize tidies the message's line breaks.
+func (r *Rejection) Normalize() { r.Message = Multiline(r.Message) }
 
 // Validate checks the reason is on the prohibited list and the author gets
 // an explanation.

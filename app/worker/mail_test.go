@@ -678,10 +678,89 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
+// With no SMTP configured the portal has no sender (nil) and may still
+// kick it after enqueuing mail: a no-op, not a panic, and the mail stays
+// in the outbox for /staff/mail.
 func TestKickOnNilSender(t *testing.T) {
 	t.Parallel()
+	d := dbtest.New(t)
+	m := &db.Mail{To: "a@example.jp", Subject: "s", Body: "b", Kind: "test"}
+	enqueue(t, d, m)
+	before := getMail(t, d, m.ID)
 	var s *MailSender
-	s.Kick() // no SMTP configured: a no-op, not a panic
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Kick on a nil sender panicked: %v", r)
+			}
+		}()
+		s.Kick()
+		s.Kick()
+	}()
+	after := getMail(t, d, m.ID)
+	if after.Status() != db.MailWaiting || after.Attempts != before.Attempts || !after.NextAttemptAt.Equal(before.NextAttemptAt) {
+		t.Errorf("a nil sender's Kick touched the outbox: before %+v, after %+v", before, after)
+	}
+}
+
+// Kick never blocks, whether or not Run is listening, and wakes a running
+// sender at once rather than at its next poll.
+func TestKickWakesRun(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	be := &backend{}
+	cfg := startSMTP(t, be, nil)
+
+	// Nobody runs this sender: kicks find nobody listening and return.
+	idle := newSender(d, cfg, newClock())
+	returned := make(chan struct{})
+	go func() {
+		for range 3 {
+			idle.Kick()
+		}
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Kick blocked with no Run listening")
+	}
+
+	s := newSender(d, cfg, newClock())
+	s.Poll = time.Hour // only a Kick can make it look again within the test
+	first := &db.Mail{To: "a@example.jp", Subject: "first", Body: "b", Kind: "test"}
+	enqueue(t, d, first)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = s.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-stopped
+	}()
+	delivered := func(n int) bool {
+		deadline := time.Now().Add(30 * time.Second)
+		for len(be.messages()) < n && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return len(be.messages()) >= n
+	}
+	// Run looks once as it starts, then waits for the poll or a Kick.
+	if !delivered(1) {
+		t.Fatal("Run did not deliver the mail waiting when it started")
+	}
+
+	second := &db.Mail{To: "b@example.jp", Subject: "second", Body: "b", Kind: "test"}
+	enqueue(t, d, second)
+	s.Kick()
+	if !delivered(2) {
+		t.Fatalf("a kicked sender did not deliver within 30 s (polls every %s)", s.Poll)
+	}
+	if got := parse(t, be.messages()[1].Data).Subject; got != "second" {
+		t.Errorf("second delivery %q", got)
+	}
 }
 
 func TestRetryDelay(t *testing.T) {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -19,7 +18,7 @@ func (a *App) routes() *echo.Echo {
 
 	// Outermost first: every response gets an id, a log line, panic
 	// recovery and the security headers, including the ones for errors.
-	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Pre(removeTrailingSlash)
 	e.Use(middleware.RequestID())
 	e.Use(a.accessLog())
 	e.Use(a.recoverPanics())

@@ -12,7 +12,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
@@ -63,18 +62,26 @@ func (a *App) changePassword(c echo.Context) error {
 	np := form.NewPassword{Password: c.FormValue("password"), Confirm: c.FormValue("confirm")}
 	errs := np.Validate(u.LoginID)
 	if !u.MustChangePassword {
-		if ok, _ := auth.CheckPassword(c.FormValue("current"), u.PasswordHash); !ok {
+		ok, err := a.hasher.Check(ctx, c.FormValue("current"), u.PasswordHash)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			errs.Add("current", "form.err.current_password")
 		}
 	}
-	if ok, _ := auth.CheckPassword(np.Password, u.PasswordHash); ok {
+	same, err := a.hasher.Check(ctx, np.Password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if same {
 		errs.Add("password", "form.err.password_same")
 	}
 	if errs.Any() {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "password.title"),
 			components.PasswordForm("/account/password", !u.MustChangePassword, errs, ""))
 	}
-	hash, err := auth.HashPassword(np.Password)
+	hash, err := a.hasher.Hash(ctx, np.Password)
 	if err != nil {
 		return err
 	}
@@ -153,7 +160,11 @@ func (a *App) withdrawPage(c echo.Context) error {
 func (a *App) withdraw(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	if ok, _ := auth.CheckPassword(c.FormValue("current"), u.PasswordHash); !ok {
+	ok, err := a.hasher.Check(ctx, c.FormValue("current"), u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "account.withdraw"),
 			components.WithdrawForm(form.Errors{"current": "form.err.current_password"}))
 	}
@@ -227,7 +238,7 @@ func (a *App) reset(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "password.title"),
 			components.PasswordForm(c.Request().URL.Path, false, errs, "password.reset_lead"))
 	}
-	hash, err := auth.HashPassword(np.Password)
+	hash, err := a.hasher.Hash(ctx, np.Password)
 	if err != nil {
 		return err
 	}

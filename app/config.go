@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardportal/portal/app/auth"
 )
 
 // Config is read from the environment only (see README "Configuration").
@@ -23,6 +26,7 @@ type Config struct {
 	TrustProxy    bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
 	SessionLife   time.Duration // PORTAL_SESSION_HOURS
 	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
+	HashMemoryMiB int           // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
 }
 
 // Retention bounds, in days: five years by default, as Japanese municipal
@@ -77,6 +81,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.RetentionDays, err = retentionDays(get("PORTAL_RETENTION_DAYS", strconv.Itoa(DefaultRetentionDays))); err != nil {
 		return c, fmt.Errorf("PORTAL_RETENTION_DAYS: %w", err)
 	}
+	if c.HashMemoryMiB, err = hashMemory(get("PORTAL_HASH_MEMORY_MB", strconv.Itoa(DefaultHashMemoryMiB()))); err != nil {
+		return c, fmt.Errorf("PORTAL_HASH_MEMORY_MB: %w", err)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) address", c.BaseURL)
@@ -105,6 +112,25 @@ func retentionDays(v string) (int, error) {
 		return 0, fmt.Errorf("%d days is too long: at most %d", days, MaxRetentionDays)
 	}
 	return days, nil
+}
+
+// DefaultHashMemoryMiB lets as many argon2id runs at once as there are
+// cores: one run keeps about one core busy, so more at once would only make
+// each slower while taking 64 MiB apiece.
+func DefaultHashMemoryMiB() int {
+	return runtime.GOMAXPROCS(0) * int(auth.Params.Memory/1024)
+}
+
+func hashMemory(v string) (int, error) {
+	mib, err := strconv.Atoi(v)
+	one := int(auth.Params.Memory / 1024)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number of MiB", v)
+	}
+	if mib < one {
+		return 0, fmt.Errorf("%d MiB is less than one password hash takes (%d MiB)", mib, one)
+	}
+	return mib, nil
 }
 
 // Secure reports whether the portal is served over TLS, which turns on

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -24,7 +25,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
 		return http.StatusConflict
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, auth.ErrBusy):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
@@ -47,6 +48,9 @@ func (a *App) handleError(err error, c echo.Context) {
 			slog.String("request_id", requestID(c)),
 			slog.String("path", c.Request().URL.Path),
 			slog.Any("err", err))
+	}
+	if errors.Is(err, auth.ErrBusy) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(hashRetryAfter))
 	}
 	key := status
 	if !knownStatus[key] {

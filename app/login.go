@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/components"
@@ -21,10 +20,6 @@ const (
 	maxFailuresPerAddress = 20
 	addressWindow         = 15 * time.Minute
 )
-
-// dummyHash is compared against when the login ID does not exist, so a
-// wrong ID takes as long as a wrong password and IDs cannot be probed.
-var dummyHash, _ = auth.HashPassword("no such account")
 
 func (a *App) accessEvent(c echo.Context, acc *db.Account, action string) db.AccessEvent {
 	ev := db.AccessEvent{Action: action, Success: true, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
@@ -67,7 +62,9 @@ func (a *App) login(c echo.Context) error {
 	}
 	acc, err := a.db.AccountByLogin(ctx, loginID)
 	if errors.Is(err, db.ErrNotFound) {
-		_, _ = auth.CheckPassword(password, dummyHash)
+		if _, err := a.hasher.Check(ctx, password, ""); err != nil {
+			return err
+		}
 		ev := a.accessEvent(c, nil, db.ActionLogin)
 		ev.LoginID, ev.Success = loginID, false
 		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {
@@ -86,7 +83,10 @@ func (a *App) login(c echo.Context) error {
 		}
 		return fail(http.StatusTooManyRequests, "login.err.locked")
 	}
-	ok, _ := auth.CheckPassword(password, acc.PasswordHash)
+	ok, err := a.hasher.Check(ctx, password, acc.PasswordHash)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		locked, err := a.db.RecordLoginFailure(ctx, acc.ID, now, a.accessEvent(c, acc, db.ActionLogin))
 		if err != nil {

@@ -67,7 +67,7 @@ func (a *App) register(c echo.Context) error {
 		return invalid()
 	}
 	password := auth.GeneratePassword(12)
-	hash, err := auth.HashPassword(password)
+	hash, err := a.hasher.Hash(c.Request().Context(), password)
 	if err != nil {
 		return err
 	}

@@ -189,7 +189,7 @@ func (a *App) createGroupAccount(c echo.Context) error {
 		return show(http.StatusUnprocessableEntity, "", "")
 	}
 	pw := auth.GeneratePassword(12)
-	hash, err := auth.HashPassword(pw)
+	hash, err := a.hasher.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,7 @@ var routeAccess = map[string]perm{
 	"GET /staff/audit":                   permAuditLog,
 	"GET /staff/accounts":                permStaffAccounts,
 	"POST /staff/accounts/:id/roles":     permStaffAccounts,
+	"POST /staff/accounts/:id/unlock":    permUnlockSignIn,
 	"POST /staff/audit/export":           permAuditLog,
 	"GET /staff/mail/:id":                permMailOutbox,
 }

@@ -129,6 +129,7 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/audit/export", a.auditExport, a.require(permAuditLog))
 	site.GET("/staff/accounts", a.staffAccounts, a.require(permStaffAccounts))
 	site.POST("/staff/accounts/:id/roles", a.changeRoles, a.require(permStaffAccounts))
+	site.POST("/staff/accounts/:id/unlock", a.unlockSignIn, a.require(permUnlockSignIn))
 	site.GET("/staff/audit", a.auditLog, a.require(permAuditLog))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))

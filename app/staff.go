@@ -156,7 +156,11 @@ func (a *App) member(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, acc.LoginID, components.MemberDetail(acc, p))
+	st, err := a.signInState(c, acc)
+	if err != nil {
+		return err
+	}
+	return a.page(c, acc.LoginID, components.MemberDetail(acc, p, st))
 }
 
 func (a *App) groupAccounts(c echo.Context) error {

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -104,44 +103,15 @@ func (d *DB) Profile(ctx context.Context, accountID int64) (*MemberProfile, erro
 	return p, notFound(err, "profile")
 }
 
-// Sign-in outcomes besides success.
-var (
-	ErrBadCredentials = errors.New("bad credentials")
-	ErrLocked         = errors.New("account locked")
-	ErrNotConfirmed   = errors.New("account not confirmed")
-	ErrClosed         = errors.New("account rejected or withdrawn")
-)
-
-// Lockout policy: after MaxFailedLogins wrong passwords in a row the account
-// is locked for LockoutFor; a correct password resets the count.
-const (
-	MaxFailedLogins = 5
-	LockoutFor      = 15 * time.Minute
-)
-
-// RecordLoginFailure counts a wrong password against the account and locks
-// it when the limit is reached. It returns the account's state afterwards.
-func (d *DB) RecordLoginFailure(ctx context.Context, id int64, now time.Time, ev AccessEvent) (locked bool, err error) {
-	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `
-			UPDATE accounts SET failed_logins = failed_logins + 1,
-				locked_until = CASE WHEN failed_logins + 1 >= ? THEN ?::timestamptz ELSE locked_until END
-			WHERE id = ? RETURNING failed_logins`, MaxFailedLogins, now.Add(LockoutFor), id).Scan(&n); err != nil {
+// RecordLoginSuccess notes the sign-in and forgets the failed sign-ins of
+// this login ID (subject) from this address — the owner's own typos — but
+// not those from elsewhere; a staff member's sign-in also goes into the
+// audit log, which ward staff review.
+func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time, ev AccessEvent, subject string) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := clearRate(ctx, tx, RateKey{Kind: RateSignInFailure, Subject: subject, IP: ev.IP}); err != nil {
 			return err
 		}
-		locked = n >= MaxFailedLogins
-		ev.Success = false
-		return RecordAccess(ctx, tx, ev)
-	})
-	return locked, err
-}
-
-// RecordLoginSuccess resets the failure count and notes the sign-in; a
-// staff member's sign-in also goes into the audit log, which ward staff
-// review.
-func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time, ev AccessEvent) error {
-	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model((*Account)(nil)).
 			Set("failed_logins = 0, locked_until = NULL, last_login_at = ?", now).
 			Where("id = ?", acc.ID).Exec(ctx); err != nil {
@@ -156,14 +126,6 @@ func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time
 		}
 		return Audit(ctx, tx, &AuditEntry{ActorID: acc.ID, ActorRole: strings.Join(acc.Roles, ","), Action: AuditSignIn, IP: ev.IP})
 	})
-}
-
-// RecentFailuresFrom counts failed sign-ins from one address since a time:
-// the per-address limit against guessing across many accounts.
-func (d *DB) RecentFailuresFrom(ctx context.Context, ip string, since time.Time) (int, error) {
-	n, err := d.Bun.NewSelect().Model((*AccessEvent)(nil)).
-		Where("ip = ? AND at >= ? AND NOT success AND action = ?", ip, since, ActionLogin).Count(ctx)
-	return int(n), err
 }
 
 // SetPassword stores a new hash, clears the must-change flag and records it.

@@ -36,6 +36,7 @@ type Hasher struct {
 	queued   atomic.Int64
 	inFlight atomic.Int64
 	peak     atomic.Int64
+	runs     atomic.Int64
 
 	// dummy is checked against when there is no usable hash (an unknown
 	// login ID, a withdrawn account), so those cost the same as a wrong
@@ -133,6 +134,7 @@ func (h *Hasher) acquire(ctx context.Context, kib int64) (func(), error) {
 			return nil, ErrBusy
 		}
 	}
+	h.runs.Add(1)
 	n := h.inFlight.Add(1)
 	for {
 		p := h.peak.Load()
@@ -148,3 +150,6 @@ func (h *Hasher) acquire(ctx context.Context, kib int64) (func(), error) {
 
 // Load reports the runs in progress now and the most there have been at once.
 func (h *Hasher) Load() (inFlight, peak int) { return int(h.inFlight.Load()), int(h.peak.Load()) }
+
+// Runs is how many runs have been admitted so far.
+func (h *Hasher) Runs() int64 { return h.runs.Load() }

@@ -38,11 +38,14 @@ const ManifestFile = "manifest.json"
 
 // excluded are the tables of schema public a handover leaves out:
 // schema_migrations is the migrator's bookkeeping (see db/migrate.go; the
-// manifest records the applied versions instead) and sessions holds login
-// sessions, which are short-lived credentials rather than data.
+// manifest records the applied versions instead), sessions holds login
+// sessions, which are short-lived credentials rather than data, and
+// rate_events the counters of the sign-in and mail rate limits, which
+// expire within two days.
 var excluded = map[string]bool{
 	"schema_migrations": true,
 	"sessions":          true,
+	"rate_events":       true,
 }
 
 // sessionSettings fix how values are written as text, so the files do not

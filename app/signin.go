@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -51,6 +52,27 @@ func signInThrottled(n db.SignInCounts, knownDevice bool) bool {
 // sign-in to their account is now being refused somewhere.
 func underAttack(n db.SignInCounts) bool {
 	return n.Pair >= maxPairFailures || n.Subject >= maxAccountFailures
+}
+
+// rateLimit is one limit: at most max events of key within window.
+type rateLimit struct {
+	key    db.RateKey
+	window time.Duration
+	max    int
+}
+
+// overLimit reports whether any of the limits has been reached.
+func (a *App) overLimit(ctx context.Context, limits ...rateLimit) (bool, error) {
+	for _, l := range limits {
+		n, err := a.db.CountRate(ctx, l.key, a.now().Add(-l.window))
+		if err != nil {
+			return false, err
+		}
+		if n >= l.max {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Subjects of rate limits: what a request named.

@@ -296,3 +296,188 @@ func TestStrangersCannotLockOutTheOwner(t *testing.T) {
 	// The new device gets in now.
 	e.client().signInFrom(home, owner.LoginID, rightPassword).wantStatus(t, http.StatusSeeOther)
 }
+
+// registerFrom submits the registration form from ip.
+func (e *testEnv) registerFrom(ip string, v url.Values) *response {
+	e.t.Helper()
+	tok := e.get("/register", from(ip)...).csrfToken(e.t)
+	return e.post("/register", withValues(v, "_csrf", tok), from(ip)...)
+}
+
+// withoutCredentials is a done page's text with the issued ID and password
+// taken out: what must read the same for every visitor.
+func withoutCredentials(r *response) string {
+	r.Doc.Find(".credentials code").Remove()
+	return strings.Join(strings.Fields(r.Doc.Find("main").Text()), " ")
+}
+
+// TestRegisterDoesNotRevealAddresses: registering with an address that is
+// already registered looks to the visitor exactly like a new registration;
+// the owner is the one who hears of it.
+func TestRegisterDoesNotRevealAddresses(t *testing.T) {
+	t.Parallel()
+	e := proxiedEnv(t)
+	ctx := context.Background()
+	e.cheapHasher()
+	res := e.registerFrom("192.0.2.1", validRegistration)
+	res.wantStatus(t, http.StatusOK)
+	owner, err := e.db.AccountByLogin(ctx, res.Doc.Find(".credentials code").First().Text())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stranger := e.client().registerFrom("198.51.100.1", withValues(validRegistration, "handle", "なりすまし", "email", "HANAKO@EXAMPLE.JP"))
+	fresh := e.client().registerFrom("198.51.100.2", withValues(validRegistration, "handle", "あたらしいひと", "email", "new@example.jp"))
+	stranger.wantStatus(t, http.StatusOK)
+	fresh.wantStatus(t, http.StatusOK)
+	creds := func(r *response) (string, string) {
+		codes := r.Doc.Find(".credentials code")
+		if codes.Length() != 2 {
+			t.Fatalf("done page without credentials:\n%s", r.Body)
+		}
+		return codes.Eq(0).Text(), codes.Eq(1).Text()
+	}
+	sLogin, sPassword := creds(stranger)
+	fLogin, fPassword := creds(fresh)
+	if !credRe.MatchString(sLogin) || len(sPassword) != len(fPassword) || sLogin == owner.LoginID {
+		t.Errorf("credentials shown for a registered address: %q / %q", sLogin, sPassword)
+	}
+	if stranger.Header.Get("Cache-Control") != fresh.Header.Get("Cache-Control") {
+		t.Error("the two answers differ in caching")
+	}
+	if a, b := withoutCredentials(stranger), withoutCredentials(fresh); a != b {
+		t.Errorf("a registered address is answered\n%s\nand a new one\n%s", a, b)
+	}
+	// Nothing was stored for the stranger, and the made-up credentials
+	// answer at sign-in like a real registration still waiting.
+	if _, err := e.db.AccountByLogin(ctx, sLogin); !isNotFound(err) {
+		t.Errorf("the stranger's ID %s is an account (%v)", sLogin, err)
+	}
+	if n, _ := e.db.Bun.NewSelect().Model((*db.Account)(nil)).Count(ctx); n != 2 {
+		t.Errorf("%d accounts, want the owner's and the new one", n)
+	}
+	a := e.client().signInFrom("198.51.100.3", sLogin, sPassword)
+	b := e.client().signInFrom("198.51.100.4", fLogin, fPassword)
+	if a.StatusCode != b.StatusCode || a.Doc.Find(".error-summary").Text() != b.Doc.Find(".error-summary").Text() {
+		t.Errorf("sign-in with the made-up credentials: %d %q; with a waiting registration's: %d %q",
+			a.StatusCode, a.Doc.Find(".error-summary").Text(), b.StatusCode, b.Doc.Find(".error-summary").Text())
+	}
+
+	// The owner is told, with their user ID, and sees it in their history.
+	var mails []db.Mail
+	if err := e.db.Bun.NewSelect().Model(&mails).Where("kind = 'register_attempt'").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(mails) != 1 || mails[0].To != "hanako@example.jp" || !strings.Contains(mails[0].Body, owner.LoginID) || *mails[0].AccountID != owner.ID {
+		t.Fatalf("mails to the owner: %+v", mails)
+	}
+	var ev db.AccessEvent
+	if err := e.db.Bun.NewSelect().Model(&ev).Where("account_id = ? AND action = ?", owner.ID, db.ActionRegisterAttempt).Scan(ctx); err != nil {
+		t.Fatalf("no line in the owner's history: %v", err)
+	}
+	if ev.IP != "198.51.100.1" || ev.Success {
+		t.Errorf("history line %+v", ev)
+	}
+
+	// A taken handle is told the same way, whether the address is registered or not.
+	h1 := e.client().registerFrom("198.51.100.5", withValues(validRegistration, "email", "hanako@example.jp"))
+	h2 := e.client().registerFrom("198.51.100.6", withValues(validRegistration, "email", "someone-else@example.jp"))
+	h1.wantStatus(t, http.StatusUnprocessableEntity)
+	h2.wantStatus(t, http.StatusUnprocessableEntity)
+	if x, y := h1.Doc.Find(".error-summary").Text(), h2.Doc.Find(".error-summary").Text(); x != y || !strings.Contains(x, "すでに使われています") {
+		t.Errorf("taken handle with a registered address: %q; with a new one: %q", x, y)
+	}
+}
+
+// TestRegistrationIsRateLimited: per e-mail address (registered or not)
+// and per client address, with a clear message and the form kept.
+func TestRegistrationIsRateLimited(t *testing.T) {
+	t.Parallel()
+	e := proxiedEnv(t)
+	e.cheapHasher()
+	// One address, four tries from four places: the first registers, the
+	// next two are answered as registrations (the owner is mailed), the
+	// fourth is refused.
+	for i := range 4 {
+		v := withValues(validRegistration, "handle", fmt.Sprintf("ためし%d", i), "email", "limit@example.jp")
+		res := e.client().registerFrom(fmt.Sprintf("198.51.100.%d", i+1), v)
+		if i < 3 {
+			res.wantStatus(t, http.StatusOK)
+			continue
+		}
+		res.wantStatus(t, http.StatusTooManyRequests)
+		if msg := res.Doc.Find("#f-email-error").Text(); !strings.Contains(msg, "しばらく受け付けられません") {
+			t.Errorf("limit message %q", msg)
+		}
+		if got := res.Doc.Find("#f-name").AttrOr("value", ""); got != "新宿 花子" {
+			t.Errorf("the form lost what was typed: name %q", got)
+		}
+	}
+	if n, _ := e.db.Bun.NewSelect().Model((*db.Mail)(nil)).Where("kind = 'register_attempt'").Count(context.Background()); n != 2 {
+		t.Errorf("%d mails to the address's owner, want 2", n)
+	}
+	// One place, eleven residents: the eleventh waits.
+	for i := range 11 {
+		v := withValues(validRegistration, "handle", fmt.Sprintf("まどぐち%d", i), "email", fmt.Sprintf("desk%d@example.jp", i))
+		res := e.client().registerFrom("203.0.113.9", v)
+		if i < 10 {
+			res.wantStatus(t, http.StatusOK)
+		} else {
+			res.wantStatus(t, http.StatusTooManyRequests)
+		}
+	}
+}
+
+// TestForgotPasswordDoesNotRevealAccounts: the reset form answers alike for
+// a match, a wrong address and an unknown ID, and limits requests per
+// login ID (known or not) and per client address.
+func TestForgotPasswordDoesNotRevealAccounts(t *testing.T) {
+	t.Parallel()
+	e := proxiedEnv(t)
+	ctx := context.Background()
+	e.account(db.KindMember, "M7200001", "reset-me@example.jp")
+	ask := func(ip, login, email string) *response {
+		c := e.client()
+		tok := c.get("/password/forgot", from(ip)...).csrfToken(t)
+		return c.post("/password/forgot", url.Values{"login_id": {login}, "email": {email}, "_csrf": {tok}}, from(ip)...)
+	}
+	var answers []string
+	for i, q := range [][2]string{{"M7200001", "reset-me@example.jp"}, {"M7200001", "wrong@example.jp"}, {"M7999999", "reset-me@example.jp"}} {
+		res := ask(fmt.Sprintf("198.51.100.%d", i+1), q[0], q[1])
+		res.wantStatus(t, http.StatusOK)
+		answers = append(answers, strings.Join(strings.Fields(res.Doc.Find("main").Text()), " "))
+	}
+	if answers[0] != answers[1] || answers[1] != answers[2] {
+		t.Errorf("answers differ:\n%s", strings.Join(answers, "\n"))
+	}
+	if n, _ := e.db.Bun.NewSelect().Model((*db.Mail)(nil)).Where("kind = 'reset'").Count(ctx); n != 1 {
+		t.Errorf("%d reset mails, want the one that matched", n)
+	}
+	// Per login ID, whether it exists or not: five a day, from anywhere.
+	e.account(db.KindMember, "M7200002", "second@example.jp")
+	limited := e.app.catalog.T("ja", "forgot.err.too_many")
+	for k, login := range []string{"M7200002", "M7999998"} {
+		var got []int
+		var res *response
+		for i := range 6 {
+			res = ask(fmt.Sprintf("203.0.113.%d", 10*k+i+1), login, "typed@example.jp")
+			got = append(got, res.StatusCode)
+		}
+		if want := []int{200, 200, 200, 200, 200, 429}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: statuses %v, want %v", login, got, want)
+		}
+		if msg := strings.TrimSpace(res.Doc.Find(".error-summary").Text()); msg != limited {
+			t.Errorf("%s: limit message %q", login, msg)
+		}
+		if got := res.Doc.Find("#f-email").AttrOr("value", ""); got != "typed@example.jp" {
+			t.Errorf("the form lost the address typed: %q", got)
+		}
+	}
+	// Per client address: ten an hour, whatever the IDs.
+	for i := range 11 {
+		res := ask("192.0.2.50", fmt.Sprintf("M73000%02d", i), "x@example.jp")
+		if want := map[bool]int{true: 200, false: 429}[i < 10]; res.StatusCode != want {
+			t.Errorf("request %d from one address: %d, want %d", i+1, res.StatusCode, want)
+		}
+	}
+}

@@ -244,7 +244,7 @@ func (a *App) forgot(c echo.Context) error {
 		// the ID is a member's (the owner sees someone tried).
 		ev := a.accessEvent(c, acc, db.ActionResetRequest)
 		if acc == nil {
-			ev.LoginID = loginID
+			ev.LoginID = typedLoginID(loginID)
 		}
 		ev.Success = false
 		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {

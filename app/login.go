@@ -77,7 +77,7 @@ func (a *App) login(c echo.Context) error {
 	if !ok || acc.Status != db.StatusActive {
 		ev := a.accessEvent(c, acc, db.ActionLogin)
 		if acc == nil {
-			ev.LoginID = loginID
+			ev.LoginID = typedLoginID(loginID)
 		} else if ok {
 			// The right password for an account that may not sign in: on
 			// record too, so the member sees their attempts in their history.

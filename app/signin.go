@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -73,6 +74,17 @@ func (a *App) overLimit(ctx context.Context, limits ...rateLimit) (bool, error) 
 		}
 	}
 	return false, nil
+}
+
+// typedLoginID is a login ID as typed, kept in an access-history line when
+// no account has it: cut to a length no real one reaches, so a long paste
+// does not become a long row.
+func typedLoginID(s string) string {
+	const max = 64
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max])
 }
 
 // Subjects of rate limits: what a request named.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
@@ -68,18 +67,26 @@ func (a *App) changePassword(c echo.Context) error {
 	np := form.NewPassword{Password: c.FormValue("password"), Confirm: c.FormValue("confirm")}
 	errs := np.Validate(personal...)
 	if !u.MustChangePassword {
-		if ok, _ := auth.CheckPassword(c.FormValue("current"), u.PasswordHash); !ok {
+		ok, err := a.hasher.Check(ctx, c.FormValue("current"), u.PasswordHash)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			errs.Add("current", "form.err.current_password")
 		}
 	}
-	if ok, _ := auth.CheckPassword(np.Password, u.PasswordHash); ok {
+	same, err := a.hasher.Check(ctx, np.Password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if same {
 		errs.Add("password", "form.err.password_same")
 	}
 	if errs.Any() {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "password.title"),
 			components.PasswordForm("/account/password", !u.MustChangePassword, errs, ""))
 	}
-	hash, err := auth.HashPassword(np.Password)
+	hash, err := a.hasher.Hash(ctx, np.Password)
 	if err != nil {
 		return err
 	}
@@ -180,7 +187,11 @@ func (a *App) withdrawPage(c echo.Context) error {
 func (a *App) withdraw(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	if ok, _ := auth.CheckPassword(c.FormValue("current"), u.PasswordHash); !ok {
+	ok, err := a.hasher.Check(ctx, c.FormValue("current"), u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "account.withdraw"),
 			components.WithdrawForm(form.Errors{"current": "form.err.current_password"}))
 	}
@@ -205,36 +216,72 @@ func tokenHash(tok string) string {
 }
 
 func (a *App) forgotPage(c echo.Context) error {
-	return a.page(c, a.t(c, "forgot.title"), components.ForgotForm("", "", false))
+	return a.page(c, a.t(c, "forgot.title"), components.ForgotForm("", "", false, ""))
 }
 
+// Reset-request limits, per client address and per login ID typed (known
+// or not, so a limit reached says nothing about who is registered).
+const (
+	forgotWindow        = time.Hour
+	maxForgotPerAddress = 10
+	forgotIDWindow      = 24 * time.Hour
+	maxForgotPerLoginID = 5
+)
+
 // forgot answers the same whether or not the ID and address matched, so it
-// cannot be used to find out who is registered.
+// cannot be used to find out who is registered: the same page and status,
+// and the same work up to the last step — one lookup, a token drawn, the
+// mail composed, the request counted — which then stores the reset and its
+// mail, or notes the request in the history.
 func (a *App) forgot(c echo.Context) error {
 	ctx := c.Request().Context()
 	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
-	email, _ := form.Email(c.FormValue("email"))
-	acc, err := a.db.AccountByLogin(ctx, loginID)
-	if err == nil && acc.Kind == db.KindMember && acc.Status == db.StatusActive {
-		p, err := a.db.Profile(ctx, acc.ID)
-		if err == nil && strings.EqualFold(p.Email, email) {
-			b := make([]byte, 32)
-			_, _ = rand.Read(b)
-			tok := base64.RawURLEncoding.EncodeToString(b)
-			// The token travels beside the mail, never in its stored body:
-			// staff read the outbox, and a link in it would let them in.
-			mail := a.composeMail(a.viewRequest(c).Lang, "reset", p.Email,
-				map[string]any{"Link": a.cfg.BaseURL + "/password/reset/" + db.SecretMark, "LoginID": acc.LoginID})
-			mail.Secret = tok
-			if err := a.db.CreatePasswordReset(ctx, acc, tokenHash(tok), a.now().Add(resetValidity), mail,
-				a.accessEvent(c, acc, db.ActionResetRequest)); err != nil {
-				return err
-			}
-		}
-	} else if err != nil && !errors.Is(err, db.ErrNotFound) {
+	typed := c.FormValue("email")
+	email, _ := form.Email(typed)
+	ip, subject := c.RealIP(), a.rateSubject(subjectLogin, loginID)
+	over, err := a.overLimit(ctx,
+		rateLimit{db.RateKey{Kind: db.RateResetRequest, IP: ip}, forgotWindow, maxForgotPerAddress},
+		rateLimit{db.RateKey{Kind: db.RateResetRequest, Subject: subject}, forgotIDWindow, maxForgotPerLoginID})
+	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "forgot.title"), components.ForgotForm("", "", true))
+	if over {
+		return a.render(c, http.StatusTooManyRequests, a.t(c, "forgot.title"), components.ForgotForm(loginID, typed, false, "forgot.err.too_many"))
+	}
+	acc, onRecord, err := a.db.ResetTarget(ctx, loginID)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	match := err == nil && email != "" && strings.EqualFold(onRecord, email)
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	// The token travels beside the mail, never in its stored body: staff
+	// read the outbox, and a link in it would let them in.
+	mail := a.composeMail(a.viewRequest(c).Lang, "reset", onRecord,
+		map[string]any{"Link": a.cfg.BaseURL + "/password/reset/" + db.SecretMark, "LoginID": loginID})
+	mail.Secret = tok
+	if err := a.db.RecordRate(ctx, db.RateResetRequest, subject, ip); err != nil {
+		return err
+	}
+	if match {
+		if err := a.db.CreatePasswordReset(ctx, acc, tokenHash(tok), a.now().Add(resetValidity), mail,
+			a.accessEvent(c, acc, db.ActionResetRequest)); err != nil {
+			return err
+		}
+	} else {
+		// On record as a refused request: in the account's history when
+		// the ID is a member's (the owner sees someone tried).
+		ev := a.accessEvent(c, acc, db.ActionResetRequest)
+		if acc == nil {
+			ev.LoginID = typedLoginID(loginID)
+		}
+		ev.Success = false
+		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {
+			return err
+		}
+	}
+	return a.page(c, a.t(c, "forgot.title"), components.ForgotForm("", "", true, ""))
 }
 
 func (a *App) resetPage(c echo.Context) error {
@@ -261,11 +308,16 @@ func (a *App) reset(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "password.title"),
 			components.PasswordForm(c.Request().URL.Path, false, errs, "password.reset_lead"))
 	}
-	hash, err := auth.HashPassword(np.Password)
+	hash, err := a.hasher.Hash(ctx, np.Password)
 	if err != nil {
 		return err
 	}
 	if err := a.db.UsePasswordReset(ctx, h, acc.ID, hash, a.now(), a.accessEvent(c, acc, db.ActionPasswordReset)); err != nil {
+		return err
+	}
+	// Whoever reset the password holds the mailbox on record: the failed
+	// sign-ins counted against the account no longer need to hold them back.
+	if _, err := a.db.ClearRate(ctx, db.RateKey{Kind: db.RateSignInFailure, Subject: a.rateSubject(subjectLogin, acc.LoginID)}); err != nil {
 		return err
 	}
 	a.flash(c, "success", "password.reset_done")

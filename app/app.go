@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
@@ -29,6 +30,7 @@ type App struct {
 	log      *slog.Logger
 	catalog  *i18n.Catalog
 	assets   *static.Assets
+	hasher   *auth.Hasher // every password hash and check of a request goes through it
 	sessions *scs.SessionManager
 	store    *pgxstore.PostgresStore
 	echo     *echo.Echo
@@ -56,7 +58,13 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	budget := int64(cfg.HashMemoryMiB) * 1024
+	hasher, err := auth.NewHasher(auth.HasherConfig{BudgetKiB: budget, Wait: hashWait, Queue: hashQueuePerSlot * int(budget/int64(auth.Params.Memory))})
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
+		hasher:  hasher,
 		cfg:     cfg,
 		db:      d,
 		log:     log,
@@ -91,6 +99,16 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.echo = a.routes()
 	return a, nil
 }
+
+// A sign-in beyond the hashing budget waits this long for a place, with at
+// most hashQueuePerSlot others per place ahead of it; beyond that it gets a
+// 503 with Retry-After (a few seconds in line is better than an error, a
+// queue without end is a slow way to fall over).
+const (
+	hashWait         = 5 * time.Second
+	hashQueuePerSlot = 4
+	hashRetryAfter   = 5 // seconds
+)
 
 // sessionCookieName uses the __Host- prefix over TLS, which browsers only
 // accept for Secure, host-only cookies with Path=/.

@@ -63,9 +63,14 @@ func newTestEnv(t *testing.T) *testEnv {
 
 func newTestEnvDB(t *testing.T, d *db.DB) *testEnv {
 	t.Helper()
+	return newTestEnvConfig(t, d, testConfig())
+}
+
+func newTestEnvConfig(t *testing.T, d *db.DB, cfg Config) *testEnv {
+	t.Helper()
 	logs := new(bytes.Buffer)
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := New(testConfig(), d, log)
+	a, err := New(cfg, d, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,7 @@ const (
 	permOrganise      perm = "organise"       // an event's participant list (personal data): its group, or the ward's and operator's staff
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
+	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -120,6 +121,7 @@ var permRoles = map[perm][]string{
 	permOrganise:      {db.RoleWardStaff, db.RoleModerator},
 	permAuditLog:      {db.RoleWardStaff},
 	permStaffAccounts: {db.RoleWardStaff},
+	permUnlockSignIn:  {db.RoleWardStaff},
 }
 
 // roleFor returns the role through which acc holds p, or "".

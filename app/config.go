@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardportal/portal/app/auth"
 )
 
 // Config is read from the environment only (see README "Configuration").
@@ -25,6 +28,7 @@ type Config struct {
 	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
 	DBWait        time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
 	ShutdownGrace time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
+	HashMemoryMiB int           // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
 }
 
 // Defaults of the waits, in seconds. A minute covers a database that boots
@@ -94,6 +98,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.ShutdownGrace, err = seconds(get("PORTAL_SHUTDOWN_GRACE_SECONDS", strconv.Itoa(DefaultShutdownGraceSeconds)), 1); err != nil {
 		return c, fmt.Errorf("PORTAL_SHUTDOWN_GRACE_SECONDS: %w", err)
 	}
+	if c.HashMemoryMiB, err = hashMemory(get("PORTAL_HASH_MEMORY_MB", strconv.Itoa(DefaultHashMemoryMiB()))); err != nil {
+		return c, fmt.Errorf("PORTAL_HASH_MEMORY_MB: %w", err)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) address", c.BaseURL)
@@ -131,6 +138,25 @@ func seconds(v string, lowest int) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a whole number of seconds from %d to 86400", v, lowest)
 	}
 	return time.Duration(n) * time.Second, nil
+}
+
+// DefaultHashMemoryMiB lets as many argon2id runs at once as there are
+// cores: one run keeps about one core busy, so more at once would only make
+// each slower while taking 64 MiB apiece.
+func DefaultHashMemoryMiB() int {
+	return runtime.GOMAXPROCS(0) * int(auth.Params.Memory/1024)
+}
+
+func hashMemory(v string) (int, error) {
+	mib, err := strconv.Atoi(v)
+	one := int(auth.Params.Memory / 1024)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number of MiB", v)
+	}
+	if mib < one {
+		return 0, fmt.Errorf("%d MiB is less than one password hash takes (%d MiB)", mib, one)
+	}
+	return mib, nil
 }
 
 // Secure reports whether the portal is served over TLS, which turns on

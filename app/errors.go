@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -24,7 +25,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
 		return http.StatusConflict
-	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err):
+	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err), errors.Is(err, auth.ErrBusy):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.Canceled):
 		// The client left (nobody reads the answer) or shutdown cancelled
@@ -55,6 +56,9 @@ func (a *App) handleError(err error, c echo.Context) {
 			slog.String("request_id", requestID(c)),
 			slog.String("path", c.Request().URL.Path),
 			slog.Any("err", err))
+	}
+	if errors.Is(err, auth.ErrBusy) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(hashRetryAfter))
 	}
 	key := status
 	if !knownStatus[key] {

@@ -1,30 +1,17 @@
 package app
 
 import (
-	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
-
-// Per-address limit: this many failed sign-ins from one address within
-// addressWindow and that address must wait, whichever accounts it tries.
-const (
-	maxFailuresPerAddress = 20
-	addressWindow         = 15 * time.Minute
-)
-
-// dummyHash is compared against when the login ID does not exist, so a
-// wrong ID takes as long as a wrong password and IDs cannot be probed.
-var dummyHash, _ = auth.HashPassword("no such account")
 
 func (a *App) accessEvent(c echo.Context, acc *db.Account, action string) db.AccessEvent {
 	ev := db.AccessEvent{Action: action, Success: true, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
@@ -41,12 +28,16 @@ func (a *App) loginPage(c echo.Context) error {
 	return a.page(c, a.t(c, "login.title"), components.LoginForm("", "", localPath(c.QueryParam("next"))))
 }
 
+// login signs in. An unknown login ID, a wrong password and an account not
+// yet confirmed get the same answer after the same work (one argon2id check,
+// one recorded failure), and so do they all when throttled (no check, no
+// record); only the right password of a usable account differs.
 func (a *App) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
 	password := c.FormValue("password")
 	next := localPath(c.FormValue("next"))
-	now := a.now()
+	now, ip := a.now(), c.RealIP()
 	fail := func(status int, msg string) error {
 		// htmx swaps only 2xx and 422 (see the htmx-config in the layout), so
 		// an in-place sign-in form gets its refusal as 422 to show it.
@@ -58,64 +49,70 @@ func (a *App) login(c echo.Context) error {
 	if loginID == "" || password == "" {
 		return fail(http.StatusUnprocessableEntity, "login.err.missing")
 	}
-	n, err := a.db.RecentFailuresFrom(ctx, c.RealIP(), now.Add(-addressWindow))
+	acc, err := a.db.AccountByLogin(ctx, loginID)
+	switch {
+	case isNotFound(err):
+		acc = nil
+	case err != nil:
+		return err
+	}
+	subject := a.rateSubject(subjectLogin, loginID)
+	known := acc != nil && a.knownDevice(c, acc.ID)
+	since := now.Add(-signInWindow)
+	n, err := a.db.SignInCounts(ctx, subject, ip, since)
 	if err != nil {
 		return err
 	}
-	if n >= maxFailuresPerAddress {
+	if signInThrottled(n, known) {
 		return fail(http.StatusTooManyRequests, "login.err.too_many")
 	}
-	acc, err := a.db.AccountByLogin(ctx, loginID)
-	if errors.Is(err, db.ErrNotFound) {
-		_, _ = auth.CheckPassword(password, dummyHash)
-		ev := a.accessEvent(c, nil, db.ActionLogin)
-		ev.LoginID, ev.Success = loginID, false
-		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {
-			return err
-		}
-		return fail(http.StatusUnprocessableEntity, "login.err.bad")
+	hash := ""
+	if acc != nil {
+		hash = acc.PasswordHash
 	}
+	ok, err := a.hasher.Check(ctx, password, hash)
 	if err != nil {
 		return err
 	}
-	if acc.LockedUntil != nil && acc.LockedUntil.After(now) {
+	if !ok || acc.Status != db.StatusActive {
 		ev := a.accessEvent(c, acc, db.ActionLogin)
-		ev.Success = false
-		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {
+		if acc == nil {
+			ev.LoginID = typedLoginID(loginID)
+		} else if ok {
+			// The right password for an account that may not sign in: on
+			// record too, so the member sees their attempts in their history.
+			ev.Detail = acc.Status
+		}
+		f := db.SignInFailure{Subject: subject, Event: ev, Since: since, Now: now, WarnEvery: warnMailEvery}
+		if acc != nil && acc.Status == db.StatusActive {
+			f.Warn = func(n db.SignInCounts) *db.Mail {
+				if !underAttack(n) {
+					return nil
+				}
+				return a.composeMail(i18n.Default, "signin_attack", "", map[string]any{"LoginID": acc.LoginID})
+			}
+		}
+		if n, err = a.db.RecordSignInFailure(ctx, f); err != nil {
 			return err
 		}
-		return fail(http.StatusTooManyRequests, "login.err.locked")
-	}
-	ok, _ := auth.CheckPassword(password, acc.PasswordHash)
-	if !ok {
-		locked, err := a.db.RecordLoginFailure(ctx, acc.ID, now, a.accessEvent(c, acc, db.ActionLogin))
-		if err != nil {
-			return err
+		switch {
+		case signInThrottled(n, known):
+			return fail(http.StatusTooManyRequests, "login.err.too_many")
+		case ok && acc.Status != db.StatusPending:
+			return fail(http.StatusForbidden, "login.err.closed")
 		}
-		if locked {
-			return fail(http.StatusTooManyRequests, "login.err.locked")
-		}
+		// Not yet confirmed is answered like a wrong password: otherwise a
+		// stranger who registers with someone's address, and is shown
+		// made-up credentials (see register), could tell them from real ones.
 		return fail(http.StatusUnprocessableEntity, "login.err.bad")
 	}
-	if acc.Status != db.StatusActive {
-		// The right password for an account that may not sign in: on record
-		// too, so the member sees their attempts in their access history.
-		ev := a.accessEvent(c, acc, db.ActionLogin)
-		ev.Success, ev.Detail = false, acc.Status
-		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {
-			return err
-		}
-		if acc.Status == db.StatusPending {
-			return fail(http.StatusForbidden, "login.err.pending")
-		}
-		return fail(http.StatusForbidden, "login.err.closed")
-	}
-	if err := a.db.RecordLoginSuccess(ctx, acc, now, a.accessEvent(c, acc, db.ActionLogin)); err != nil {
+	if err := a.db.RecordLoginSuccess(ctx, acc, now, a.accessEvent(c, acc, db.ActionLogin), subject); err != nil {
 		return err
 	}
 	if err := a.signInSession(ctx, acc); err != nil {
 		return err
 	}
+	a.rememberDevice(c, acc.ID)
 	if acc.MustChangePassword {
 		return htmx.Redirect(c, "/account/password")
 	}

@@ -48,4 +48,10 @@ func (a *App) purgeExpired(ctx context.Context) {
 	case ran && err == nil:
 		a.log.Info("retention", "cutoff", cutoff, "access_history", history, "audit_log", audit)
 	}
+	// The rate limits' counters outlive their longest window by a day.
+	if n, err := a.db.PruneRateEvents(ctx, a.now()); err != nil && ctx.Err() == nil {
+		a.log.Error("prune rate events", "err", err)
+	} else if n > 0 {
+		a.log.Info("pruned rate events", "rows", n)
+	}
 }

@@ -114,6 +114,7 @@ var roleMatrix = map[string]string{
 	"POST /staff/audit/export":           "403   403   403   403   ok    403   403   403   403",
 	"GET /staff/accounts":                "login 403   403   403   ok    403   403   403   403",
 	"POST /staff/accounts/:id/roles":     "403   403   403   403   ok    403   403   403   403",
+	"POST /staff/accounts/:id/unlock":    "403   403   403   403   ok    403   403   403   403",
 	"GET /staff/audit":                   "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail":                    "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail/:id":                "login 403   403   403   ok    403   403   403   403",

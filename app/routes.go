@@ -1,8 +1,6 @@
 package app
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -19,7 +17,7 @@ func (a *App) routes() *echo.Echo {
 
 	// Outermost first: every response gets an id, a log line, panic
 	// recovery and the security headers, including the ones for errors.
-	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Pre(removeTrailingSlash)
 	e.Use(middleware.RequestID())
 	e.Use(a.accessLog())
 	e.Use(a.recoverPanics())
@@ -131,6 +129,7 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/audit/export", a.auditExport, a.require(permAuditLog))
 	site.GET("/staff/accounts", a.staffAccounts, a.require(permStaffAccounts))
 	site.POST("/staff/accounts/:id/roles", a.changeRoles, a.require(permStaffAccounts))
+	site.POST("/staff/accounts/:id/unlock", a.unlockSignIn, a.require(permUnlockSignIn))
 	site.GET("/staff/audit", a.auditLog, a.require(permAuditLog))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))

@@ -156,7 +156,11 @@ func (a *App) member(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, acc.LoginID, components.MemberDetail(acc, p))
+	st, err := a.signInState(c, acc)
+	if err != nil {
+		return err
+	}
+	return a.page(c, acc.LoginID, components.MemberDetail(acc, p, st))
 }
 
 func (a *App) groupAccounts(c echo.Context) error {
@@ -189,7 +193,7 @@ func (a *App) createGroupAccount(c echo.Context) error {
 		return show(http.StatusUnprocessableEntity, "", "")
 	}
 	pw := auth.GeneratePassword(12)
-	hash, err := auth.HashPassword(pw)
+	hash, err := a.hasher.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ func (a *App) showStaffAccounts(c echo.Context, status int, v components.StaffAc
 	if v.Accounts, err = a.db.ListStaff(c.Request().Context()); err != nil {
 		return err
 	}
+	if v.SignIn, err = a.signInStates(c, v.Accounts); err != nil {
+		return err
+	}
 	return a.render(c, status, a.t(c, "staff_accounts.title"), components.StaffAccounts(v))
 }
 

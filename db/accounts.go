@@ -31,19 +31,52 @@ type FieldConflict struct{ Field string }
 func (e *FieldConflict) Error() string { return e.Field + " is taken" }
 func (e *FieldConflict) Unwrap() error { return ErrConflict }
 
+// Registration is a resident's registration to store.
+type Registration struct {
+	Account *Account
+	Profile *MemberProfile
+	Mail    *Mail       // the welcome mail
+	Event   AccessEvent // the first line of the new account's access history
+	Subject string      // the rate-limit key of the e-mail address (see RateRegister)
+
+	// Taken composes the mail to the owner of the e-mail address when a
+	// live account has it already; the mail goes to the address on record.
+	Taken func(owner *Account) *Mail
+}
+
+// ActionRegisterAttempt is the access-history line on an account whose
+// e-mail address someone else tried to register with.
+const ActionRegisterAttempt = "register_attempt"
+
 // RegisterMember stores a new resident's account (pending confirmation), their
 // personal data, the welcome mail and the first access-history entry in one
-// transaction. A taken handle name or e-mail address is a *FieldConflict;
-// a taken login ID is one too (Field "login_id": the caller draws a new one).
-func (d *DB) RegisterMember(ctx context.Context, acc *Account, p *MemberProfile, mail *Mail, ev AccessEvent) error {
+// transaction. A taken handle name is a *FieldConflict, and so is a taken
+// login ID (Field "login_id": the caller draws a new one). A taken e-mail
+// address is not an error the visitor may see — it would tell a stranger who
+// is registered — so then nothing of the registration is stored, the owner
+// is mailed (r.Taken) with a line in their access history, and taken is true.
+// Both outcomes count as one registration against the rate limits, and both
+// do the same kind of work: one transaction of a few rows.
+func (d *DB) RegisterMember(ctx context.Context, r Registration) (taken bool, err error) {
+	acc, p := r.Account, r.Profile
 	acc.Kind, acc.Status, acc.MustChangePassword = KindMember, StatusPending, true
-	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		taken, err := emailTaken(ctx, tx, p.Email, 0)
-		if err != nil {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The handle first: a taken handle (public anyway) answers the same
+		// whether or not the address is registered.
+		if exists, err := tx.NewSelect().Model((*Account)(nil)).Where("display_name = ?", acc.DisplayName).Exists(ctx); err != nil {
+			return fmt.Errorf("db: handle taken: %w", err)
+		} else if exists {
+			return &FieldConflict{Field: "handle"}
+		}
+		var err error
+		if taken, err = emailTaken(ctx, tx, p.Email, 0); err != nil {
+			return fmt.Errorf("db: e-mail taken: %w", err)
+		}
+		if err := RecordRate(ctx, tx, RateRegister, r.Subject, r.Event.IP); err != nil {
 			return err
 		}
 		if taken {
-			return &FieldConflict{Field: "email"}
+			return tellOwner(ctx, tx, r)
 		}
 		if _, err := tx.NewInsert().Model(acc).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
 			switch {
@@ -58,15 +91,48 @@ func (d *DB) RegisterMember(ctx context.Context, acc *Account, p *MemberProfile,
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
-		if mail != nil {
-			mail.AccountID = &acc.ID
-			if err := EnqueueMail(ctx, tx, mail); err != nil {
+		if r.Mail != nil {
+			r.Mail.AccountID = &acc.ID
+			if err := EnqueueMail(ctx, tx, r.Mail); err != nil {
 				return err
 			}
 		}
-		ev.AccountID, ev.LoginID = &acc.ID, acc.LoginID
-		return RecordAccess(ctx, tx, ev)
+		r.Event.AccountID, r.Event.LoginID = &acc.ID, acc.LoginID
+		return RecordAccess(ctx, tx, r.Event)
 	})
+	return taken, err
+}
+
+// tellOwner is RegisterMember's answer to a registered address: the owner
+// gets a mail and a line in their access history. The login ID the visitor
+// is shown must not be anyone's, as a real registration's could not be.
+func tellOwner(ctx context.Context, tx bun.Tx, r Registration) error {
+	if exists, err := tx.NewSelect().Model((*Account)(nil)).Where("lower(login_id) = lower(?)", r.Account.LoginID).Exists(ctx); err != nil {
+		return fmt.Errorf("db: login ID taken: %w", err)
+	} else if exists {
+		return &FieldConflict{Field: "login_id"}
+	}
+	var owner Account
+	var email string
+	if err := tx.NewRaw(`SELECT a.id, a.login_id, p.email FROM accounts AS a JOIN member_profiles AS p ON p.account_id = a.id
+			WHERE lower(p.email) = lower(?) AND a.status IN (?, ?) ORDER BY a.id LIMIT 1`, r.Profile.Email, StatusPending, StatusActive).
+		Scan(ctx, &owner.ID, &owner.LoginID, &email); err != nil {
+		return fmt.Errorf("db: owner of a registered address: %w", err)
+	}
+	if r.Taken != nil {
+		if m := r.Taken(&owner); m != nil {
+			m.To, m.AccountID = email, &owner.ID
+			if err := EnqueueMail(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+	}
+	ev := r.Event
+	ev.AccountID, ev.LoginID, ev.Action, ev.Success = &owner.ID, owner.LoginID, ActionRegisterAttempt, false
+	if err := RecordAccess(ctx, tx, ev); err != nil {
+		return fmt.Errorf("db: record registration attempt: %w", err)
+	}
+	return nil
 }
 
 // emailTaken reports whether a live account other than except uses email.
@@ -105,44 +171,31 @@ func (d *DB) Profile(ctx context.Context, accountID int64) (*MemberProfile, erro
 	return p, notFound(err, "profile")
 }
 
-// Sign-in outcomes besides success.
-var (
-	ErrBadCredentials = errors.New("bad credentials")
-	ErrLocked         = errors.New("account locked")
-	ErrNotConfirmed   = errors.New("account not confirmed")
-	ErrClosed         = errors.New("account rejected or withdrawn")
-)
-
-// Lockout policy: after MaxFailedLogins wrong passwords in a row the account
-// is locked for LockoutFor; a correct password resets the count.
-const (
-	MaxFailedLogins = 5
-	LockoutFor      = 15 * time.Minute
-)
-
-// RecordLoginFailure counts a wrong password against the account and locks
-// it when the limit is reached. It returns the account's state afterwards.
-func (d *DB) RecordLoginFailure(ctx context.Context, id int64, now time.Time, ev AccessEvent) (locked bool, err error) {
-	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `
-			UPDATE accounts SET failed_logins = failed_logins + 1,
-				locked_until = CASE WHEN failed_logins + 1 >= ? THEN ?::timestamptz ELSE locked_until END
-			WHERE id = ? RETURNING failed_logins`, MaxFailedLogins, now.Add(LockoutFor), id).Scan(&n); err != nil {
-			return err
-		}
-		locked = n >= MaxFailedLogins
-		ev.Success = false
-		return RecordAccess(ctx, tx, ev)
-	})
-	return locked, err
+// ResetTarget returns the account with login ID loginID that may reset its
+// password — an active member — with the address on record; ErrNotFound
+// when there is none. One query, whatever the answer, so a reset request
+// costs the same for an ID that exists as for one that does not.
+func (d *DB) ResetTarget(ctx context.Context, loginID string) (*Account, string, error) {
+	acc := &Account{Kind: KindMember, Status: StatusActive}
+	var email string
+	err := d.Bun.NewRaw(`SELECT a.id, a.login_id, p.email FROM accounts AS a JOIN member_profiles AS p ON p.account_id = a.id
+		WHERE lower(a.login_id) = lower(?) AND a.kind = ? AND a.status = ?`, loginID, KindMember, StatusActive).
+		Scan(ctx, &acc.ID, &acc.LoginID, &email)
+	if err != nil {
+		return nil, "", notFound(err, "reset target")
+	}
+	return acc, email, nil
 }
 
-// RecordLoginSuccess resets the failure count and notes the sign-in; a
-// staff member's sign-in also goes into the audit log, which ward staff
-// review.
-func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time, ev AccessEvent) error {
+// RecordLoginSuccess notes the sign-in and forgets the failed sign-ins of
+// this login ID (subject) from this address — the owner's own typos — but
+// not those from elsewhere; a staff member's sign-in also goes into the
+// audit log, which ward staff review.
+func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time, ev AccessEvent, subject string) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := clearRate(ctx, tx, RateKey{Kind: RateSignInFailure, Subject: subject, IP: ev.IP}); err != nil {
+			return err
+		}
 		if _, err := tx.NewUpdate().Model((*Account)(nil)).
 			Set("failed_logins = 0, locked_until = NULL, last_login_at = ?", now).
 			Where("id = ?", acc.ID).Exec(ctx); err != nil {
@@ -157,14 +210,6 @@ func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time
 		}
 		return Audit(ctx, tx, &AuditEntry{ActorID: acc.ID, ActorRole: strings.Join(acc.Roles, ","), Action: AuditSignIn, IP: ev.IP})
 	})
-}
-
-// RecentFailuresFrom counts failed sign-ins from one address since a time:
-// the per-address limit against guessing across many accounts.
-func (d *DB) RecentFailuresFrom(ctx context.Context, ip string, since time.Time) (int, error) {
-	n, err := d.Bun.NewSelect().Model((*AccessEvent)(nil)).
-		Where("ip = ? AND at >= ? AND NOT success AND action = ?", ip, since, ActionLogin).Count(ctx)
-	return int(n), err
 }
 
 // SetPassword stores a new hash, clears the must-change flag, records it and

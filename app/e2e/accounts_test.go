@@ -227,11 +227,13 @@ func TestAccounts(t *testing.T) {
 			fill(t, memberTab, map[string]string{"login_id": member.loginID, "password": member.password})
 			submitInPlace(t, memberTab, `#login-form button[type="submit"]`)
 			checkSamePage(t, memberTab, "/login")
-			if msg := loginMessage(t, memberTab); msg != ja("login.err.pending") {
-				t.Errorf("sign-in before confirmation shows %q, want %q", msg, ja("login.err.pending"))
+			// The same words as a wrong password, which mention the confirmation:
+			// a stranger must not tell a registration from made-up credentials.
+			if msg := loginMessage(t, memberTab); msg != ja("login.err.bad") {
+				t.Errorf("sign-in before confirmation shows %q, want %q", msg, ja("login.err.bad"))
 			}
 			Axe(t, memberTab)
-			checkConsoleAllowing(t, memberTab, http.StatusForbidden, http.StatusUnprocessableEntity)
+			checkConsoleAllowing(t, memberTab, http.StatusUnprocessableEntity)
 		})
 
 		// A step that shows something wrong still lets the next one run

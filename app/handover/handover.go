@@ -41,11 +41,13 @@ const ManifestFile = "manifest.json"
 // manifest records the applied versions instead); sessions holds login
 // sessions and mail_secrets the tokens of password-reset links not yet
 // mailed, short-lived credentials rather than data that would let whoever
-// holds the handover into members' accounts.
+// holds the handover into members' accounts; rate_events holds the counters
+// of the sign-in and mail rate limits, which expire within two days.
 var excluded = map[string]bool{
 	"schema_migrations": true,
 	"sessions":          true,
 	"mail_secrets":      true,
+	"rate_events":       true,
 }
 
 // sessionSettings fix how values are written as text, so the files do not

@@ -331,7 +331,7 @@ func (a *App) eventLive(c echo.Context) error {
 			if err != nil {
 				return fragment{}, err
 			}
-			html, err := a.renderString(lang, components.Seats(e))
+			html, err := a.renderString(lang, components.Seats(e, a.now()))
 			return fragment{html: html}, err
 		})
 		if errors.Is(err, db.ErrNotFound) {

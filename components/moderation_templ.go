@@ -605,7 +605,7 @@ func QueueItem(v QueueView, e *db.QueueEntry, s ItemState) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = seats(e.Event).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = seats(e.Event, Now(ctx)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

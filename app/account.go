@@ -185,7 +185,7 @@ func (a *App) forgotPage(c echo.Context) error {
 // cannot be used to find out who is registered.
 func (a *App) forgot(c echo.Context) error {
 	ctx := c.Request().Context()
-	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
+	loginID := form.Fold(c.FormValue("login_id"))
 	email, _ := form.Email(c.FormValue("email"))
 	acc, err := a.db.AccountByLogin(ctx, loginID)
 	if err == nil && acc.Kind == db.KindMember && acc.Status == db.StatusActive {

@@ -27,9 +27,9 @@ func (a *App) auditLog(c echo.Context) error {
 
 // auditFilter reads the review filter from the query or the form.
 func auditFilter(c echo.Context) (components.AuditView, db.AuditQuery) {
-	v := components.AuditView{Actor: form.Text(c.FormValue("actor")), Role: c.FormValue("role"),
-		Subject: form.Text(c.FormValue("member")), Action: c.FormValue("action"),
-		From: form.Text(c.FormValue("from")), To: form.Text(c.FormValue("to")), Month: c.FormValue("month"), Errs: form.Errors{}}
+	v := components.AuditView{Actor: form.Fold(c.FormValue("actor")), Role: c.FormValue("role"),
+		Subject: form.Fold(c.FormValue("member")), Action: c.FormValue("action"),
+		From: form.Fold(c.FormValue("from")), To: form.Fold(c.FormValue("to")), Month: form.Fold(c.FormValue("month")), Errs: form.Errors{}}
 	q := db.AuditQuery{Actor: v.Actor, Role: v.Role, Subject: v.Subject, Action: v.Action}
 	var err error
 	if q.From, err = jstDate(v.From, 0); err != nil {

@@ -37,7 +37,7 @@ func (a *App) boardAdminPage(c echo.Context, status int, s components.BoardAdmin
 
 // saveCategory adds a category (no id) or changes one.
 func (a *App) saveCategory(c echo.Context) error {
-	cat := db.BoardCategory{Slug: form.Text(c.FormValue("slug")), NameJa: form.Text(c.FormValue("name_ja")),
+	cat := db.BoardCategory{Slug: form.Fold(c.FormValue("slug")), NameJa: form.Text(c.FormValue("name_ja")),
 		NameEn: form.Text(c.FormValue("name_en"))}
 	cat.ID, _ = strconv.ParseInt(c.FormValue("id"), 10, 64)
 	cat.SortOrder, _ = strconv.Atoi(form.Text(c.FormValue("sort_order")))

@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -43,7 +42,7 @@ func (a *App) loginPage(c echo.Context) error {
 
 func (a *App) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
+	loginID := form.Fold(c.FormValue("login_id"))
 	password := c.FormValue("password")
 	next := localPath(c.FormValue("next"))
 	now := a.now()

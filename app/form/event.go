@@ -26,12 +26,15 @@ type Event struct {
 var EventFields = []string{"title", "description", "category", "town", "venue", "facility", "date", "start", "end",
 	"capacity", "waitlist", "apply_until", "fee", "contact"}
 
-// Normalize folds widths in the one-line fields and tidies the description.
+// Normalize keeps the organiser's text as typed (tidied) and folds widths
+// in the dates, times and numbers.
 func (f *Event) Normalize() {
-	for _, p := range []*string{&f.Title, &f.Category, &f.Town, &f.Venue, &f.Date, &f.Start, &f.End, &f.ApplyUntil, &f.Fee, &f.Contact} {
+	for _, p := range []*string{&f.Title, &f.Category, &f.Town, &f.Venue, &f.Fee, &f.Contact} {
 		*p = Text(*p)
 	}
-	f.Capacity, f.Waitlist = Digits(f.Capacity), Digits(f.Waitlist)
+	for _, p := range []*string{&f.Date, &f.Start, &f.End, &f.ApplyUntil, &f.Capacity, &f.Waitlist, &f.Facility} {
+		*p = Fold(*p)
+	}
 	f.Description = Multiline(f.Description)
 }
 

@@ -45,7 +45,7 @@ func Phone(s string) (string, bool) {
 // Email normalises an address (lower-case domain); ok is false unless it is
 // a plain addr-spec without a display name.
 func Email(s string) (string, bool) {
-	s = Text(s)
+	s = Fold(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
 		return s, false

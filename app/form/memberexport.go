@@ -46,10 +46,11 @@ func ExportFormat(s string) string {
 	return FormatCP932
 }
 
-// Normalize folds widths in the typed fields.
+// Normalize tidies the typed fields, folding widths in the dates and the
+// event number.
 func (f *MemberExport) Normalize() {
 	f.Town, f.Purpose = Text(f.Town), Text(f.Purpose)
-	f.From, f.To, f.Event = Text(f.From), Text(f.To), Digits(f.Event)
+	f.From, f.To, f.Event = Fold(f.From), Fold(f.To), Fold(f.Event)
 	f.Format = ExportFormat(f.Format)
 }
 

@@ -22,6 +22,8 @@ func statusOf(err error) int {
 		return he.Code
 	case errors.Is(err, db.ErrNotFound):
 		return http.StatusNotFound
+	case errors.Is(err, db.ErrNotOrganiser):
+		return http.StatusForbidden
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded):

@@ -198,6 +198,9 @@ func (a *App) startDownload(c echo.Context, format, base, sheet string) (export.
 // memberExportReport is how an export went, for the page that started it:
 // htmx asks until the report says it is done.
 func (a *App) memberExportReport(c echo.Context) error {
+	if !form.ValidToken(c.Param("token")) {
+		return fmt.Errorf("export report %q: %w", c.Param("token"), db.ErrNotFound)
+	}
 	r, err := a.db.MemberExportByToken(c.Request().Context(), currentUser(c).ID, c.Param("token"))
 	if errors.Is(err, db.ErrNotFound) {
 		// The export has not started yet (the form is still being sent).

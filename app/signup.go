@@ -229,18 +229,10 @@ func (a *App) manageEvent(c echo.Context) error {
 		_, err = a.db.EndSignups(ctx, e.ID, action, func(e *db.Event) *db.Mail { return a.signupMail("event_cancelled", e) })
 		message = "participants.done_" + action
 	case "capacity":
-		var capacity *int
-		if v := form.Digits(c.FormValue("capacity")); v != "" {
-			n, perr := strconv.Atoi(v)
-			if perr != nil || n <= 0 {
-				errs.Add("capacity", "form.err.capacity")
-			}
-			capacity = &n
-		}
-		waitlist, perr := strconv.Atoi(form.Digits(c.FormValue("waitlist")))
-		if perr != nil || waitlist < 0 {
-			errs.Add("waitlist", "form.err.waitlist")
-		}
+		seats := form.Seats{Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist")}
+		seats.Normalize()
+		errs = seats.Validate()
+		capacity, waitlist := seats.Parsed()
 		if !errs.Any() {
 			_, err = a.db.SetCapacity(ctx, e.ID, capacity, waitlist, func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) })
 			if errors.Is(err, db.ErrConflict) {

@@ -3,7 +3,6 @@ package form
 import (
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -71,8 +70,8 @@ func (f *MemberExport) Validate(statuses, columns []string, jst *time.Location) 
 		if v == "" {
 			return nil
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, jst)
-		if err != nil {
+		t, ok := Date(v, jst)
+		if !ok {
 			e.Add(field, "form.err.date")
 			return nil
 		}
@@ -92,8 +91,8 @@ func (f *MemberExport) Validate(statuses, columns []string, jst *time.Location) 
 		}
 	}
 	if f.Event != "" {
-		n, err := strconv.ParseInt(f.Event, 10, 64)
-		if err != nil || n <= 0 {
+		n, ok := ID(f.Event)
+		if !ok {
 			e.Add("event", "form.err.event_id")
 		}
 		p.EventID = n

@@ -1,6 +1,9 @@
 package form
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestTextKeepsWhatWasTypedAndFoldFoldsIdentifiers(t *testing.T) {
 	t.Parallel()
@@ -177,6 +180,51 @@ func TestFormsKeepFreeTextAsTyped(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestDatesAndNumbersWithinRange(t *testing.T) {
+	t.Parallel()
+	jst := time.FixedZone("JST", 9*3600)
+	for in, ok := range map[string]bool{
+		"2026-12-01": true, "２０２６－１２－０１": true, "1900-01-01": true, "2199-12-31": true,
+		"0000-01-01": false, "0001-01-01": false, "1899-12-31": false, "2200-01-01": false, "2026-02-30": false, "12/01": false, "": false,
+	} {
+		if _, got := Date(in, jst); got != ok {
+			t.Errorf("Date(%q) ok = %v, want %v", in, got, ok)
+		}
+	}
+	for in, ok := range map[string]bool{"2026-11": true, "２０２６－１１": true, "0000-01": false, "2026-13": false, "2026-1": false} {
+		if _, got := Month(in, jst); got != ok {
+			t.Errorf("Month(%q) ok = %v, want %v", in, got, ok)
+		}
+	}
+	for _, c := range []struct {
+		in       string
+		min, max int
+		n        int
+		ok       bool
+	}{
+		{"30", 1, 99999, 30, true},
+		{"３０", 1, 99999, 30, true},
+		{"-5", 1, 99999, -5, false},
+		{"0", 1, 99999, 0, false},
+		{"0", 0, 9999, 0, true},
+		{"99999", 1, 99999, 99999, true},
+		{"100000", 1, 99999, 100000, false},
+		{"3000000000", 1, 99999, 3000000000, false},
+		{"99999999999999999999999", 0, 9999, 0, false},
+		{"5人", 1, 99999, 0, false},
+		{"", 0, 9999, 0, false},
+	} {
+		if n, ok := Int(c.in, c.min, c.max); ok != c.ok || (ok && n != c.n) {
+			t.Errorf("Int(%q, %d, %d) = %d, %v; want %d, %v", c.in, c.min, c.max, n, ok, c.n, c.ok)
+		}
+	}
+	for in, ok := range map[string]bool{"12": true, "１２": true, "0": false, "-5": false, "9223372036854775808": false, "a": false} {
+		if _, got := ID(in); got != ok {
+			t.Errorf("ID(%q) ok = %v, want %v", in, got, ok)
 		}
 	}
 }

@@ -526,15 +526,15 @@ func TestBadInputGetsAMessage(t *testing.T) {
 	event := url.Values{"title": {"防災講座"}, "description": {"説明"}, "category": {"防災"}, "town": {"四谷"},
 		"venue": {"四谷区民センター"}, "date": {day}, "start": {"10:00"}, "end": {"12:00"}, "waitlist": {"0"}}
 	manage := fmt.Sprintf("/events/%d/manage", ev.ID)
-	for _, c := range []struct{ path, field, value, want string }{
-		{"/events/new", "capacity", "3000000000", "1〜99,999"},
-		{"/events/new", "capacity", "-5", "1〜99,999"},
-		{"/events/new", "waitlist", "-3000000000", "0〜9,999"},
-		{"/events/new", "date", "0000-01-01", "年-月-日"},
-		{"/events/new", "apply_until", "0000-01-01", "年-月-日"},
-		{manage, "capacity", "3000000000", "1〜99,999"},
-		{manage, "capacity", "-5", "1〜99,999"},
-		{manage, "waitlist", "3000000000", "0〜9,999"},
+	for _, c := range []struct{ field, value, path, want string }{
+		{"capacity", "3000000000", "/events/new", "1〜99,999"},
+		{"capacity", "-5", "/events/new", "1〜99,999"},
+		{"waitlist", "-3000000000", "/events/new", "0〜9,999"},
+		{"date", "0000-01-01", "/events/new", "年-月-日"},
+		{"apply_until", "0000-01-01", "/events/new", "年-月-日"},
+		{"capacity", "3000000000", manage, "1〜99,999"},
+		{"capacity", "-5", manage, "1〜99,999"},
+		{"waitlist", "3000000000", manage, "0〜9,999"},
 	} {
 		v := withValues(event, "_csrf", ward.token(), "action", "capacity", "capacity", "10", "waitlist", "2", c.field, c.value)
 		res := ward.post(c.path, v)

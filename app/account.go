@@ -235,7 +235,7 @@ const (
 // mail, or notes the request in the history.
 func (a *App) forgot(c echo.Context) error {
 	ctx := c.Request().Context()
-	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
+	loginID := form.Fold(c.FormValue("login_id"))
 	typed := c.FormValue("email")
 	email, _ := form.Email(typed)
 	ip, subject := c.RealIP(), a.rateSubject(subjectLogin, loginID)

@@ -472,3 +472,31 @@ func TestGroupAccountsHoldNoPersonalData(t *testing.T) {
 		t.Errorf("group creation stored %d profiles", n)
 	}
 }
+
+func TestRegistrationDoneSaysWhatHappensNext(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	for _, c := range []struct{ lang, email, handle, waits, when, mail string }{
+		{"ja", "next-ja@example.jp", "つぎのひと", "確認するまでは、ログインできません", "3開庁日", "メールアドレスにお知らせします"},
+		{"en", "next-en@example.jp", "next-person", "cannot sign in until both the operator and the ward", "three working days", "e-mail you"},
+	} {
+		r := e.client()
+		r.get("/?lang=" + c.lang)
+		res := r.post("/register", withValues(validRegistration, "_csrf", r.token(), "email", c.email, "handle", c.handle))
+		res.wantStatus(t, http.StatusOK)
+		page := strings.Join(strings.Fields(res.Doc.Find("#register").Text()), " ")
+		for _, want := range []string{c.waits, c.when, c.mail} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: the done page does not say %q: %s", c.lang, want, page)
+			}
+		}
+		// Nothing on it promises a sign-in that the next step refuses.
+		for _, wrong := range []string{"でログインできます", "You will sign in with the user ID"} {
+			if strings.Contains(page, wrong) {
+				t.Errorf("%s: the done page says %q: %s", c.lang, wrong, page)
+			}
+		}
+		codes := res.Doc.Find(".credentials code")
+		r.signIn(codes.Eq(0).Text(), codes.Eq(1).Text()).wantStatus(t, http.StatusForbidden)
+	}
+}

@@ -27,9 +27,9 @@ func (a *App) auditLog(c echo.Context) error {
 
 // auditFilter reads the review filter from the query or the form.
 func auditFilter(c echo.Context) (components.AuditView, db.AuditQuery) {
-	v := components.AuditView{Actor: form.Text(c.FormValue("actor")), Role: c.FormValue("role"),
-		Subject: form.Text(c.FormValue("member")), Action: c.FormValue("action"),
-		From: form.Text(c.FormValue("from")), To: form.Text(c.FormValue("to")), Month: c.FormValue("month"), Errs: form.Errors{}}
+	v := components.AuditView{Actor: form.Fold(c.FormValue("actor")), Role: c.FormValue("role"),
+		Subject: form.Fold(c.FormValue("member")), Action: c.FormValue("action"),
+		From: form.Fold(c.FormValue("from")), To: form.Fold(c.FormValue("to")), Month: form.Fold(c.FormValue("month")), Errs: form.Errors{}}
 	q := db.AuditQuery{Actor: v.Actor, Role: v.Role, Subject: v.Subject, Action: v.Action}
 	var err error
 	if q.From, err = jstDate(v.From, 0); err != nil {
@@ -54,11 +54,13 @@ func (a *App) showAuditLog(c echo.Context, status int, v components.AuditView, q
 	}
 	now := a.now().In(i18n.JST)
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, i18n.JST)
-	if v.Month != "" {
-		if month, err = time.ParseInLocation("2006-01", v.Month, i18n.JST); err != nil {
-			v.Errs.Add("month", "form.err.month")
-			month = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, i18n.JST)
-		}
+	if m, ok := form.Month(v.Month, i18n.JST); ok {
+		month = m
+	} else if v.Month != "" {
+		// No summary for a month that cannot be read: the field keeps what
+		// was typed, with the message next to it.
+		v.Errs.Add("month", "form.err.month")
+		return a.render(c, status, a.t(c, "audit.title"), components.AuditLog(v))
 	}
 	v.Month = month.Format("2006-01")
 	if v.Summary, err = a.db.AuditSummary(ctx, month, month.AddDate(0, 1, 0)); err != nil {

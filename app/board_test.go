@@ -583,3 +583,42 @@ func TestBoardSettings(t *testing.T) {
 	// Visitors and members cannot change the settings.
 	b.alice.post("/staff/board/words", url.Values{"_csrf": {b.alice.token()}, "word": {"x"}}).wantStatus(t, http.StatusForbidden)
 }
+
+// TestResidentsTextIsStoredAsTyped posts a topic and an event with
+// full-width punctuation and letters: they are stored and shown as typed,
+// and search still finds them by their half-width spelling.
+func TestResidentsTextIsStoredAsTyped(t *testing.T) {
+	t.Parallel()
+	b := newBoardEnv(t)
+	ctx := context.Background()
+	const title, body = "夏祭り！（雨天決行）：ＡＢＣ体操", "\u3000集合：９時（公園）\n持ち物？　タオル！"
+	id := b.postTopic(b.alice, " "+title+" ", body+"\u3000\r\n")
+	var post db.BoardPost
+	if err := b.db.Bun.NewSelect().Model(&post).Where("id = ?", id).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if post.Title != title || post.Body != body {
+		t.Errorf("stored topic: %q / %q, want %q / %q", post.Title, post.Body, title, body)
+	}
+	if got := b.alice.get("/account/posts"); !strings.Contains(got.Body, title) {
+		t.Error("the author's own list does not show the title as typed")
+	}
+	day := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
+	res := b.ward.post("/events/new", url.Values{"_csrf": {b.ward.token()}, "title": {title}, "description": {body},
+		"category": {"防災（地域）"}, "town": {"四谷"}, "venue": {"区民センター（２階）"}, "date": {day}, "start": {"１０：００"},
+		"end": {"12:00"}, "capacity": {"３０"}, "waitlist": {"0"}, "fee": {"５００円"}})
+	res.wantStatus(t, http.StatusSeeOther)
+	var ev db.Event
+	if err := b.db.Bun.NewSelect().Model(&ev).Where("title = ?", title).Scan(ctx); err != nil {
+		t.Fatalf("the event is not stored with its title as typed: %v", err)
+	}
+	if ev.Description != body || ev.Venue != "区民センター（２階）" || ev.Category != "防災（地域）" || ev.Fee != "５００円" || *ev.Capacity != 30 {
+		t.Errorf("stored event: %+v", ev)
+	}
+	for _, q := range []string{"ＡＢＣ体操", "abc体操", "(雨天決行)", "（雨天決行）"} {
+		list := b.client().get("/events?q=" + url.QueryEscape(q))
+		if list.Doc.Find("main .list a.title").FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Text() == title }).Length() != 1 {
+			t.Errorf("/events?q=%s does not find the event", q)
+		}
+	}
+}

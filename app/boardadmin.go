@@ -2,9 +2,8 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
-	"regexp"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,11 +11,6 @@ import (
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
-
-var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,29}$`)
-
-// categoryNameMax bounds a category name.
-const categoryNameMax = 30
 
 // boardAdmin shows the board's categories and the pre-check dictionary.
 func (a *App) boardAdmin(c echo.Context) error {
@@ -37,21 +31,15 @@ func (a *App) boardAdminPage(c echo.Context, status int, s components.BoardAdmin
 
 // saveCategory adds a category (no id) or changes one.
 func (a *App) saveCategory(c echo.Context) error {
-	cat := db.BoardCategory{Slug: form.Text(c.FormValue("slug")), NameJa: form.Text(c.FormValue("name_ja")),
-		NameEn: form.Text(c.FormValue("name_en"))}
-	cat.ID, _ = strconv.ParseInt(c.FormValue("id"), 10, 64)
-	cat.SortOrder, _ = strconv.Atoi(form.Text(c.FormValue("sort_order")))
-	errs := form.Errors{}
-	if !slugPattern.MatchString(cat.Slug) {
-		errs.Add("slug", "form.err.slug")
-	}
-	if cat.NameJa == "" || form.Len(cat.NameJa) > categoryNameMax {
-		errs.Add("name_ja", "form.err.category_name")
-	}
-	if cat.NameEn == "" || form.Len(cat.NameEn) > categoryNameMax {
-		errs.Add("name_en", "form.err.category_name")
+	f := form.Category{ID: c.FormValue("id"), Slug: c.FormValue("slug"), NameJa: c.FormValue("name_ja"),
+		NameEn: c.FormValue("name_en"), SortOrder: c.FormValue("sort_order")}
+	f.Normalize()
+	p, errs, ok := f.Validate()
+	if !ok {
+		return fmt.Errorf("category %q: %w", f.ID, db.ErrNotFound)
 	}
 	if !errs.Any() {
+		cat := db.BoardCategory{ID: p.ID, Slug: f.Slug, NameJa: f.NameJa, NameEn: f.NameEn, SortOrder: p.SortOrder}
 		err := a.db.SaveBoardCategory(c.Request().Context(), &cat)
 		switch {
 		case err == nil:
@@ -64,7 +52,7 @@ func (a *App) saveCategory(c echo.Context) error {
 			return err
 		}
 	}
-	return a.boardAdminPage(c, http.StatusUnprocessableEntity, components.BoardAdminState{Editing: cat, CatErrs: errs})
+	return a.boardAdminPage(c, http.StatusUnprocessableEntity, components.BoardAdminState{Editing: f, CatErrs: errs})
 }
 
 // addWord adds a word moderators want flagged.

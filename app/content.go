@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -166,8 +167,8 @@ func (a *App) events(c echo.Context) error {
 		return err
 	}
 	if month := c.QueryParam("month"); month != "" {
-		first, err := time.ParseInLocation("2006-01", month, i18n.JST)
-		if err != nil {
+		first, ok := form.Month(month, i18n.JST)
+		if !ok {
 			return fmt.Errorf("month %q: %w", month, db.ErrNotFound)
 		}
 		f.From, f.To = nil, nil
@@ -183,15 +184,19 @@ func (a *App) events(c echo.Context) error {
 	return a.page(c, a.t(c, "nav.events"), components.Events(v))
 }
 
+// errBadDate is a date filter that cannot be read or lies outside the
+// years a form accepts.
+var errBadDate = errors.New("bad date")
+
 // jstDate reads a YYYY-MM-DD date as the start of that day in Japan, plus
 // days; "" is no date.
 func jstDate(s string, days int) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", s, i18n.JST)
-	if err != nil {
-		return nil, err
+	d, ok := form.Date(s, i18n.JST)
+	if !ok {
+		return nil, errBadDate
 	}
 	d = d.AddDate(0, 0, days)
 	return &d, nil

@@ -23,6 +23,10 @@ func statusOf(err error) int {
 		return he.Code
 	case errors.Is(err, db.ErrNotFound):
 		return http.StatusNotFound
+	case errors.Is(err, db.ErrNotOrganiser):
+		return http.StatusForbidden
+	case errors.Is(err, errUnreadable):
+		return http.StatusBadRequest
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err), errors.Is(err, auth.ErrBusy):
@@ -76,6 +80,9 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	k := "error." + strconv.Itoa(key)
+	if errors.Is(err, errUnreadable) {
+		k = "error.unreadable"
+	}
 	body := components.ErrorPage(status, k+".title", k+".body", requestID(c))
 	if rerr := a.render(c, status, a.t(c, k+".title"), body); rerr != nil {
 		a.log.Error("render error page", "err", rerr, "request_id", requestID(c))

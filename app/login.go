@@ -2,7 +2,6 @@ package app
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,7 +33,7 @@ func (a *App) loginPage(c echo.Context) error {
 // record); only the right password of a usable account differs.
 func (a *App) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	loginID := strings.TrimSpace(form.Text(c.FormValue("login_id")))
+	loginID := form.Fold(c.FormValue("login_id"))
 	password := c.FormValue("password")
 	next := localPath(c.FormValue("next"))
 	now, ip := a.now(), c.RealIP()

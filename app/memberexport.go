@@ -61,13 +61,25 @@ func (a *App) memberExport(c echo.Context) error {
 		Purpose: params.Get("purpose"), Token: params.Get("token")}
 	f.Normalize()
 	p, errs := f.Validate(exportStatuses, db.ExportColumnKeys, i18n.JST)
+	u := currentUser(c)
+	if p.EventID > 0 && errs["event"] == "" {
+		// An event's sign-ups are its participant list: the organiser rule
+		// applies here as on the participant page.
+		switch _, err := a.db.ParticipantsRole(ctx, p.EventID, u); {
+		case errors.Is(err, db.ErrNotFound):
+			errs.Add("event", "form.err.event_unknown")
+		case errors.Is(err, db.ErrNotOrganiser):
+			errs.Add("event", "form.err.event_not_organiser")
+		case err != nil:
+			return err
+		}
+	}
 	if errs.Any() {
 		return a.showMemberExport(c, http.StatusUnprocessableEntity, f, errs)
 	}
 	filter := db.ExportFilter{Status: f.Status, From: p.From, To: p.To, Town: f.Town,
 		Newsletter: f.Newsletter, Joined: f.Joined, EventID: p.EventID}
 	cols := db.ExportColumnsFor(f.Columns)
-	u := currentUser(c)
 	token := f.Token
 	if !form.ValidToken(token) {
 		token = randomHex(16)
@@ -75,7 +87,7 @@ func (a *App) memberExport(c echo.Context) error {
 		token = randomHex(16) // the form was sent twice: a new report
 	}
 
-	snap, err := a.db.OpenMemberExport(ctx, filter, cols)
+	snap, err := a.db.OpenMemberExport(ctx, filter, cols, u)
 	if err != nil {
 		return err
 	}
@@ -186,6 +198,9 @@ func (a *App) startDownload(c echo.Context, format, base, sheet string) (export.
 // memberExportReport is how an export went, for the page that started it:
 // htmx asks until the report says it is done.
 func (a *App) memberExportReport(c echo.Context) error {
+	if !form.ValidToken(c.Param("token")) {
+		return fmt.Errorf("export report %q: %w", c.Param("token"), db.ErrNotFound)
+	}
 	r, err := a.db.MemberExportByToken(c.Request().Context(), currentUser(c).ID, c.Param("token"))
 	if errors.Is(err, db.ErrNotFound) {
 		// The export has not started yet (the form is still being sent).

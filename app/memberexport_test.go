@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
 )
 
@@ -311,5 +313,108 @@ func TestMemberExportNeedsPermission(t *testing.T) {
 	if err := x.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM member_exports), (SELECT count(*) FROM audit_log WHERE action = 'export')`).
 		Scan(&exports, &audits); err != nil || exports != 0 || audits != 0 {
 		t.Errorf("refused exports left records: %d exports, %d audit entries, %v", exports, audits, err)
+	}
+}
+
+// TestEventParticipantsFollowOneRule: whoever may not open an event's
+// participant list may not get the same people through the member-list
+// export filtered by that event either; the organiser gets both.
+func TestEventParticipantsFollowOneRule(t *testing.T) {
+	t.Parallel()
+	x := newExportEnv(t) // x.event is the ward's, with M5000002 signed up
+	ctx := context.Background()
+	hash, _ := auth.HashPassword("group-password-1")
+	gacc := &db.Account{Kind: db.KindGroup, LoginID: "G70001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "四谷こども食堂"}
+	if _, err := x.db.Bun.NewInsert().Model(gacc).Returning("*").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	group := &db.Group{AccountID: &gacc.ID, Name: "四谷こども食堂", Category: "子育て", Town: "四谷"}
+	if _, err := x.db.Bun.NewInsert().Model(group).Returning("id").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	event := func(kind string, groupID *int64) *db.Event {
+		ev := x.publishedEvent(10, 0)
+		if _, err := x.db.Pool.Exec(ctx, `UPDATE events SET organiser_kind = $2, group_id = $3 WHERE id = $1`, ev.ID, kind, groupID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.db.Pool.Exec(ctx, `INSERT INTO event_signups (event_id, account_id, status)
+			SELECT $1, id, 'confirmed' FROM accounts WHERE login_id = 'M5000001'`, ev.ID); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	groupEvent, operatorEvent := event("group", &group.ID), event("operator", nil)
+	mod := x.client()
+	modAcc := x.staffAccount("mod7", db.RoleModerator)
+	mod.signIn("mod7", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	g := x.client()
+	g.signIn("G70001", "group-password-1").wantStatus(t, http.StatusSeeOther)
+
+	count := func() (exports, audits int) {
+		t.Helper()
+		if err := x.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM member_exports),
+			(SELECT count(*) FROM audit_log WHERE action IN ('view', 'export'))`).Scan(&exports, &audits); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, c := range []struct {
+		who    string
+		client *testEnv
+		ev     *db.Event
+		allow  bool
+	}{
+		{"moderator, group's event", mod, groupEvent, false},
+		{"moderator, ward's event", mod, x.event, false},
+		{"ward staff, group's event", x.ward, groupEvent, false},
+		{"moderator, operator's event", mod, operatorEvent, true},
+		{"ward staff, ward's event", x.ward, x.event, true},
+	} {
+		exports, audits := count()
+		page := c.client.get(fmt.Sprintf("/events/%d/participants", c.ev.ID))
+		csv := c.client.get(fmt.Sprintf("/events/%d/participants.csv?enc=utf8", c.ev.ID))
+		res := x.export(c.client, url.Values{"event": {fmt.Sprint(c.ev.ID)}, "columns": {"login_id", "name", "phone"}, "format": {"csv_utf8"}, "token": {""}})
+		body := string(readAll(t, res))
+		if !c.allow {
+			if page.StatusCode != http.StatusForbidden || csv.StatusCode != http.StatusForbidden {
+				t.Errorf("%s: participant page %d, CSV %d, want 403", c.who, page.StatusCode, csv.StatusCode)
+			}
+			doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc.Find("#f-event-error").Text(), "主催者だけ") ||
+				strings.Contains(body, "03-1111-000") || res.Header.Get("Content-Disposition") != "" {
+				t.Errorf("%s: export by event %d %q: %s", c.who, res.StatusCode, res.Header.Get("Content-Disposition"), doc.Find("#f-event-error").Text())
+			}
+			if doc.Find("#f-event").AttrOr("value", "") != fmt.Sprint(c.ev.ID) {
+				t.Errorf("%s: the refused form lost the event number", c.who)
+			}
+			if e2, a2 := count(); e2 != exports || a2 != audits {
+				t.Errorf("%s: a refused look left records: exports %d→%d, audit %d→%d", c.who, exports, e2, audits, a2)
+			}
+			continue
+		}
+		if page.StatusCode != http.StatusOK || csv.StatusCode != http.StatusOK || res.StatusCode != http.StatusOK ||
+			!strings.Contains(body, "03-1111-000") {
+			t.Errorf("%s: the organiser is refused: page %d, CSV %d, export %d", c.who, page.StatusCode, csv.StatusCode, res.StatusCode)
+		}
+	}
+	// The group sees its own event's list; the export is staff's only.
+	g.get(fmt.Sprintf("/events/%d/participants", groupEvent.ID)).wantStatus(t, http.StatusOK)
+	// The rule lives in the data layer: a caller that skips the handler's check is refused too.
+	f := db.ExportFilter{EventID: groupEvent.ID}
+	if snap, err := x.db.OpenMemberExport(ctx, f, db.ExportColumnsFor([]string{"login_id"}), modAcc); !errors.Is(err, db.ErrNotOrganiser) {
+		if snap != nil {
+			snap.Close()
+		}
+		t.Errorf("OpenMemberExport by a moderator for a group's event: %v", err)
+	}
+	if _, err := x.db.Participants(ctx, groupEvent.ID, modAcc, db.AuditView, "127.0.0.1"); !errors.Is(err, db.ErrNotOrganiser) {
+		t.Errorf("Participants by a moderator for a group's event: %v", err)
+	}
+	// An unknown event is said next to the field.
+	res := x.export(x.ward, url.Values{"event": {"99999999"}, "columns": {"login_id"}})
+	doc, _ := goquery.NewDocumentFromReader(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(doc.Find("#f-event-error").Text(), "イベントはありません") {
+		t.Errorf("unknown event: %d %q", res.StatusCode, doc.Find("#f-event-error").Text())
 	}
 }

@@ -202,6 +202,7 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		Path:    r.URL.Path,
 		Catalog: a.catalog,
 		Assets:  a.assets,
+		Now:     a.now(),
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		vr.CSRF = tok

@@ -31,11 +31,11 @@ func (a *App) routes() *echo.Echo {
 	e.HEAD(static.Prefix+"*", echo.WrapHandler(a.assets))
 
 	// Calendar feeds, polled by calendar apps: no session, no cookies.
-	e.GET("/events.ics", a.eventsFeed, a.gzip())
-	e.GET("/calendar/:token", a.memberFeed, a.gzip()) // /calendar/{token}.ics, a member's private feed
+	e.GET("/events.ics", a.eventsFeed, a.gzip(), a.readableInput)
+	e.GET("/calendar/:token", a.memberFeed, a.gzip(), a.readableInput) // /calendar/{token}.ics, a member's private feed
 
 	// Pages.
-	site := e.Group("", a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.passwordFresh)
+	site := e.Group("", a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)

@@ -29,7 +29,7 @@ func (a *App) signupState(c echo.Context, e *db.Event) (components.SignupState, 
 			return s, err
 		}
 	}
-	role, err := a.organiserRole(c.Request().Context(), u, e)
+	role, err := a.db.OrganiserRole(c.Request().Context(), u, e)
 	s.Organiser = role != ""
 	return s, err
 }
@@ -128,64 +128,36 @@ func (a *App) mySignups(c echo.Context) error {
 	return a.page(c, a.t(c, "signup.mine"), components.MySignups(ss))
 }
 
-// organiserRole is the role through which u organises e ("" for none): the
-// group's own account for a group's event, ward staff for the ward's,
-// moderators for the operator's.
-func (a *App) organiserRole(ctx context.Context, u *db.Account, e *db.Event) (string, error) {
-	if u == nil || u.Kind == db.KindMember {
-		return "", nil // residents never organise: no query on their event pages
-	}
-	switch e.OrganiserKind {
-	case "group":
-		if u.Kind != db.KindGroup {
-			return "", nil
-		}
-		id, err := a.db.EventOrganiserAccount(ctx, e)
-		if err != nil || id != u.ID {
-			return "", err
-		}
-		return db.KindGroup, nil
-	case "ward":
-		if u.HasRole(db.RoleWardStaff) {
-			return db.RoleWardStaff, nil
-		}
-	case "operator":
-		if u.HasRole(db.RoleModerator) {
-			return db.RoleModerator, nil
-		}
-	}
-	return "", nil
-}
-
-// organisedEvent loads the event of the request if the user organises it.
-func (a *App) organisedEvent(c echo.Context) (*db.Event, string, error) {
+// organisedEvent loads the event of the request if the user organises it
+// (db.OrganiserRole decides; a refusal is a 403).
+func (a *App) organisedEvent(c echo.Context) (*db.Event, error) {
 	id, err := idParam(c)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	ctx := c.Request().Context()
 	e, err := a.db.GetEvent(ctx, id)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	role, err := a.organiserRole(ctx, currentUser(c), e)
+	role, err := a.db.OrganiserRole(ctx, currentUser(c), e)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if role == "" {
-		return nil, "", echo.NewHTTPError(http.StatusForbidden, "not the organiser")
+		return nil, fmt.Errorf("event %d: %w", id, db.ErrNotOrganiser)
 	}
-	return e, role, nil
+	return e, nil
 }
 
 // participants shows an event's participant list to its organiser; every
 // member shown is written to the audit log.
 func (a *App) participants(c echo.Context) error {
-	e, role, err := a.organisedEvent(c)
+	e, err := a.organisedEvent(c)
 	if err != nil {
 		return err
 	}
-	list, err := a.db.Participants(c.Request().Context(), e.ID, currentUser(c), role, db.AuditView, c.RealIP())
+	list, err := a.db.Participants(c.Request().Context(), e.ID, currentUser(c), db.AuditView, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -211,11 +183,11 @@ func (a *App) showParticipants(c echo.Context, status int, e *db.Event, list []d
 // participantsCSV exports the list for Excel, CP932 by default or UTF-8
 // with a byte-order mark; the export of every member is audited.
 func (a *App) participantsCSV(c echo.Context) error {
-	e, role, err := a.organisedEvent(c)
+	e, err := a.organisedEvent(c)
 	if err != nil {
 		return err
 	}
-	list, err := a.db.Participants(c.Request().Context(), e.ID, currentUser(c), role, db.AuditExport, c.RealIP())
+	list, err := a.db.Participants(c.Request().Context(), e.ID, currentUser(c), db.AuditExport, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -244,7 +216,7 @@ func (a *App) participantsCSV(c echo.Context) error {
 // cancel the event (everyone signed up is mailed), or change the capacity
 // and waitlist (a larger capacity promotes from the waitlist at once).
 func (a *App) manageEvent(c echo.Context) error {
-	e, role, err := a.organisedEvent(c)
+	e, err := a.organisedEvent(c)
 	if err != nil {
 		return err
 	}
@@ -257,18 +229,10 @@ func (a *App) manageEvent(c echo.Context) error {
 		_, err = a.db.EndSignups(ctx, e.ID, action, func(e *db.Event) *db.Mail { return a.signupMail("event_cancelled", e) })
 		message = "participants.done_" + action
 	case "capacity":
-		var capacity *int
-		if v := form.Digits(c.FormValue("capacity")); v != "" {
-			n, perr := strconv.Atoi(v)
-			if perr != nil || n <= 0 {
-				errs.Add("capacity", "form.err.capacity")
-			}
-			capacity = &n
-		}
-		waitlist, perr := strconv.Atoi(form.Digits(c.FormValue("waitlist")))
-		if perr != nil || waitlist < 0 {
-			errs.Add("waitlist", "form.err.waitlist")
-		}
+		seats := form.Seats{Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist")}
+		seats.Normalize()
+		errs = seats.Validate()
+		capacity, waitlist := seats.Parsed()
 		if !errs.Any() {
 			_, err = a.db.SetCapacity(ctx, e.ID, capacity, waitlist, func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) })
 			if errors.Is(err, db.ErrConflict) {
@@ -286,7 +250,7 @@ func (a *App) manageEvent(c echo.Context) error {
 		return err
 	}
 	if errs.Any() {
-		list, err := a.db.Participants(ctx, e.ID, currentUser(c), role, db.AuditView, c.RealIP())
+		list, err := a.db.Participants(ctx, e.ID, currentUser(c), db.AuditView, c.RealIP())
 		if err != nil {
 			return err
 		}
@@ -334,7 +298,7 @@ func (a *App) eventLive(c echo.Context) error {
 			if err != nil {
 				return fragment{}, err
 			}
-			html, err := a.renderString(lang, components.Seats(e))
+			html, err := a.renderString(lang, components.Seats(e, a.now()))
 			return fragment{html: html}, err
 		})
 		return db.LiveSeats, f.html, err == nil && !f.gone, err
@@ -436,12 +400,12 @@ func (a *App) editableEvent(c echo.Context) (*db.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	role, err := a.organiserRole(ctx, currentUser(c), e)
+	role, err := a.db.OrganiserRole(ctx, currentUser(c), e)
 	if err != nil {
 		return nil, err
 	}
 	if role == "" {
-		return nil, echo.NewHTTPError(http.StatusForbidden, "not the organiser")
+		return nil, fmt.Errorf("event %d: %w", id, db.ErrNotOrganiser)
 	}
 	return e, nil
 }

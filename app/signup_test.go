@@ -482,3 +482,77 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	// Members do not add events.
 	b.alice.get("/events/new").wantStatus(t, http.StatusForbidden)
 }
+
+func TestParticipantsPageShowsWhenTheEventIs(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ev := e.publishedEvent(5, 0)
+	ward := e.client()
+	e.staffAccount("ward7", db.RoleWardStaff)
+	ward.signIn("ward7", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	res := ward.get(fmt.Sprintf("/events/%d/participants", ev.ID))
+	res.wantStatus(t, http.StatusOK)
+	if strings.Contains(res.Body, "@timeTagFull") {
+		t.Error("the page shows template source instead of the date")
+	}
+	when := res.Doc.Find("main h1 + p time")
+	if want := i18n.DateTime("ja", ev.StartsAt); when.Length() != 1 || when.Text() != want || when.AttrOr("datetime", "") != i18n.ISO(ev.StartsAt) {
+		t.Errorf("the event's date under the title: %q, want %q", when.Text(), want)
+	}
+}
+
+func TestClosedEventShowsOnlyItsClosedState(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	// Full events with waitlist places free: one open, one past, one past its deadline, one closed early.
+	full := func(login string) *db.Event {
+		ev := e.publishedEvent(1, 3)
+		acc := e.memberAccount(login, "参加者"+login[len(login)-1:])
+		if _, err := e.db.SignUp(ctx, ev.ID, acc, time.Now(), db.AccessEvent{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	open, past, deadline, closed := full("M4400001"), full("M4400002"), full("M4400003"), full("M4400004")
+	for _, q := range []struct {
+		sql string
+		id  int64
+	}{
+		{`UPDATE events SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = ?`, past.ID},
+		{`UPDATE events SET apply_until = now() - interval '1 hour' WHERE id = ?`, deadline.ID},
+		{`UPDATE events SET status = 'closed' WHERE id = ?`, closed.ID},
+	} {
+		if _, err := e.db.Bun.ExecContext(ctx, q.sql, q.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	member := e.client()
+	e.memberAccount("M4400009", "みるひと")
+	member.signIn("M4400009", "member-password-1").wantStatus(t, http.StatusSeeOther)
+	seats := func(c *testEnv, ev *db.Event) (string, string) {
+		t.Helper()
+		res := c.get(fmt.Sprintf("/events/%d", ev.ID))
+		res.wantStatus(t, http.StatusOK)
+		return strings.TrimSpace(res.Doc.Find("dd#seats").Text()), strings.Join(strings.Fields(res.Doc.Find("#signup").Text()), " ")
+	}
+	for _, c := range []*testEnv{e.client(), member} {
+		if got, box := seats(c, open); got != "満席（キャンセル待ち受付中）" || !strings.Contains(box, "申し込") {
+			t.Errorf("an open full event: seats %q, box %q", got, box)
+		}
+		for name, ev := range map[string]*db.Event{"past": past, "past its deadline": deadline, "closed early": closed} {
+			got, box := seats(c, ev)
+			if got != "受付終了" {
+				t.Errorf("a %s event shows seats %q, want only 受付終了 (box: %q)", name, got, box)
+			}
+			if strings.Contains(box, "キャンセル待ち") || strings.Contains(box, "参加を申し込む") {
+				t.Errorf("a %s event offers a sign-up: %q", name, box)
+			}
+		}
+	}
+	// Nowhere on the page.
+	res := e.client().get(fmt.Sprintf("/events/%d", past.ID))
+	if strings.Contains(res.Body, "キャンセル待ち受付中") {
+		t.Error("the past event's page still offers the waitlist somewhere")
+	}
+}

@@ -120,10 +120,10 @@ func (a *App) decideRegistration(c echo.Context) error {
 
 func (a *App) members(c echo.Context) error {
 	q := db.MemberQuery{
-		LoginID: form.Text(c.QueryParam("login_id")),
+		LoginID: form.Fold(c.QueryParam("login_id")),
 		Name:    form.Text(c.QueryParam("name")),
 		Kana:    form.Katakana(c.QueryParam("kana")),
-		Email:   form.Text(c.QueryParam("email")),
+		Email:   form.Fold(c.QueryParam("email")),
 		Phone:   form.Digits(c.QueryParam("phone")),
 		Status:  c.QueryParam("status"),
 	}

@@ -521,7 +521,7 @@ func EventList(es []db.Event) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = seats(&es[i]).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = seats(&es[i], Now(ctx)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -539,7 +539,7 @@ func EventList(es []db.Event) templ.Component {
 	})
 }
 
-func seats(e *db.Event) templ.Component {
+func seats(e *db.Event, now time.Time) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -560,15 +560,15 @@ func seats(e *db.Event) templ.Component {
 			templ_7745c5c3_Var26 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		if e.Status == "cancelled" {
+		if closed := seatsClosed(e, now); closed != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "<span>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var27 string
-			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "events.cancelled"))
+			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, closed))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/content.templ`, Line: 108, Col: 36}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/content.templ`, Line: 108, Col: 24}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 			if templ_7745c5c3_Err != nil {
@@ -2741,7 +2741,7 @@ func EventDetail(e *db.Event, box SignupState) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = seatsDD(e, false).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = seatsDD(e, false, box.Now).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2887,11 +2887,11 @@ func EventDetail(e *db.Event, box SignupState) templ.Component {
 	})
 }
 
-// Seats is the seat count as a live update sends it.
-func Seats(e *db.Event) templ.Component { return seatsDD(e, false) }
+// Seats is the seat count at now as a live update sends it.
+func Seats(e *db.Event, now time.Time) templ.Component { return seatsDD(e, false, now) }
 
 // seatsDD is the seat count; the answer to a sign-up replaces it out of band.
-func seatsDD(e *db.Event, oob bool) templ.Component {
+func seatsDD(e *db.Event, oob bool, now time.Time) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -2926,7 +2926,7 @@ func seatsDD(e *db.Event, oob bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = seats(e).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = seats(e, now).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

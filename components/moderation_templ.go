@@ -776,7 +776,7 @@ func eventSubject(e *db.Event) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = seats(e).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = seats(e, Now(ctx)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -24,6 +24,7 @@ type Request struct {
 	User    *db.Account // nil for a visitor
 	Live    bool        // the page has live lists: load the SSE extension
 	Script  string      // another script the page needs, e.g. js/export.js
+	Now     time.Time   // the app's clock when the request began: what is open or over is judged against it
 }
 
 // User returns the signed-in account, or nil.
@@ -62,6 +63,9 @@ func Tf(ctx context.Context, id string, data map[string]any) string {
 	r := RequestFrom(ctx)
 	return r.Catalog.T(r.Lang, id, data)
 }
+
+// Now returns the time the request is rendered at.
+func Now(ctx context.Context) time.Time { return RequestFrom(ctx).Now }
 
 // Lang returns the request's language.
 func Lang(ctx context.Context) string { return RequestFrom(ctx).Lang }

@@ -20,19 +20,39 @@ type SignupState struct {
 }
 
 // closedReason is why the event takes no sign-ups now, or "".
-func (s SignupState) closedReason() string {
-	e := s.Event
+func (s SignupState) closedReason() string { return closedReason(s.Event, s.Now) }
+
+// closedReason is why e takes no sign-ups at now, or "": the one judgement
+// behind both the sign-up box and the seat count, so they never disagree.
+func closedReason(e *db.Event, now time.Time) string {
 	switch {
 	case e.Status == "cancelled":
 		return "cancelled"
 	case e.Status != "published":
 		return "not_published"
-	case e.ApplyFrom != nil && s.Now.Before(*e.ApplyFrom):
+	case e.ApplyFrom != nil && now.Before(*e.ApplyFrom):
 		return "not_yet"
-	case e.ApplyUntil != nil && !s.Now.Before(*e.ApplyUntil):
+	case e.ApplyUntil != nil && !now.Before(*e.ApplyUntil):
 		return "ended"
-	case !s.Now.Before(e.StartsAt):
+	case !now.Before(e.StartsAt):
 		return "started"
+	}
+	return ""
+}
+
+// seatsClosed is the catalogue id the seat count shows instead of seats
+// when e takes no more sign-ups at now (cancelled, closed by its organiser,
+// past its deadline or begun), or "": a free seat or a waitlist place of an
+// event that is over is no offer at all.
+func seatsClosed(e *db.Event, now time.Time) string {
+	switch closedReason(e, now) {
+	case "cancelled":
+		return "events.cancelled"
+	case "ended", "started":
+		return "events.closed"
+	}
+	if e.Status == db.EventClosed {
+		return "events.closed"
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Home is what the home page shows.
@@ -244,8 +245,13 @@ func (d *DB) filteredEvents(dst *[]Event, now time.Time, f EventFilter) *bun.Sel
 		q = q.Where("(e.capacity IS NULL OR e.confirmed < e.capacity)")
 	}
 	if f.Query != "" {
-		like := "%" + likeEscaper.Replace(f.Query) + "%"
-		q = q.Where("(e.title ILIKE ? OR e.description ILIKE ? OR e.venue ILIKE ?)", like, like, like)
+		// Organisers' text is stored as typed, so widths are folded here, on
+		// both sides, as search does: ＡＢＣ finds abc and (雨天) finds （雨天）.
+		// The query is folded before escaping, or a full-width ％ would
+		// become a wildcard.
+		like := "%" + likeEscaper.Replace(norm.NFKC.String(f.Query)) + "%"
+		q = q.Where("(normalize(e.title, NFKC) ILIKE ? OR normalize(e.description, NFKC) ILIKE ? OR normalize(e.venue, NFKC) ILIKE ?)",
+			like, like, like)
 	}
 	return q
 }

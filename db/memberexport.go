@@ -170,10 +170,17 @@ type MemberExport struct {
 }
 
 // OpenMemberExport starts an export's read-only snapshot and counts the
-// members it will hold. Close it when done.
-func (d *DB) OpenMemberExport(ctx context.Context, f ExportFilter, cols []ExportColumn) (*MemberExport, error) {
+// members it will hold. Close it when done. Filtered by an event, the list
+// is that event's participants, so only its organiser (OrganiserRole) may
+// have it: anyone else gets ErrNotOrganiser.
+func (d *DB) OpenMemberExport(ctx context.Context, f ExportFilter, cols []ExportColumn, actor *Account) (*MemberExport, error) {
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("export: no columns")
+	}
+	if f.EventID > 0 {
+		if _, err := d.ParticipantsRole(ctx, f.EventID, actor); err != nil {
+			return nil, fmt.Errorf("db: member export: %w", err)
+		}
 	}
 	conn, err := d.Pool.Acquire(ctx)
 	if err != nil {

@@ -28,6 +28,12 @@ func (c Cursor) String() string {
 	return strconv.FormatInt(c.At.UnixMicro(), 36) + "." + strconv.FormatInt(c.ID, 36)
 }
 
+// The times a cursor may carry, in microseconds since 1970: 1900 to 2200.
+var (
+	cursorMin = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	cursorMax = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+)
+
 // ParseCursor decodes a cursor from a URL; an empty string is the start.
 func ParseCursor(s string) (Cursor, error) {
 	if s == "" {
@@ -39,7 +45,9 @@ func ParseCursor(s string) (Cursor, error) {
 	}
 	us, err1 := strconv.ParseInt(ts, 36, 64)
 	n, err2 := strconv.ParseInt(id, 36, 64)
-	if err1 != nil || err2 != nil || n <= 0 {
+	// A cursor this site made lies between its first row and now; one from
+	// outside PostgreSQL's calendar would make the query fail, not miss.
+	if err1 != nil || err2 != nil || n <= 0 || us < cursorMin || us > cursorMax {
 		return Cursor{}, fmt.Errorf("cursor %q: %w", s, ErrNotFound)
 	}
 	return Cursor{At: time.UnixMicro(us).UTC(), ID: n}, nil

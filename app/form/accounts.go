@@ -34,31 +34,34 @@ type Profile struct {
 // ProfileFields is the order fields appear in, for the error summary.
 var ProfileFields = []string{"name", "name_kana", "postal_code", "address", "phone", "fax", "email", "handle"}
 
-// Normalize folds widths and kana so what is stored is uniform.
+// Normalize folds widths and kana in what identifies or reaches the member
+// (kana name, postal code, address, phone, FAX, e-mail), so lookups, mail
+// merges and the ward's sheets find them; the name and the handle are the
+// member's own words and are kept as typed.
 func (p *Profile) Normalize() {
 	p.Name = Text(p.Name)
 	p.NameKana = Katakana(p.NameKana)
-	p.Address = Text(p.Address)
+	p.Address = Fold(p.Address)
 	p.Handle = Text(p.Handle)
 	if v, ok := PostalCode(p.PostalCode); ok {
 		p.PostalCode = v
 	} else {
-		p.PostalCode = Text(p.PostalCode)
+		p.PostalCode = Fold(p.PostalCode)
 	}
 	if v, ok := Phone(p.Phone); ok {
 		p.Phone = v
 	} else {
-		p.Phone = Text(p.Phone)
+		p.Phone = Fold(p.Phone)
 	}
 	if v, ok := Phone(p.Fax); ok {
 		p.Fax = v
 	} else {
-		p.Fax = Text(p.Fax)
+		p.Fax = Fold(p.Fax)
 	}
 	if v, ok := Email(p.Email); ok {
 		p.Email = v
 	} else {
-		p.Email = Text(p.Email)
+		p.Email = Fold(p.Email)
 	}
 }
 
@@ -111,7 +114,7 @@ func (p *Profile) Validate() Errors {
 // Town extracts the town (町名) from an address in the ward, the only part of
 // an address the Nakano rules allow to be published, for statistics and filters.
 func Town(address string) string {
-	a := address
+	a := Fold(address) // the block number may be typed in full-width digits
 	for _, p := range []string{"東京都", "新宿区"} {
 		a = strings.TrimPrefix(a, p)
 	}
@@ -146,10 +149,10 @@ type GroupAccount struct {
 	LoginID string
 }
 
-// Normalize folds widths.
+// Normalize keeps the group's name as typed and folds the login ID.
 func (g *GroupAccount) Normalize() {
 	g.Name = Text(g.Name)
-	g.LoginID = strings.ToLower(Text(g.LoginID))
+	g.LoginID = strings.ToLower(Fold(g.LoginID))
 }
 
 // Validate checks the group name and login ID.

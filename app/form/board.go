@@ -1,6 +1,9 @@
 package form
 
-import "slices"
+import (
+	"regexp"
+	"slices"
+)
 
 // Limits of the board's forms, stated on them.
 const (
@@ -145,4 +148,57 @@ func (r *Rejection) Validate(reasons []string) Errors {
 		e.Add("message", "form.err.message_long")
 	}
 	return e
+}
+
+// Limits of the board category form.
+const (
+	CategoryNameMax = 30
+	SortOrderMax    = 9999
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,29}$`)
+
+// Category is staff's form for a board category, as typed: ID is empty for
+// a new one.
+type Category struct {
+	ID, Slug, NameJa, NameEn, SortOrder string
+}
+
+// ParsedCategory is what a valid category form says.
+type ParsedCategory struct {
+	ID        int64 // 0: a new category
+	SortOrder int
+}
+
+// Normalize folds the slug and the numbers and tidies the names.
+func (c *Category) Normalize() {
+	c.ID, c.Slug, c.SortOrder = Fold(c.ID), Fold(c.Slug), Fold(c.SortOrder)
+	c.NameJa, c.NameEn = Text(c.NameJa), Text(c.NameEn)
+}
+
+// Validate returns what the form says and a message id per bad field; ok is
+// false when the hidden id names no category a form could have carried.
+func (c *Category) Validate() (p ParsedCategory, e Errors, ok bool) {
+	e = Errors{}
+	if c.ID != "" {
+		if p.ID, ok = ID(c.ID); !ok {
+			return p, e, false
+		}
+	}
+	if !slugPattern.MatchString(c.Slug) {
+		e.Add("slug", "form.err.slug")
+	}
+	if c.NameJa == "" || Len(c.NameJa) > CategoryNameMax {
+		e.Add("name_ja", "form.err.category_name")
+	}
+	if c.NameEn == "" || Len(c.NameEn) > CategoryNameMax {
+		e.Add("name_en", "form.err.category_name")
+	}
+	if c.SortOrder != "" {
+		var ok bool
+		if p.SortOrder, ok = Int(c.SortOrder, 0, SortOrderMax); !ok {
+			e.Add("sort_order", "form.err.sort_order")
+		}
+	}
+	return p, e, true
 }

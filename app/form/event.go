@@ -1,9 +1,6 @@
 package form
 
-import (
-	"strconv"
-	"time"
-)
+import "time"
 
 // Limits of the event form, stated on it.
 const (
@@ -11,6 +8,8 @@ const (
 	EventTextMax  = 2000
 	ShortMax      = 40
 	ContactMax    = 200
+	CapacityMax   = 99999 // a festival's crowd fits; the database's int does too
+	WaitlistMax   = 9999
 )
 
 // Event is the form an organiser fills in for a new event. Dates and times
@@ -26,12 +25,15 @@ type Event struct {
 var EventFields = []string{"title", "description", "category", "town", "venue", "facility", "date", "start", "end",
 	"capacity", "waitlist", "apply_until", "fee", "contact"}
 
-// Normalize folds widths in the one-line fields and tidies the description.
+// Normalize keeps the organiser's text as typed (tidied) and folds widths
+// in the dates, times and numbers.
 func (f *Event) Normalize() {
-	for _, p := range []*string{&f.Title, &f.Category, &f.Town, &f.Venue, &f.Date, &f.Start, &f.End, &f.ApplyUntil, &f.Fee, &f.Contact} {
+	for _, p := range []*string{&f.Title, &f.Category, &f.Town, &f.Venue, &f.Fee, &f.Contact} {
 		*p = Text(*p)
 	}
-	f.Capacity, f.Waitlist = Digits(f.Capacity), Digits(f.Waitlist)
+	for _, p := range []*string{&f.Date, &f.Start, &f.End, &f.ApplyUntil, &f.Capacity, &f.Waitlist, &f.Facility} {
+		*p = Fold(*p)
+	}
 	f.Description = Multiline(f.Description)
 }
 
@@ -68,19 +70,19 @@ func (f *Event) Validate(now time.Time, jst *time.Location) (ParsedEvent, Errors
 	if Len(f.Contact) > ContactMax {
 		e.Add("contact", "form.err.too_long")
 	}
-	day, err := time.ParseInLocation("2006-01-02", f.Date, jst)
-	if err != nil {
+	day, dayOK := Date(f.Date, jst)
+	if !dayOK {
 		e.Add("date", "form.err.date")
 	}
 	start, err1 := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.Start, jst)
-	if err1 != nil && err == nil {
+	if err1 != nil && dayOK {
 		e.Add("start", "form.err.time")
 	}
 	end, err2 := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.End, jst)
-	if err2 != nil && err == nil {
+	if err2 != nil && dayOK {
 		e.Add("end", "form.err.time")
 	}
-	if err == nil && err1 == nil {
+	if dayOK && err1 == nil {
 		if !start.After(now) {
 			e.Add("date", "form.err.past")
 		}
@@ -89,35 +91,20 @@ func (f *Event) Validate(now time.Time, jst *time.Location) (ParsedEvent, Errors
 		}
 	}
 	p.StartsAt, p.EndsAt = start, end
-	if f.Capacity != "" {
-		n, err := strconv.Atoi(f.Capacity)
-		if err != nil || n <= 0 {
-			e.Add("capacity", "form.err.capacity")
-		} else {
-			p.Capacity = &n
-		}
-	}
-	if f.Waitlist != "" {
-		n, err := strconv.Atoi(f.Waitlist)
-		if err != nil || n < 0 {
-			e.Add("waitlist", "form.err.waitlist")
-		}
-		p.Waitlist = n
-	}
+	p.Capacity, p.Waitlist = f.seats(e)
 	if f.Facility != "" {
-		n, err := strconv.ParseInt(f.Facility, 10, 64)
-		if err != nil || n <= 0 {
-			e.Add("facility", "form.err.facility")
-		} else {
+		if n, ok := ID(f.Facility); ok {
 			p.Facility = &n
+		} else {
+			e.Add("facility", "form.err.facility")
 		}
 	}
 	if f.ApplyUntil != "" {
-		until, err := time.ParseInLocation("2006-01-02", f.ApplyUntil, jst)
+		until, ok := Date(f.ApplyUntil, jst)
 		switch {
-		case err != nil:
+		case !ok:
 			e.Add("apply_until", "form.err.date")
-		case err == nil && !day.IsZero() && until.After(day):
+		case dayOK && until.After(day):
 			e.Add("apply_until", "form.err.apply_after_event")
 		default:
 			end := until.AddDate(0, 0, 1) // to the end of that day
@@ -125,4 +112,50 @@ func (f *Event) Validate(now time.Time, jst *time.Location) (ParsedEvent, Errors
 		}
 	}
 	return p, e
+}
+
+// seats reads the capacity (empty: no limit) and the waitlist size (empty:
+// none), each within its range.
+func (f *Event) seats(e Errors) (*int, int) {
+	s := Seats{Capacity: f.Capacity, Waitlist: f.Waitlist}
+	for field, id := range s.Validate() {
+		e.Add(field, id)
+	}
+	capacity, waitlist := s.Parsed()
+	return capacity, waitlist
+}
+
+// Seats is the organiser's capacity form on the participant page, and the
+// seats part of the event form: the capacity (empty for no limit) and the
+// waitlist size, as typed.
+type Seats struct {
+	Capacity, Waitlist string
+}
+
+// Normalize folds widths.
+func (s *Seats) Normalize() { s.Capacity, s.Waitlist = Fold(s.Capacity), Fold(s.Waitlist) }
+
+// Validate checks both numbers are whole and within their ranges.
+func (s *Seats) Validate() Errors {
+	e := Errors{}
+	if s.Capacity != "" {
+		if _, ok := Int(s.Capacity, 1, CapacityMax); !ok {
+			e.Add("capacity", "form.err.capacity")
+		}
+	}
+	if s.Waitlist != "" {
+		if _, ok := Int(s.Waitlist, 0, WaitlistMax); !ok {
+			e.Add("waitlist", "form.err.waitlist")
+		}
+	}
+	return e
+}
+
+// Parsed is what a valid form says: nil for no limit.
+func (s *Seats) Parsed() (capacity *int, waitlist int) {
+	if n, ok := Int(s.Capacity, 1, CapacityMax); ok {
+		capacity = &n
+	}
+	waitlist, _ = Int(s.Waitlist, 0, WaitlistMax)
+	return capacity, waitlist
 }

@@ -3,7 +3,6 @@ package form
 import (
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -46,10 +45,11 @@ func ExportFormat(s string) string {
 	return FormatCP932
 }
 
-// Normalize folds widths in the typed fields.
+// Normalize tidies the typed fields, folding widths in the dates and the
+// event number.
 func (f *MemberExport) Normalize() {
 	f.Town, f.Purpose = Text(f.Town), Text(f.Purpose)
-	f.From, f.To, f.Event = Text(f.From), Text(f.To), Digits(f.Event)
+	f.From, f.To, f.Event = Fold(f.From), Fold(f.To), Fold(f.Event)
 	f.Format = ExportFormat(f.Format)
 }
 
@@ -70,8 +70,8 @@ func (f *MemberExport) Validate(statuses, columns []string, jst *time.Location) 
 		if v == "" {
 			return nil
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, jst)
-		if err != nil {
+		t, ok := Date(v, jst)
+		if !ok {
 			e.Add(field, "form.err.date")
 			return nil
 		}
@@ -91,8 +91,8 @@ func (f *MemberExport) Validate(statuses, columns []string, jst *time.Location) 
 		}
 	}
 	if f.Event != "" {
-		n, err := strconv.ParseInt(f.Event, 10, 64)
-		if err != nil || n <= 0 {
+		n, ok := ID(f.Event)
+		if !ok {
 			e.Add("event", "form.err.event_id")
 		}
 		p.EventID = n

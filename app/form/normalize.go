@@ -12,13 +12,24 @@ import (
 	"golang.org/x/text/width"
 )
 
-// Text trims and folds widths: full-width ASCII letters and digits become
-// half-width, half-width katakana become full-width, the ideographic space
-// becomes a plain space, runs of spaces shrink to one, and control
-// characters are dropped. What a resident types on a Japanese phone keyboard
-// is stored the way the ward's Excel sheets expect.
-func Text(s string) string {
-	s = fold(s)
+// Text tidies a free one-line field — a title, a name, a venue, a purpose —
+// and otherwise keeps it as the resident typed it: NFC (so a decomposed が
+// and a composed が are one character), spaces trimmed, runs of spaces (the
+// ideographic space included) as one space, control and invisible
+// characters dropped. It never folds widths: 「！（）：」 and ＡＢＣ are the
+// resident's choice and stay. Identifiers go through Fold instead.
+func Text(s string) string { return oneLine(norm.NFC.String(s)) }
+
+// Fold is Text for identifiers and machine-read values (login IDs, e-mail
+// addresses, phone numbers, postal codes, kana names, dates, numbers):
+// full-width ASCII letters and digits become half-width, half-width
+// katakana full-width, so what a Japanese phone keyboard types is read and
+// stored the way the ward's Excel sheets and lookups expect.
+func Fold(s string) string { return oneLine(fold(s)) }
+
+// oneLine trims s, shrinks each run of spaces to one ASCII space and drops
+// control and invisible characters.
+func oneLine(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -39,9 +50,11 @@ func Text(s string) string {
 	return b.String()
 }
 
-// Multiline is Text for free text: it keeps line breaks (normalised to \n)
-// and single blank lines between paragraphs, drops control characters, and
-// trims trailing spaces of each line.
+// Multiline is Text for free text of several lines (a body, a description,
+// a message): it keeps the characters as typed (NFC only), line breaks
+// (normalised to \n), an indent of ideographic spaces and single blank
+// lines between paragraphs; it drops control characters and trims trailing
+// spaces of each line.
 func Multiline(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	s = strings.Map(func(r rune) rune {
@@ -49,10 +62,10 @@ func Multiline(s string) string {
 			return -1
 		}
 		return r
-	}, s)
+	}, norm.NFC.String(s))
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimRight(fold(l), " \t\u3000")
+		l = strings.TrimRight(l, " \t\u3000")
 		if l == "" && len(out) > 0 && out[len(out)-1] == "" {
 			continue
 		}
@@ -77,7 +90,7 @@ const hyphens = "ー－−‐‑‒–—―ｰ"
 // Digits normalises a phone number or postal code: half-width digits with
 // ASCII hyphens, spaces removed.
 func Digits(s string) string {
-	s = Text(s)
+	s = Fold(s)
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -97,7 +110,7 @@ func Digits(s string) string {
 // Katakana converts hiragana to katakana, so 「やまだ はなこ」 and
 // 「ヤマダ ハナコ」 are stored alike.
 func Katakana(s string) string {
-	s = Text(s)
+	s = Fold(s)
 	return strings.Map(func(r rune) rune {
 		if r >= 'ぁ' && r <= 'ゖ' {
 			return r + ('ァ' - 'ぁ')

@@ -1,0 +1,572 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/db"
+)
+
+// hostileValues are what a careless or hostile client may send in any
+// field: a NUL and broken UTF-8 (PostgreSQL refuses both in text), dates in
+// the years 0 and 1 (before PostgreSQL's calendar once in Japan time),
+// numbers beyond int32 and int64 and below zero, a keyset cursor from
+// before the calendar, and a very long string.
+var hostileValues = []string{
+	"a\x00b",
+	"\xff\xfe",
+	"0000-01-01",
+	"0000-01",
+	"0001-01-01",
+	"3000000000",
+	"-3000000000",
+	"99999999999999999999999",
+	"-zzzzzzzzzzzz.1",
+	hostileLong,
+}
+
+// hostileLong is a very long string: 20,000 characters, 60 KB in UTF-8.
+var hostileLong = strings.Repeat("あい", 10000)
+
+// hostileSecrets are the values sent to password fields, which only ever
+// reach argon2id: text it must take whatever it is (each try costs a hash).
+var hostileSecrets = []string{"a\x00b", "\xff\xfe", hostileLong}
+
+// knownQueryParams are the query parameters each page reads beyond the
+// fields of the GET forms it renders (those are found on the page itself).
+// Every page also reads lang.
+var knownQueryParams = map[string][]string{
+	"/":                            nil,
+	"/events":                      {"after", "month", "category", "town", "q", "from", "to", "seats"},
+	"/notices":                     {"after"},
+	"/subsidies":                   {"after"},
+	"/articles":                    {"after"},
+	"/groups":                      {"after"},
+	"/board":                       {"after", "category", "q"},
+	"/board/new":                   {"category"},
+	"/board/live":                  {"after", "topic", "category"},
+	"/events/:id/live":             {"after"},
+	"/moderation/live":             {"after"},
+	"/account/history":             {"after"},
+	"/account/posts":               {"after"},
+	"/staff/audit":                 {"before", "actor", "role", "member", "action", "from", "to", "month"},
+	"/staff/members":               {"login_id", "name", "kana", "email", "phone", "status", "after"},
+	"/staff/registrations":         {"side"},
+	"/staff/mail":                  {"after"},
+	"/login":                       {"next"},
+	"/leave":                       {"to"},
+	"/events/:id/participants.csv": {"enc"},
+	"/calendar/:token":             {"lang"},
+}
+
+// validSamples fill the empty fields of a form so that a hostile value in
+// one field reaches as far as it can: with the others valid, the handler
+// gets past validation to the database. Passwords stay empty, so no
+// account is changed or withdrawn by the walk.
+var validSamples = map[string]string{
+	"title": "防災訓練", "body": "公園に集まります。", "description": "みんなで参加しましょう。", "category": "防災",
+	"town": "四谷", "venue": "四谷区民センター", "start": "10:00", "end": "12:00",
+	"capacity": "20", "waitlist": "2", "fee": "無料", "contact": "区役所", "purpose": "案内の送付",
+	"name": "新宿 花子", "name_kana": "しんじゅく はなこ", "postal_code": "160-0004", "address": "東京都新宿区四谷1-2-3",
+	"phone": "03-1234-5678", "email": "hostile@example.jp", "handle": "てすとのひと", "agree": "yes",
+	"reason": "その他", "message": "理由の説明です。", "note": "区と協議したいです。", "slug": "hostile", "name_ja": "試験",
+	"name_en": "Test", "word": "試験語", "login_id": "hostile-group", "sort_order": "1",
+}
+
+// formSpec is one rendered form: who saw it, where it posts, its fields
+// with the values the page gave them.
+type formSpec struct {
+	client  string
+	method  string
+	action  string
+	fields  []string
+	secrets map[string]bool // password fields
+	values  url.Values
+}
+
+// routePattern turns an echo route path into a regexp matching its addresses.
+func routePattern(path string) *regexp.Regexp {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		switch {
+		case strings.HasPrefix(p, ":"), p == "*":
+			parts[i] = `[^/]*`
+		default:
+			parts[i] = regexp.QuoteMeta(p)
+		}
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, "/") + "$")
+}
+
+// readForms lists the forms of a page with their fields and values as a
+// browser would send them: the checked boxes, the selected (or first)
+// option, the first submit button's name.
+func readForms(doc *goquery.Document, page, client string) []formSpec {
+	var out []formSpec
+	doc.Find("form").Each(func(_ int, f *goquery.Selection) {
+		fs := formSpec{client: client, method: strings.ToUpper(f.AttrOr("method", "GET")), values: url.Values{}, secrets: map[string]bool{}}
+		action := f.AttrOr("action", "")
+		if action == "" {
+			action = page
+		}
+		u, err := url.Parse(action)
+		if err != nil {
+			return
+		}
+		fs.action = u.Path
+		add := func(name, value string) {
+			if name == "" {
+				return
+			}
+			if !slices.Contains(fs.fields, name) {
+				fs.fields = append(fs.fields, name)
+			}
+			if value != "" || fs.values[name] == nil {
+				fs.values.Add(name, value)
+			}
+		}
+		button := false
+		f.Find("input, select, textarea, button").Each(func(_ int, in *goquery.Selection) {
+			name := in.AttrOr("name", "")
+			switch goquery.NodeName(in) {
+			case "textarea":
+				add(name, in.Text())
+			case "select":
+				opt := in.Find("option[selected]").First()
+				if opt.Length() == 0 {
+					opt = in.Find("option").FilterFunction(func(_ int, o *goquery.Selection) bool { return o.AttrOr("value", "") != "" }).First()
+				}
+				add(name, opt.AttrOr("value", ""))
+			case "button":
+				if !button && name != "" {
+					add(name, in.AttrOr("value", ""))
+					button = true
+				}
+			default:
+				switch in.AttrOr("type", "text") {
+				case "checkbox", "radio":
+					_, checked := in.Attr("checked")
+					if checked {
+						add(name, in.AttrOr("value", "on"))
+					} else if !slices.Contains(fs.fields, name) {
+						fs.fields = append(fs.fields, name)
+					}
+				case "password":
+					fs.secrets[name] = true
+					add(name, "")
+				case "submit":
+					if !button && name != "" {
+						add(name, in.AttrOr("value", ""))
+						button = true
+					}
+				default:
+					add(name, in.AttrOr("value", ""))
+				}
+			}
+		})
+		for _, name := range fs.fields {
+			if fs.values.Get(name) == "" && validSamples[name] != "" {
+				fs.values.Set(name, validSamples[name])
+			}
+		}
+		out = append(out, fs)
+	})
+	return out
+}
+
+// TestHostileInputNeverGets5xx walks the route table, signed in as someone
+// who may use each route, and sends every hostile value to every query
+// parameter the page reads (the known ones and the fields of its GET
+// forms), to every field of every form found on the pages, and in place of
+// every path parameter. Bad input is the client's fault: it must get a
+// message or a 404, never a 5xx.
+func TestHostileInputNeverGets5xx(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+
+	// People: a visitor, a member, a group, ward staff and a moderator,
+	// and a staff account whose roles the ward may change.
+	clients := map[string]*testEnv{"visitor": e.client()}
+	order := []string{"member", "group", "ward", "mod", "visitor"}
+	memberAcc := e.memberAccount("M8000001", "あるくひと")
+	e.memberAccount("M8000002", "ほかのひと")
+	hash, _ := auth.HashPassword("group-password-1")
+	gacc := &db.Account{Kind: db.KindGroup, LoginID: "G80001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "四谷あるく会"}
+	if _, err := e.db.Bun.NewInsert().Model(gacc).Returning("*").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	group := &db.Group{AccountID: &gacc.ID, Name: "四谷あるく会", Category: "健康", Town: "四谷", Published: true}
+	if _, err := e.db.Bun.NewInsert().Model(group).Returning("id").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.staffAccount("ward-h", db.RoleWardStaff)
+	e.staffAccount("mod-h", db.RoleModerator)
+	e.staffAccount("editor-h", db.RoleEditor)
+	signIn := func(name, login, password string) {
+		c := e.client()
+		c.signIn(login, password).wantStatus(t, http.StatusSeeOther)
+		clients[name] = c
+	}
+	signIn("member", "M8000001", "member-password-1")
+	signIn("group", "G80001", "group-password-1")
+	signIn("ward", "ward-h", "staff-password-1")
+	signIn("mod", "mod-h", "staff-password-1")
+	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
+
+	// Things for the pages to show: a pending registration (and its mail),
+	// a published topic and a pending one, events to sign up for, cancel
+	// and manage, a dictionary word, a calendar feed, a reset link.
+	clients["visitor"].register(withValues(validRegistration, "email", "walker@example.jp", "handle", "あたらしいひと"))
+	cat := &db.BoardCategory{Slug: "town", NameJa: "まちの話題", NameEn: "Town"}
+	if err := e.db.SaveBoardCategory(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	b := &boardEnv{testEnv: e, cat: cat.ID}
+	published := b.postTopic(clients["group"], "公開の話題", "公開される本文")
+	itemID, version := b.item(mod, published)
+	b.decide(mod, itemID, version, "action", "approve").wantStatus(t, http.StatusOK)
+	pending := b.postTopic(member, "審査中の話題", "審査を待つ本文")
+	open := e.publishedEvent(10, 2)
+	mine := e.publishedEvent(10, 2)
+	if _, err := e.db.SignUp(ctx, mine.ID, memberAcc, time.Now(), db.AccessEvent{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	operator := e.publishedEvent(10, 2)
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE events SET organiser_kind = 'operator' WHERE id = $1`, operator.ID); err != nil {
+		t.Fatal(err)
+	}
+	ward.post("/staff/board/words", url.Values{"_csrf": {ward.token()}, "word": {"ねずみ講"}}).wantStatus(t, http.StatusSeeOther)
+	member.post("/account/calendar", url.Values{"_csrf": {member.token()}}).wantStatus(t, http.StatusOK)
+	const resetToken = "hostile-walk-reset-token"
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
+		tokenHash(resetToken), memberAcc.ID); err != nil {
+		t.Fatal(err)
+	}
+	var mailID int64
+	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
+		t.Fatal(err)
+	}
+
+	// The address each route with parameters is opened at, and more pages
+	// whose forms the walk needs.
+	paths := map[string]string{
+		"/notices/:id":                  "/notices/1",
+		"/subsidies/:id":                "/subsidies/1",
+		"/articles/:id":                 "/articles/1",
+		"/groups/:id":                   fmt.Sprintf("/groups/%d", group.ID),
+		"/events/:id":                   fmt.Sprintf("/events/%d", open.ID),
+		"/events/:id/edit":              fmt.Sprintf("/events/%d/edit", open.ID),
+		"/events/:id/live":              fmt.Sprintf("/events/%d/live", open.ID),
+		"/events/:id/participants":      fmt.Sprintf("/events/%d/participants", open.ID),
+		"/events/:id/participants.csv":  fmt.Sprintf("/events/%d/participants.csv", open.ID),
+		"/board/:id":                    fmt.Sprintf("/board/%d", published),
+		"/board/posts/:id/edit":         fmt.Sprintf("/board/posts/%d/edit", pending),
+		"/board/posts/:id/report":       fmt.Sprintf("/board/posts/%d/report", published),
+		"/calendar/:token":              "/calendar/unknown.ics",
+		"/password/reset/:token":        "/password/reset/" + resetToken,
+		"/staff/members/:id":            fmt.Sprintf("/staff/members/%d", memberAcc.ID),
+		"/staff/members/exports/:token": "/staff/members/exports/" + strings.Repeat("ab", 16),
+		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
+		"/static/*":                     "/static/css/site.css",
+	}
+	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
+
+	type route struct{ method, path string }
+	var routes []route
+	for _, r := range e.app.echo.Routes() {
+		if strings.Contains(r.Method, "route_not_found") || r.Path == "" || strings.HasSuffix(r.Path, "/*") && r.Path != "/static/*" {
+			continue
+		}
+		routes = append(routes, route{r.Method, r.Path})
+	}
+	slices.SortFunc(routes, func(a, b route) int { return strings.Compare(a.method+a.path, b.method+b.path) })
+	at := func(r route) (string, bool) {
+		if !strings.ContainsAny(r.path, ":*") {
+			return r.path, true
+		}
+		p, ok := paths[r.path]
+		return p, ok
+	}
+	isStream := func(path string) bool { return strings.HasSuffix(path, "/live") }
+
+	var failures []string
+	check := func(what string, status int) {
+		if status >= 500 {
+			failures = append(failures, fmt.Sprintf("%s: %d", what, status))
+		}
+	}
+	show := func(v string) string {
+		if len(v) > 24 {
+			return fmt.Sprintf("%q…(%d bytes)", v[:12], len(v))
+		}
+		return fmt.Sprintf("%q", v)
+	}
+	// send makes one request and reads the whole answer; a connection cut
+	// mid-answer (a download that failed after its headers) counts as a 5xx.
+	send := func(c *testEnv, method, target string, form url.Values) int {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, e.srv.URL+target, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			return 599
+		}
+		defer res.Body.Close()
+		if isStream(strings.SplitN(target, "?", 2)[0]) && res.StatusCode == http.StatusOK {
+			return res.StatusCode // an event stream does not end
+		}
+		if _, err := io.Copy(io.Discard, res.Body); err != nil {
+			return 599
+		}
+		return res.StatusCode
+	}
+
+	// Open every page as everyone: who may open it, and its forms.
+	reach := map[string][]string{} // address -> clients let in, in order
+	var forms []formSpec
+	var pages []string
+	for _, r := range routes {
+		if r.method != http.MethodGet || isStream(r.path) || strings.HasSuffix(r.path, ".csv") || strings.Contains(r.path, ".ics") ||
+			strings.HasPrefix(r.path, "/static") || r.path == "/calendar/:token" {
+			continue
+		}
+		if p, ok := at(r); ok {
+			pages = append(pages, p)
+		} else {
+			t.Errorf("GET %s: no address to open it at; add one to paths", r.path)
+		}
+	}
+	pages = append(pages, extraPages...)
+	for _, p := range pages {
+		for _, name := range order {
+			res := clients[name].get(p)
+			check("GET "+p+" as "+name, res.StatusCode)
+			if res.StatusCode == http.StatusForbidden || strings.HasPrefix(res.Header.Get("Location"), "/login") {
+				continue
+			}
+			reach[p] = append(reach[p], name)
+			if res.StatusCode == http.StatusOK && strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+				forms = append(forms, readForms(res.Doc, p, name)...)
+			}
+		}
+	}
+	// Files and streams are not crawled for forms; these need someone signed in.
+	reach[paths["/events/:id/participants.csv"]] = []string{"ward"}
+	reach["/moderation/live"] = []string{"mod"}
+
+	for _, r := range routes {
+		pattern := routePattern(r.path)
+		switch r.method {
+		case http.MethodGet, http.MethodHead:
+			p, ok := at(r)
+			if !ok {
+				t.Errorf("%s %s: no address to open it at; add one to paths", r.method, r.path)
+				continue
+			}
+			who := "visitor"
+			if len(reach[p]) > 0 {
+				who = reach[p][0]
+			}
+			c := clients[who]
+			params := append([]string{"lang"}, knownQueryParams[r.path]...)
+			for _, f := range forms {
+				if f.method == http.MethodGet && f.action == p {
+					for _, name := range f.fields {
+						if !slices.Contains(params, name) {
+							params = append(params, name)
+						}
+					}
+				}
+			}
+			for _, name := range params {
+				for _, v := range hostileValues {
+					target := p + "?" + url.Values{name: {v}}.Encode()
+					check(fmt.Sprintf("%s %s ?%s=%s as %s", r.method, r.path, name, show(v), who), send(c, r.method, target, nil))
+				}
+			}
+			if strings.ContainsAny(r.path, ":*") {
+				for _, v := range hostileValues {
+					target := pathWith(r.path, p, url.PathEscape(v))
+					check(fmt.Sprintf("%s %s with %s in the address as %s", r.method, r.path, show(v), who), send(c, r.method, target, nil))
+				}
+			}
+		case http.MethodPost:
+			var found []formSpec
+			seen := map[string]bool{}
+			for _, f := range forms {
+				if f.method != http.MethodPost || !pattern.MatchString(f.action) {
+					continue
+				}
+				key := f.action + " " + strings.Join(f.fields, ",") + " " + f.values.Get("action")
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				found = append(found, f)
+			}
+			if len(found) == 0 {
+				t.Errorf("POST %s: no page shows a form for it; add a fixture so the walk reaches it", r.path)
+				continue
+			}
+			for _, f := range found {
+				c := clients[f.client]
+				for _, name := range f.fields {
+					values := hostileValues
+					if f.secrets[name] {
+						values = hostileSecrets
+					}
+					for _, v := range values {
+						vals := url.Values{}
+						for k, vs := range f.values {
+							vals[k] = append([]string(nil), vs...)
+						}
+						vals.Set(name, v)
+						check(fmt.Sprintf("POST %s %s=%s as %s", r.path, name, show(v), f.client), send(c, http.MethodPost, f.action, vals))
+					}
+				}
+				if strings.Contains(r.path, ":") {
+					for _, v := range hostileValues {
+						check(fmt.Sprintf("POST %s with %s in the address as %s", r.path, show(v), f.client),
+							send(c, http.MethodPost, pathWith(r.path, f.action, url.PathEscape(v)), f.values))
+					}
+				}
+			}
+		}
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
+
+// pathWith puts value in place of the first parameter of route in the
+// address p that matches it.
+func pathWith(route, p, value string) string {
+	rs, ps := strings.Split(route, "/"), strings.Split(p, "/")
+	for i := range rs {
+		if i < len(ps) && (strings.HasPrefix(rs[i], ":") || rs[i] == "*") {
+			// a parameter with a suffix (/calendar/{token}.ics) keeps it
+			ps[i] = value
+			break
+		}
+	}
+	return strings.Join(ps, "/")
+}
+
+// TestBadInputGetsAMessage checks the answers to the bad input the review
+// found: a message next to the field (the value kept), a page saying what
+// was wrong, or a 404 for an address that does not exist; and a negative
+// capacity is refused, not saved as its digits.
+func TestBadInputGetsAMessage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	ward := e.client()
+	e.staffAccount("ward-b", db.RoleWardStaff)
+	ward.signIn("ward-b", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	ev := e.publishedEvent(10, 2)
+
+	for _, c := range []struct {
+		path   string
+		status int
+		field  string // the field whose message is shown, or "" for a page
+		text   string // in the message, or in the page's heading
+	}{
+		{"/events?category=%00", http.StatusBadRequest, "", "読み取れない文字"},
+		{"/events?town=a%00b", http.StatusBadRequest, "", "読み取れない文字"},
+		{"/events?q=%FF%FE", http.StatusBadRequest, "", "読み取れない文字"},
+		{"/events?month=0000-01", http.StatusNotFound, "", "ページが見つかりません"},
+		{"/events?to=0000-01-01", http.StatusOK, "to", "年-月-日"},
+		{"/events?from=0001-01-01", http.StatusOK, "from", "年-月-日"},
+		{"/events?after=-zzzzzzzzzzzz.1", http.StatusNotFound, "", "ページが見つかりません"},
+		{"/staff/audit?from=0000-01-01", http.StatusOK, "from", "年-月-日"},
+		{"/staff/audit?month=0000-01", http.StatusOK, "month", "年-月"},
+		{"/staff/members/exports/%FF%00", http.StatusNotFound, "", "ページが見つかりません"},
+		{"/staff/members/exports/not-a-token", http.StatusNotFound, "", "ページが見つかりません"},
+	} {
+		res := ward.get(c.path)
+		if res.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d", c.path, res.StatusCode, c.status)
+			continue
+		}
+		if c.field == "" {
+			if h := res.Doc.Find("h1").Text(); !strings.Contains(h, c.text) || res.Doc.Find(".meta code").Text() == "" {
+				t.Errorf("%s: page %q with request id %q, want %q", c.path, h, res.Doc.Find(".meta code").Text(), c.text)
+			}
+			continue
+		}
+		if msg := res.Doc.Find("#f-" + c.field + "-error").Text(); !strings.Contains(msg, c.text) {
+			t.Errorf("%s: message next to %s: %q, want %q", c.path, c.field, msg, c.text)
+		}
+		u, _ := url.Parse(c.path)
+		if v := res.Doc.Find("#f-"+c.field).AttrOr("value", ""); v != u.Query().Get(c.field) {
+			t.Errorf("%s: the field shows %q, not what was typed", c.path, v)
+		}
+	}
+
+	// Numbers on the event forms: within range, said next to the field, kept.
+	day := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
+	event := url.Values{"title": {"防災講座"}, "description": {"説明"}, "category": {"防災"}, "town": {"四谷"},
+		"venue": {"四谷区民センター"}, "date": {day}, "start": {"10:00"}, "end": {"12:00"}, "waitlist": {"0"}}
+	manage := fmt.Sprintf("/events/%d/manage", ev.ID)
+	for _, c := range []struct{ field, value, path, want string }{
+		{"capacity", "3000000000", "/events/new", "1〜99,999"},
+		{"capacity", "-5", "/events/new", "1〜99,999"},
+		{"waitlist", "-3000000000", "/events/new", "0〜9,999"},
+		{"date", "0000-01-01", "/events/new", "年-月-日"},
+		{"apply_until", "0000-01-01", "/events/new", "年-月-日"},
+		{"capacity", "3000000000", manage, "1〜99,999"},
+		{"capacity", "-5", manage, "1〜99,999"},
+		{"waitlist", "3000000000", manage, "0〜9,999"},
+	} {
+		v := withValues(event, "_csrf", ward.token(), "action", "capacity", "capacity", "10", "waitlist", "2", c.field, c.value)
+		res := ward.post(c.path, v)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s %s=%s: status %d, want 422", c.path, c.field, c.value, res.StatusCode)
+			continue
+		}
+		if msg := res.Doc.Find("#f-" + c.field + "-error").Text(); !strings.Contains(msg, c.want) {
+			t.Errorf("%s %s=%s: message %q, want %q", c.path, c.field, c.value, msg, c.want)
+		}
+		if got := res.Doc.Find("#f-"+c.field).AttrOr("value", ""); got != c.value {
+			t.Errorf("%s %s=%s: the field shows %q", c.path, c.field, c.value, got)
+		}
+	}
+	var n int
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE title = '防災講座' OR capacity = 5 OR capacity <> 10`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d events were saved or changed by refused forms (%v)", n, err)
+	}
+	// Typed in full width, a number is still read.
+	ward.post(manage, url.Values{"_csrf": {ward.token()}, "action": {"capacity"}, "capacity": {"１２"}, "waitlist": {"３"}}).
+		wantStatus(t, http.StatusSeeOther)
+	var got db.Event
+	if err := e.db.Bun.NewSelect().Model(&got).Where("id = ?", ev.ID).Scan(ctx); err != nil || *got.Capacity != 12 || got.WaitlistSize != 3 {
+		t.Errorf("full-width capacity: %v %v", got.Capacity, err)
+	}
+
+	// A category's order is a number in range too.
+	res := ward.post("/staff/board/categories", url.Values{"_csrf": {ward.token()}, "slug": {"town"}, "name_ja": {"まち"},
+		"name_en": {"Town"}, "sort_order": {"3000000000"}})
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if msg := res.Doc.Find("#cat-0-sort_order-error").Text(); !strings.Contains(msg, "0〜9,999") ||
+		res.Doc.Find("#cat-0-sort_order").AttrOr("value", "") != "3000000000" || res.Doc.Find("#cat-0-slug").AttrOr("value", "") != "town" {
+		t.Errorf("sort order: %q", msg)
+	}
+}

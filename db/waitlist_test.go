@@ -78,7 +78,7 @@ func TestWaitlistFollowsTheOrderPlacesWereGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := f.d.Participants(ctx, e.ID, staff, db.RoleWardStaff, db.AuditView, "127.0.0.1")
+	list, err := f.d.Participants(ctx, e.ID, staff, db.AuditView, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/seed"
 )
@@ -64,7 +63,7 @@ func TestFailedTapSaysWhatHappened(t *testing.T) {
 				id: m ? ((m.querySelector('.meta code') || {}).textContent || '') : '',
 				close: !!(m && m.querySelector('button[data-dismiss-request-error]')),
 				onPhone: box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight + 1,
-				button: !!document.querySelector('` + signupButton + `'),
+				button: !!document.querySelector('`+signupButton+`'),
 			};
 		})()`)
 	}

@@ -100,12 +100,15 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// A sign-in beyond the hashing budget waits this long for a place, with at
-// most hashQueuePerSlot others per place ahead of it; beyond that it gets a
-// 503 with Retry-After (a few seconds in line is better than an error, a
-// queue without end is a slow way to fall over).
+// Beyond the hashing budget a request queues behind at most
+// hashQueuePerSlot others per place, and is refused at once (503,
+// Retry-After) when the queue is that long. What bounds the queue is its
+// length, not a clock: each place frees up when its run ends (a tenth of a
+// second on a quiet server, seconds on an overloaded one), so the wait is at
+// most a few runs long, and a machine that is merely slow refuses nobody
+// who would have been served. hashWait only guards against the unforeseen.
 const (
-	hashWait         = 5 * time.Second
+	hashWait         = 30 * time.Second
 	hashQueuePerSlot = 4
 	hashRetryAfter   = 5 // seconds
 )

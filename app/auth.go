@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -165,10 +167,12 @@ func (a *App) require(p perm) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			u := currentUser(c)
 			if u == nil {
-				if c.Request().Method == http.MethodGet {
+				// A page is sent to sign in; a tap inside a page (htmx) or a
+				// form sent after the session ended is told so where it is.
+				if c.Request().Method == http.MethodGet && !htmx.IsPartial(c.Request()) {
 					return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 				}
-				return echo.NewHTTPError(http.StatusForbidden, "not signed in")
+				return fmt.Errorf("permission %s: %w", p, errSignedOut)
 			}
 			role := roleFor(u, p)
 			if role == "" {

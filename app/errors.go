@@ -5,11 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -27,6 +30,8 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errUnreadable):
 		return http.StatusBadRequest
+	case errors.Is(err, errSignedOut):
+		return http.StatusForbidden
 	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err), errors.Is(err, auth.ErrBusy):
@@ -43,6 +48,11 @@ func statusOf(err error) int {
 // retryAfter is what a 503 asks clients to wait, in seconds: about as long
 // as PostgreSQL takes to restart or fail over.
 const retryAfter = "30"
+
+// errSignedOut is a request that needs an account from a browser whose
+// session has ended (expired, or signed out in another tab): its page says
+// so and offers to sign in and come back.
+var errSignedOut = errors.New("not signed in")
 
 // knownStatus lists the statuses the catalogue has words for.
 var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 422: true, 429: true, 500: true, 503: true}
@@ -80,14 +90,46 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	k := "error." + strconv.Itoa(key)
-	if errors.Is(err, errUnreadable) {
+	var signIn string // where to sign in and come back, for a session that ended
+	switch {
+	case errors.Is(err, errUnreadable):
 		k = "error.unreadable"
+	case errors.Is(err, errSignedOut):
+		k = "error.signed_out"
+		signIn = "/login?next=" + url.QueryEscape(returnPath(c))
 	}
-	body := components.ErrorPage(status, k+".title", k+".body", requestID(c))
+	var body templ.Component
+	if htmx.IsPartial(c.Request()) {
+		// A tap inside a page: the message goes to the page's alert region
+		// (htmx-config retargets every 4xx/5xx there), leaving what the
+		// person was doing in place.
+		body = components.RequestError(k+".title", k+".body", requestID(c), signIn)
+	} else {
+		body = components.ErrorPage(status, k+".title", k+".body", requestID(c), signIn)
+	}
 	if rerr := a.render(c, status, a.t(c, k+".title"), body); rerr != nil {
 		a.log.Error("render error page", "err", rerr, "request_id", requestID(c))
 		_ = c.String(status, http.StatusText(status))
 	}
+}
+
+// returnPath is the page a request was made from, for coming back to it
+// after signing in: the page htmx says it is on, else the referring page
+// of this site, else the home page.
+func returnPath(c echo.Context) string {
+	r := c.Request()
+	for _, s := range []string{r.Header.Get("HX-Current-URL"), r.Referer()} {
+		u, err := url.Parse(s)
+		if err != nil || s == "" || u.Host != r.Host || u.User != nil {
+			continue
+		}
+		p := u.EscapedPath()
+		if u.RawQuery != "" {
+			p += "?" + u.RawQuery
+		}
+		return localPath(p)
+	}
+	return "/"
 }
 
 func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
@@ -206,8 +210,14 @@ func TestFragmentOrPage(t *testing.T) {
 			if full != c.full {
 				t.Errorf("%s %s: full page = %v, want %v", c.name, path, full, c.full)
 			}
-			if res.Doc.Find("h1").Length() != 1 {
-				t.Errorf("%s %s: %d h1 elements", c.name, path, res.Doc.Find("h1").Length())
+			// A fragment that is an error is a message for the page's alert
+			// region, not a heading of its own (the page has its h1).
+			h1 := 1
+			if !c.full && path == "/no-such-page" {
+				h1 = 0
+			}
+			if res.Doc.Find("h1").Length() != h1 {
+				t.Errorf("%s %s: %d h1 elements, want %d", c.name, path, res.Doc.Find("h1").Length(), h1)
 			}
 			if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "HX-Request") {
 				t.Errorf("%s %s: Vary = %q", c.name, path, res.Header.Values("Vary"))
@@ -216,8 +226,8 @@ func TestFragmentOrPage(t *testing.T) {
 	}
 	nf := e.get("/no-such-page", "HX-Request", "true")
 	nf.wantStatus(t, http.StatusNotFound)
-	if got := nf.Doc.Find("h1").Text(); got != "ページが見つかりません" {
-		t.Errorf("404 fragment h1 %q", got)
+	if got := nf.Doc.Find(".request-error-message .request-error-title").Text(); got != "ページが見つかりません" {
+		t.Errorf("404 fragment title %q", got)
 	}
 }
 
@@ -353,5 +363,101 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	if total != len(ms) {
 		t.Errorf("migrations applied %d times in all, want %d (each once)", total, len(ms))
+	}
+}
+
+// TestFailedTapsSayWhatHappened: an htmx request that fails — the session
+// ended, the CSRF check failed, the server broke — is answered with a
+// message for the page's alert region (which htmx-config sends every 4xx
+// and 5xx to): what happened, what to do, the request id.
+func TestFailedTapsSayWhatHappened(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	ev := e.publishedEvent(10, 0)
+	page := fmt.Sprintf("/events/%d", ev.ID)
+
+	// Every page has the region, the script that fills it when no answer
+	// comes, and the configuration that sends failed answers to it.
+	home := e.get(page)
+	region := home.Doc.Find("body > #request-error[role=alert]")
+	if region.Length() != 1 || region.AttrOr("data-network-title", "") != "通信できませんでした" || region.Text() != "" {
+		t.Errorf("the page's alert region: %d, %q", region.Length(), region.AttrOr("data-network-title", ""))
+	}
+	if !strings.Contains(home.Body, e.app.assets.URL("js/request-error.js")) {
+		t.Error("the page does not load js/request-error.js")
+	}
+	var cfg struct {
+		ResponseHandling []struct {
+			Code, Target, Select, SwapOverride string
+			Swap, Error                        bool
+		}
+	}
+	if err := json.Unmarshal([]byte(home.Doc.Find(`meta[name="htmx-config"]`).AttrOr("content", "")), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cfg.ResponseHandling); n == 0 || cfg.ResponseHandling[n-1] != (struct {
+		Code, Target, Select, SwapOverride string
+		Swap, Error                        bool
+	}{"[45]..", "#request-error", ".request-error-message", "innerHTML", true, true}) {
+		t.Errorf("htmx does not send failed answers to the alert region: %+v", cfg.ResponseHandling)
+	}
+
+	member := e.client()
+	e.memberAccount("M4700001", "ためすひと")
+	member.signIn("M4700001", "member-password-1").wantStatus(t, http.StatusSeeOther)
+	tok := member.get(page).csrfToken(t)
+	message := func(res *response, status int, title string) *goquery.Selection {
+		t.Helper()
+		res.wantStatus(t, status)
+		m := res.Doc.Find(".request-error-message")
+		if m.Length() != 1 || strings.Contains(res.Body, "<html") || res.Doc.Find("h1").Length() != 0 {
+			t.Fatalf("%s: not a message for the alert region: %s", res.Request.URL.Path, res.Body)
+		}
+		if got := m.Find(".request-error-title").Text(); got != title {
+			t.Errorf("%s: %q, want %q", res.Request.URL.Path, got, title)
+		}
+		if id := m.Find(".meta code").Text(); id == "" || id != res.Header.Get("X-Request-Id") {
+			t.Errorf("%s: request id %q, header %q", res.Request.URL.Path, id, res.Header.Get("X-Request-Id"))
+		}
+		if m.Find("button[data-dismiss-request-error]").Length() != 1 {
+			t.Errorf("%s: the message cannot be closed", res.Request.URL.Path)
+		}
+		return m
+	}
+
+	// The session ended (here: deleted on the server) while the page was open.
+	if _, err := e.db.Pool.Exec(ctx, `DELETE FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	res := member.post(page+"/signup", url.Values{}, "HX-Request", "true", "X-CSRF-Token", tok, "HX-Current-URL", e.srv.URL+page+"#signup")
+	m := message(res, http.StatusForbidden, "ログインが切れています")
+	if href := m.Find("a").AttrOr("href", ""); href != "/login?next="+url.QueryEscape(page) {
+		t.Errorf("sign in again: %q, want back to %s", href, page)
+	}
+	if n, _ := e.db.Bun.NewSelect().Model((*db.Signup)(nil)).Where("event_id = ?", ev.ID).Count(ctx); n != 0 {
+		t.Errorf("%d sign-ups stored without a session", n)
+	}
+	// A page's own htmx request (the export report asking) gets the same, not the sign-in page.
+	message(member.get("/account/events", "HX-Request", "true", "HX-Current-URL", e.srv.URL+"/account/events"), http.StatusForbidden, "ログインが切れています")
+	// Without JavaScript the form's answer is a page saying the same, with the way back.
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+page+"/signup", strings.NewReader(url.Values{"_csrf": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", e.srv.URL+page)
+	full := member.do(req)
+	full.wantStatus(t, http.StatusForbidden)
+	if full.Doc.Find("main h1").Text() != "ログインが切れています" || full.Doc.Find(`main a[href="/login?next=`+url.QueryEscape(page)+`"]`).Length() != 1 {
+		t.Errorf("plain form after the session ended: %s", full.Doc.Find("main").Text())
+	}
+
+	// A failed CSRF check: reload and try again.
+	message(e.client().post("/lang", url.Values{"lang": {"en"}}, "HX-Request", "true", "X-CSRF-Token", "forged"),
+		http.StatusForbidden, "この操作は許可されていません")
+	// A server error: try again later, quoting the request id; nothing internal.
+	e.app.echo.POST("/test-broken", func(c echoContext) error { return errors.New("secret internal detail") })
+	res = e.post("/test-broken", url.Values{}, "HX-Request", "true", "X-CSRF-Token", e.token())
+	message(res, http.StatusInternalServerError, "エラーが発生しました")
+	if strings.Contains(res.Body, "secret internal detail") {
+		t.Error("the message leaks the error")
 	}
 }

@@ -32,7 +32,7 @@ var bundles = map[string][]string{
 }
 
 // servedSingles are files served as they are.
-var servedSingles = []string{"lib/htmx.min.js", "lib/htmx-ext-sse.min.js", "js/export.js"}
+var servedSingles = []string{"lib/htmx.min.js", "lib/htmx-ext-sse.min.js", "js/export.js", "js/request-error.js"}
 
 type asset struct {
 	url   string

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -367,12 +368,12 @@ func (a *App) boardLive(c echo.Context) error {
 		catID = cat.ID
 	}
 	lang := a.viewRequest(c).Lang
-	return a.stream(c, db.StreamBoard, func(ev db.LiveEvent) (string, string, bool, error) {
+	return a.stream(c, db.StreamBoard, func(ev db.LiveEvent) (live.Message, error) {
 		switch {
 		case topic == 0 && ev.Name == db.LiveTopic:
 		case topic != 0 && ev.Name == db.LiveReply && ev.ScopeID == topic:
 		default:
-			return "", "", false, nil
+			return live.Message{}, nil
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
 			p, err := a.db.PublishedPost(a.liveCtx, ev.SubjectID)
@@ -390,9 +391,9 @@ func (a *App) boardLive(c echo.Context) error {
 			return fragment{html: html, category: p.CategoryID}, err
 		})
 		if err != nil || f.gone || (catID != 0 && f.category != catID) {
-			return "", "", false, err
+			return live.Message{}, err
 		}
-		return ev.Name, f.html, true, nil
+		return live.Message{Name: ev.Name, Data: f.html}, nil
 	})
 }
 

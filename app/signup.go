@@ -15,6 +15,7 @@ import (
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -322,9 +323,9 @@ func (a *App) eventLive(c echo.Context) error {
 		return err
 	}
 	lang := a.viewRequest(c).Lang
-	return a.stream(c, db.StreamEvents, func(ev db.LiveEvent) (string, string, bool, error) {
+	return a.stream(c, db.StreamEvents, func(ev db.LiveEvent) (live.Message, error) {
 		if ev.SubjectID != id {
-			return "", "", false, nil
+			return live.Message{}, nil
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
 			e, err := a.db.GetEvent(a.liveCtx, id)
@@ -337,7 +338,10 @@ func (a *App) eventLive(c echo.Context) error {
 			html, err := a.renderString(lang, components.Seats(e))
 			return fragment{html: html}, err
 		})
-		return db.LiveSeats, f.html, err == nil && !f.gone, err
+		if err != nil || f.gone {
+			return live.Message{}, err
+		}
+		return live.Message{Name: db.LiveSeats, Data: f.html}, nil
 	})
 }
 

@@ -29,14 +29,14 @@ func (a *App) stream(c echo.Context, name string, render live.RenderFunc) error 
 	// A failed render ends this reader's stream (the browser reconnects and
 	// is replayed the event); the response has begun, so the error handler
 	// would not say anything: say it here.
-	logged := func(ev db.LiveEvent) (string, string, bool, error) {
-		evName, data, ok, err := render(ev)
+	logged := func(ev db.LiveEvent) (live.Message, error) {
+		msg, err := render(ev)
 		if err != nil {
 			a.log.LogAttrs(ctx, slog.LevelError, "live render failed",
 				slog.String("request_id", requestID(c)), slog.String("stream", name),
 				slog.Int64("event", ev.ID), slog.Any("err", err))
 		}
-		return evName, data, ok, err
+		return msg, err
 	}
 	return live.Stream(c.Response(), c.Request().WithContext(ctx), events, logged)
 }

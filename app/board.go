@@ -61,7 +61,7 @@ func (a *App) board(c echo.Context) error {
 		catID = cat.ID
 	}
 	q := form.SearchQuery(c.QueryParam("q"))
-	v := components.BoardView{Cats: cats, Category: cat, Query: q, Live: -1, Form: a.postForm(c, 0, cats)}
+	v := components.BoardView{Cats: cats, Category: cat, Query: q, Form: a.postForm(c, 0, cats)}
 	v.Form.Inline = true
 	if q != "" {
 		if v.Page, err = a.db.SearchPosts(ctx, q, catID, after); err != nil {
@@ -73,7 +73,7 @@ func (a *App) board(c echo.Context) error {
 		// Read before the list: whatever is published after this point
 		// reaches the page through the stream, at worst twice (and the
 		// list puts items in place by id).
-		v.Live = a.hub.Last()
+		v.Live, v.After = true, a.hub.Last()
 		a.viewRequest(c).Live = true
 		if u := currentUser(c); canPost(u) {
 			if v.Waiting, err = a.db.WaitingTopics(ctx, u.ID); err != nil {
@@ -97,13 +97,13 @@ func (a *App) topic(c echo.Context) error {
 	if u := currentUser(c); u != nil {
 		viewer = u.ID
 	}
-	live := a.hub.Last()
+	after := a.hub.Last()
 	t, err := a.db.TopicFor(c.Request().Context(), id, viewer)
 	if err != nil {
 		return err
 	}
 	a.viewRequest(c).Live = true
-	v := components.TopicView{TopicView: *t, Viewer: viewer, Live: live, Form: a.postForm(c, id, nil)}
+	v := components.TopicView{TopicView: *t, Viewer: viewer, Live: true, After: after, Form: a.postForm(c, id, nil)}
 	return a.page(c, t.Topic.Title, components.Topic(v))
 }
 

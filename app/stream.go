@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
@@ -45,9 +44,7 @@ func (a *App) stream(c echo.Context, name string, render live.RenderFunc) error 
 // for sharing between the readers of a stream.
 func (a *App) renderString(lang string, comp templ.Component) (string, error) {
 	ctx := components.WithRequest(context.Background(), &components.Request{Lang: lang, Catalog: a.catalog, Assets: a.assets})
-	var buf bytes.Buffer
-	err := comp.Render(ctx, &buf)
-	return buf.String(), err
+	return renderTo(ctx, comp)
 }
 
 // fragment is a live update rendered once and sent to every reader.
@@ -114,7 +111,8 @@ func (oc *onceCache[K, V]) get(key K, build func() (V, error)) (V, error) {
 
 // renderTo renders a fragment for one client, with its request's view state.
 func renderTo(ctx context.Context, comp templ.Component) (string, error) {
-	var buf bytes.Buffer
-	err := comp.Render(ctx, &buf)
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	err := comp.Render(ctx, buf)
 	return buf.String(), err
 }

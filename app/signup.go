@@ -16,6 +16,7 @@ import (
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/app/live"
+	"github.com/wardportal/portal/app/worker"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -304,7 +305,7 @@ const reminderEvery = 10 * time.Minute
 // RunReminders queues the day-before reminder mails until ctx ends. Every
 // instance may run it; a sign-up is reminded once.
 func (a *App) RunReminders(ctx context.Context) {
-	runEvery(ctx, reminderEvery, func(ctx context.Context) {
+	worker.Every(ctx, reminderEvery, func(ctx context.Context) {
 		n, err := a.db.SendReminders(ctx, a.now(), func(e *db.Event) *db.Mail { return a.signupMail("reminder", e) })
 		switch {
 		case err != nil && ctx.Err() == nil:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -60,7 +61,7 @@ func (a *App) board(c echo.Context) error {
 		catID = cat.ID
 	}
 	q := form.SearchQuery(c.QueryParam("q"))
-	v := components.BoardView{Cats: cats, Category: cat, Query: q, Live: -1, Form: a.postForm(c, 0, cats)}
+	v := components.BoardView{Cats: cats, Category: cat, Query: q, Form: a.postForm(c, 0, cats)}
 	v.Form.Inline = true
 	if q != "" {
 		if v.Page, err = a.db.SearchPosts(ctx, q, catID, after); err != nil {
@@ -72,7 +73,7 @@ func (a *App) board(c echo.Context) error {
 		// Read before the list: whatever is published after this point
 		// reaches the page through the stream, at worst twice (and the
 		// list puts items in place by id).
-		v.Live = a.hub.Last()
+		v.Live, v.After = true, a.hub.Last()
 		a.viewRequest(c).Live = true
 		if u := currentUser(c); canPost(u) {
 			if v.Waiting, err = a.db.WaitingTopics(ctx, u.ID); err != nil {
@@ -96,13 +97,13 @@ func (a *App) topic(c echo.Context) error {
 	if u := currentUser(c); u != nil {
 		viewer = u.ID
 	}
-	live := a.hub.Last()
+	after := a.hub.Last()
 	t, err := a.db.TopicFor(c.Request().Context(), id, viewer)
 	if err != nil {
 		return err
 	}
 	a.viewRequest(c).Live = true
-	v := components.TopicView{TopicView: *t, Viewer: viewer, Live: live, Form: a.postForm(c, id, nil)}
+	v := components.TopicView{TopicView: *t, Viewer: viewer, Live: true, After: after, Form: a.postForm(c, id, nil)}
 	return a.page(c, t.Topic.Title, components.Topic(v))
 }
 
@@ -367,12 +368,12 @@ func (a *App) boardLive(c echo.Context) error {
 		catID = cat.ID
 	}
 	lang := a.viewRequest(c).Lang
-	return a.stream(c, db.StreamBoard, func(ev db.LiveEvent) (string, string, bool, error) {
+	return a.stream(c, db.StreamBoard, func(ev db.LiveEvent) (live.Message, error) {
 		switch {
 		case topic == 0 && ev.Name == db.LiveTopic:
 		case topic != 0 && ev.Name == db.LiveReply && ev.ScopeID == topic:
 		default:
-			return "", "", false, nil
+			return live.Message{}, nil
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
 			p, err := a.db.PublishedPost(a.liveCtx, ev.SubjectID)
@@ -390,9 +391,9 @@ func (a *App) boardLive(c echo.Context) error {
 			return fragment{html: html, category: p.CategoryID}, err
 		})
 		if err != nil || f.gone || (catID != 0 && f.category != catID) {
-			return "", "", false, err
+			return live.Message{}, err
 		}
-		return ev.Name, f.html, true, nil
+		return live.Message{Name: ev.Name, Data: f.html}, nil
 	})
 }
 

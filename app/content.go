@@ -15,20 +15,6 @@ import (
 	"github.com/wardportal/portal/db"
 )
 
-// idParam reads a positive integer route parameter; anything else is a 404,
-// as a page with that address does not exist.
-func idParam(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("id %q: %w", c.Param("id"), db.ErrNotFound)
-	}
-	return id, nil
-}
-
-func cursorParam(c echo.Context) (db.Cursor, error) {
-	return db.ParseCursor(c.QueryParam("after"))
-}
-
 func (a *App) home(c echo.Context) error {
 	h, err := a.db.Home(c.Request().Context(), a.queryTime())
 	if err != nil {

@@ -12,14 +12,6 @@ import (
 	"github.com/wardportal/portal/db"
 )
 
-func (a *App) accessEvent(c echo.Context, acc *db.Account, action string) db.AccessEvent {
-	ev := db.AccessEvent{Action: action, Success: true, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
-	if acc != nil {
-		ev.AccountID, ev.LoginID = &acc.ID, acc.LoginID
-	}
-	return ev
-}
-
 func (a *App) loginPage(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, "/account")

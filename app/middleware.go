@@ -219,7 +219,3 @@ func (a *App) setLangCookie(c echo.Context, lang string) {
 		HttpOnly: true, Secure: a.cfg.Secure(), SameSite: http.SameSiteLaxMode,
 	})
 }
-
-func requestID(c echo.Context) string {
-	return c.Response().Header().Get(echo.HeaderXRequestID)
-}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -140,16 +141,19 @@ func (a *App) moderationLive(c echo.Context) error {
 	v := queueViewer(currentUser(c))
 	a.viewRequest(c)
 	ctx := c.Request().Context()
-	return a.stream(c, db.StreamModeration, func(ev db.LiveEvent) (string, string, bool, error) {
+	return a.stream(c, db.StreamModeration, func(ev db.LiveEvent) (live.Message, error) {
 		e, err := a.items.get(ev.ID, func() (*db.QueueEntry, error) { return a.db.QueueItem(a.liveCtx, ev.SubjectID) })
 		if err != nil {
-			return "", "", false, err
+			return live.Message{}, err
 		}
 		comp := components.ItemGone(e.Item.ID)
 		if e.Item.Waiting() && (e.Item.Status == db.ItemOpen && v.Moderator || e.Item.Status == db.ItemEscalated && v.Ward) {
 			comp = components.QueueItem(v, e, components.ItemState{})
 		}
 		html, err := renderTo(ctx, comp)
-		return db.LiveItem, html, err == nil, err
+		if err != nil {
+			return live.Message{}, err
+		}
+		return live.Message{Name: db.LiveItem, Data: html}, nil
 	})
 }

@@ -18,22 +18,6 @@ import (
 	"github.com/wardportal/portal/db"
 )
 
-// composeMail builds a mail from the catalogue: mail.<kind>.subject and
-// mail.<kind>.body, with data filling the placeholders.
-func (a *App) composeMail(lang, kind, to string, data map[string]any) *db.Mail {
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["SiteName"] = a.catalog.T(lang, "site.name")
-	data["BaseURL"] = a.cfg.BaseURL
-	return &db.Mail{
-		To:      to,
-		Subject: a.catalog.T(lang, "mail."+kind+".subject", data),
-		Body:    a.catalog.T(lang, "mail."+kind+".body", data),
-		Kind:    kind,
-	}
-}
-
 // newMemberLoginID draws a user ID: "M" and seven digits. Random rather than
 // sequential, so an ID says nothing about how many residents registered.
 func newMemberLoginID() string {

@@ -1,10 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -12,8 +10,6 @@ import (
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/components"
 )
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // render is the one place that decides page or fragment: htmx requests that
 // are neither boosted nor history restores get body alone, everything else
@@ -25,9 +21,8 @@ func (a *App) render(c echo.Context, status int, title string, body templ.Compon
 	if !htmx.IsPartial(c.Request()) {
 		comp = components.Layout(title, body)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
 	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}

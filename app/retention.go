@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wardportal/portal/app/worker"
 	"github.com/wardportal/portal/db"
 )
 
@@ -14,22 +15,7 @@ const retentionEvery = 24 * time.Hour
 // configured period, once at start and then daily, until ctx ends. Every
 // instance may run it; an advisory lock lets one purge at a time.
 func (a *App) RunRetention(ctx context.Context) {
-	runEvery(ctx, retentionEvery, a.purgeExpired)
-}
-
-// runEvery calls job at once and then every interval until ctx ends: the
-// loop of the background jobs every instance runs.
-func runEvery(ctx context.Context, interval time.Duration, job func(context.Context)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		job(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	worker.Every(ctx, retentionEvery, a.purgeExpired)
 }
 
 // purgeExpired runs one purge, unless another instance is purging, and logs

@@ -15,6 +15,8 @@ import (
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/app/live"
+	"github.com/wardportal/portal/app/worker"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -267,7 +269,7 @@ const reminderEvery = 10 * time.Minute
 // RunReminders queues the day-before reminder mails until ctx ends. Every
 // instance may run it; a sign-up is reminded once.
 func (a *App) RunReminders(ctx context.Context) {
-	runEvery(ctx, reminderEvery, func(ctx context.Context) {
+	worker.Every(ctx, reminderEvery, func(ctx context.Context) {
 		n, err := a.db.SendReminders(ctx, a.now(), func(e *db.Event) *db.Mail { return a.signupMail("reminder", e) })
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -286,9 +288,9 @@ func (a *App) eventLive(c echo.Context) error {
 		return err
 	}
 	lang := a.viewRequest(c).Lang
-	return a.stream(c, db.StreamEvents, func(ev db.LiveEvent) (string, string, bool, error) {
+	return a.stream(c, db.StreamEvents, func(ev db.LiveEvent) (live.Message, error) {
 		if ev.SubjectID != id {
-			return "", "", false, nil
+			return live.Message{}, nil
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
 			e, err := a.db.GetEvent(a.liveCtx, id)
@@ -301,7 +303,10 @@ func (a *App) eventLive(c echo.Context) error {
 			html, err := a.renderString(lang, components.Seats(e, a.now()))
 			return fragment{html: html}, err
 		})
-		return db.LiveSeats, f.html, err == nil && !f.gone, err
+		if err != nil || f.gone {
+			return live.Message{}, err
+		}
+		return live.Message{Name: db.LiveSeats, Data: f.html}, nil
 	})
 }
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
@@ -29,14 +28,14 @@ func (a *App) stream(c echo.Context, name string, render live.RenderFunc) error 
 	// A failed render ends this reader's stream (the browser reconnects and
 	// is replayed the event); the response has begun, so the error handler
 	// would not say anything: say it here.
-	logged := func(ev db.LiveEvent) (string, string, bool, error) {
-		evName, data, ok, err := render(ev)
+	logged := func(ev db.LiveEvent) (live.Message, error) {
+		msg, err := render(ev)
 		if err != nil {
 			a.log.LogAttrs(ctx, slog.LevelError, "live render failed",
 				slog.String("request_id", requestID(c)), slog.String("stream", name),
 				slog.Int64("event", ev.ID), slog.Any("err", err))
 		}
-		return evName, data, ok, err
+		return msg, err
 	}
 	return live.Stream(c.Response(), c.Request().WithContext(ctx), events, logged)
 }
@@ -45,9 +44,7 @@ func (a *App) stream(c echo.Context, name string, render live.RenderFunc) error 
 // for sharing between the readers of a stream.
 func (a *App) renderString(lang string, comp templ.Component) (string, error) {
 	ctx := components.WithRequest(context.Background(), &components.Request{Lang: lang, Catalog: a.catalog, Assets: a.assets})
-	var buf bytes.Buffer
-	err := comp.Render(ctx, &buf)
-	return buf.String(), err
+	return renderTo(ctx, comp)
 }
 
 // fragment is a live update rendered once and sent to every reader.
@@ -114,7 +111,8 @@ func (oc *onceCache[K, V]) get(key K, build func() (V, error)) (V, error) {
 
 // renderTo renders a fragment for one client, with its request's view state.
 func renderTo(ctx context.Context, comp templ.Component) (string, error) {
-	var buf bytes.Buffer
-	err := comp.Render(ctx, &buf)
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	err := comp.Render(ctx, buf)
 	return buf.String(), err
 }

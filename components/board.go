@@ -18,7 +18,8 @@ type BoardView struct {
 	Page     db.Page[db.BoardPost]
 	Query    string // a search; "" lists topics
 	Waiting  []db.BoardPost
-	Live     int64 // the live-event id to resume after; 0 when the list is not live (later pages, search)
+	Live     bool  // new topics appear as they are published (not on later pages or in a search)
+	After    int64 // the live-event id the stream resumes after, when Live
 	Form     PostForm
 }
 
@@ -40,7 +41,8 @@ type PostForm struct {
 type TopicView struct {
 	db.TopicView
 	Viewer int64 // the signed-in account, 0 for a visitor
-	Live   int64
+	Live   bool  // new replies appear as they are published
+	After  int64 // the live-event id the stream resumes after, when Live
 	Form   PostForm
 }
 
@@ -60,7 +62,7 @@ func boardURL(cat *db.BoardCategory, q string) string {
 }
 
 func boardLiveURL(v BoardView) string {
-	u := "/board/live?after=" + strconv.FormatInt(v.Live, 10)
+	u := "/board/live?after=" + strconv.FormatInt(v.After, 10)
 	if v.Category != nil {
 		u += "&category=" + url.QueryEscape(v.Category.Slug)
 	}
@@ -68,7 +70,7 @@ func boardLiveURL(v BoardView) string {
 }
 
 func topicLiveURL(v TopicView) string {
-	return "/board/live?topic=" + itoa(v.Topic.ID) + "&after=" + strconv.FormatInt(v.Live, 10)
+	return "/board/live?topic=" + itoa(v.Topic.ID) + "&after=" + strconv.FormatInt(v.After, 10)
 }
 
 func topicID(id int64) string { return "topic-" + itoa(id) }

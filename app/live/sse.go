@@ -21,12 +21,21 @@ const (
 	writeTimeout = 10 * time.Second
 )
 
-// RenderFunc turns an event into what one client receives: the SSE event
-// name and its data, which may span lines. ok false skips the event for this
-// client. It runs for every client the event reaches, so anything costly (a
-// query, a rendered fragment) belongs in a cache they share, keyed by the
-// event's id.
-type RenderFunc func(ev db.LiveEvent) (name, data string, ok bool, err error)
+// Message is what one client receives for an event: the SSE event name and
+// its data, which may span lines. The zero Message skips the event for that
+// client.
+type Message struct {
+	Name string
+	Data string
+}
+
+// Skip reports whether m sends nothing but the event's id.
+func (m Message) Skip() bool { return m == Message{} }
+
+// RenderFunc turns an event into the Message one client receives. It runs
+// for every client the event reaches, so anything costly (a query, a
+// rendered fragment) belongs in a cache they share, keyed by the event's id.
+type RenderFunc func(ev db.LiveEvent) (Message, error)
 
 // LastEventID returns the id a client has seen up to: the Last-Event-ID
 // header a reconnecting browser sends, else the after query parameter the
@@ -90,18 +99,19 @@ var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 // format renders one event. A skipped event is sent as its id alone, which
 // moves the browser's last event id on without dispatching anything.
 func format(ev db.LiveEvent, render RenderFunc) (string, error) {
-	name, data, ok, err := render(ev)
+	msg, err := render(ev)
 	if err != nil {
 		return "", fmt.Errorf("render live event %d: %w", ev.ID, err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "id: %d\n", ev.ID)
-	if ok {
-		if name == "" || strings.ContainsAny(name, "\r\n") {
-			return "", fmt.Errorf("render live event %d: bad event name %q", ev.ID, name)
+	if !msg.Skip() {
+		// Data without a name would reach no listener: a bug, not a skip.
+		if msg.Name == "" || strings.ContainsAny(msg.Name, "\r\n") {
+			return "", fmt.Errorf("render live event %d: bad event name %q", ev.ID, msg.Name)
 		}
-		fmt.Fprintf(&b, "event: %s\n", name)
-		for line := range strings.SplitSeq(newlines.Replace(data), "\n") {
+		fmt.Fprintf(&b, "event: %s\n", msg.Name)
+		for line := range strings.SplitSeq(newlines.Replace(msg.Data), "\n") {
 			fmt.Fprintf(&b, "data: %s\n", line)
 		}
 	}

@@ -26,14 +26,16 @@ func events(evs ...db.LiveEvent) <-chan db.LiveEvent {
 
 func TestStreamFraming(t *testing.T) {
 	t.Parallel()
-	render := func(ev db.LiveEvent) (string, string, bool, error) {
+	render := func(ev db.LiveEvent) (Message, error) {
 		switch ev.Name {
 		case "hidden":
-			return "", "", false, nil
+			return Message{}, nil
 		case "multi":
-			return "post", "<li>a</li>\r\n<li>b</li>\r<li>c</li>\n", true, nil
+			return Message{Name: "post", Data: "<li>a</li>\r\n<li>b</li>\r<li>c</li>\n"}, nil
+		case "empty":
+			return Message{Name: "ping"}, nil // a name alone is a message with empty data
 		}
-		return ev.Name, fmt.Sprint(ev.SubjectID), true, nil
+		return Message{Name: ev.Name, Data: fmt.Sprint(ev.SubjectID)}, nil
 	}
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodGet, "/live", nil)
@@ -41,6 +43,7 @@ func TestStreamFraming(t *testing.T) {
 		db.LiveEvent{ID: 7, Name: "multi"},
 		db.LiveEvent{ID: 8, Name: "hidden"},
 		db.LiveEvent{ID: 10, Name: "count", SubjectID: 3},
+		db.LiveEvent{ID: 11, Name: "empty"},
 	), render)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +56,8 @@ func TestStreamFraming(t *testing.T) {
 	const body = "retry: 2000\n\n" +
 		"id: 7\nevent: post\ndata: <li>a</li>\ndata: <li>b</li>\ndata: <li>c</li>\ndata: \n\n" +
 		"id: 8\n\n" + // skipped, but the browser's last id moves on
-		"id: 10\nevent: count\ndata: 3\n\n"
+		"id: 10\nevent: count\ndata: 3\n\n" +
+		"id: 11\nevent: ping\ndata: \n\n"
 	if w.Body.String() != body {
 		t.Errorf("body:\n%q\nwant\n%q", w.Body.String(), body)
 	}
@@ -66,13 +70,14 @@ func TestStreamRenderErrors(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	for name, render := range map[string]RenderFunc{
-		"error":        func(db.LiveEvent) (string, string, bool, error) { return "", "", false, boom },
-		"no name":      func(db.LiveEvent) (string, string, bool, error) { return "", "x", true, nil },
-		"line in name": func(db.LiveEvent) (string, string, bool, error) { return "a\nb", "x", true, nil },
+		"error":             func(db.LiveEvent) (Message, error) { return Message{}, boom },
+		"error and message": func(db.LiveEvent) (Message, error) { return Message{Name: "a", Data: "x"}, boom },
+		"no name":           func(db.LiveEvent) (Message, error) { return Message{Data: "x"}, nil },
+		"line in name":      func(db.LiveEvent) (Message, error) { return Message{Name: "a\nb", Data: "x"}, nil },
 	} {
 		w := httptest.NewRecorder()
 		err := Stream(w, httptest.NewRequest(http.MethodGet, "/live", nil), events(db.LiveEvent{ID: 1}), render)
-		if err == nil || (name == "error" && !errors.Is(err, boom)) {
+		if err == nil || (strings.HasPrefix(name, "error") && !errors.Is(err, boom)) {
 			t.Errorf("%s: %v", name, err)
 		}
 		if strings.Contains(w.Body.String(), "id: 1") {
@@ -123,7 +128,7 @@ func TestStreamOverHTTP(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		render := func(ev db.LiveEvent) (string, string, bool, error) { return ev.Name, "x", true, nil }
+		render := func(ev db.LiveEvent) (Message, error) { return Message{Name: ev.Name, Data: "x"}, nil }
 		served <- stream(w, r, ch, render, 10*time.Millisecond)
 	}))
 	defer srv.Close()

@@ -1,0 +1,55 @@
+package app
+
+// Small helpers that read a request or build what a handler records or
+// sends, shared by the feature files.
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wardportal/portal/db"
+)
+
+// idParam reads a positive integer route parameter; anything else is a 404,
+// as a page with that address does not exist.
+func idParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("id %q: %w", c.Param("id"), db.ErrNotFound)
+	}
+	return id, nil
+}
+
+func cursorParam(c echo.Context) (db.Cursor, error) {
+	return db.ParseCursor(c.QueryParam("after"))
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+func (a *App) accessEvent(c echo.Context, acc *db.Account, action string) db.AccessEvent {
+	ev := db.AccessEvent{Action: action, Success: true, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+	if acc != nil {
+		ev.AccountID, ev.LoginID = &acc.ID, acc.LoginID
+	}
+	return ev
+}
+
+// composeMail builds a mail from the catalogue: mail.<kind>.subject and
+// mail.<kind>.body, with data filling the placeholders.
+func (a *App) composeMail(lang, kind, to string, data map[string]any) *db.Mail {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["SiteName"] = a.catalog.T(lang, "site.name")
+	data["BaseURL"] = a.cfg.BaseURL
+	return &db.Mail{
+		To:      to,
+		Subject: a.catalog.T(lang, "mail."+kind+".subject", data),
+		Body:    a.catalog.T(lang, "mail."+kind+".body", data),
+		Kind:    kind,
+	}
+}

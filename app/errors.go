@@ -22,7 +22,7 @@ func statusOf(err error) int {
 		return he.Code
 	case errors.Is(err, db.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
+	case errors.Is(err, db.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err):
 		return http.StatusServiceUnavailable

@@ -25,7 +25,7 @@ func (s SignupState) closedReason() string {
 	switch {
 	case e.Status == "cancelled":
 		return "cancelled"
-	case e.Status != "published":
+	case e.Status != db.EventPublished:
 		return "not_published"
 	case e.ApplyFrom != nil && s.Now.Before(*e.ApplyFrom):
 		return "not_yet"

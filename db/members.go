@@ -47,7 +47,8 @@ func likePrefix(s string) string {
 
 // SearchMembers returns one page of members, newest first, and writes one
 // audit entry per member shown (their names are personal data).
-func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor *Account, role, ip string) ([]MemberRow, int64, error) {
+func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor *Account, role, ip string) (_ []MemberRow, _ int64, err error) {
+	defer wrap(&err, "search members")
 	var rows []MemberRow
 	sel := d.Bun.NewSelect().
 		ColumnExpr("a.id, a.login_id, a.display_name, a.status, a.created_at").
@@ -98,10 +99,11 @@ func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor *Account, r
 
 // ViewMember loads a member's account and personal data for staff and writes
 // exactly one audit entry saying who looked, at which fields, from where.
-func (d *DB) ViewMember(ctx context.Context, id int64, actor *Account, role, ip string) (*Account, *MemberProfile, error) {
+func (d *DB) ViewMember(ctx context.Context, id int64, actor *Account, role, ip string) (_ *Account, _ *MemberProfile, err error) {
+	defer wrap(&err, "view member")
 	var acc Account
 	var prof *MemberProfile
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewSelect().Model(&acc).Where("id = ? AND kind = ?", id, KindMember).Scan(ctx); err != nil {
 			return notFound(err, "member")
 		}

@@ -25,9 +25,10 @@ const AuditRoleChange = "role_change"
 const ActionRoleChange = "role_change"
 
 // ListStaff returns every staff account, by login ID.
-func (d *DB) ListStaff(ctx context.Context) ([]Account, error) {
+func (d *DB) ListStaff(ctx context.Context) (_ []Account, err error) {
+	defer wrap(&err, "list staff")
 	var as []Account
-	err := d.Bun.NewSelect().Model(&as).Where("kind = ?", KindStaff).OrderExpr("login_id").Scan(ctx)
+	err = d.Bun.NewSelect().Model(&as).Where("kind = ?", KindStaff).OrderExpr("login_id").Scan(ctx)
 	return as, err
 }
 
@@ -46,7 +47,8 @@ func canonicalRoles(rs []string) []string {
 // audit log (who, in which role, before and after, from where) and in the
 // account's own access history, in one transaction. A change to the same
 // roles writes nothing.
-func (d *DB) ChangeRoles(ctx context.Context, targetID int64, roles []string, actor *Account, role, ip string) error {
+func (d *DB) ChangeRoles(ctx context.Context, targetID int64, roles []string, actor *Account, role, ip string) (err error) {
+	defer wrap(&err, "change roles")
 	roles = canonicalRoles(roles)
 	if len(roles) == 0 {
 		return ErrNoRoles

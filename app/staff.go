@@ -140,7 +140,7 @@ func (a *App) members(c echo.Context) error {
 		}
 		q.AfterID = n
 	}
-	rows, next, err := a.db.SearchMembers(c.Request().Context(), q, currentUser(c), actingRole(c), c.RealIP())
+	rows, next, err := a.db.SearchMembers(c.Request().Context(), q, actorAs(c, actingRole(c)))
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (a *App) member(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, p, err := a.db.ViewMember(c.Request().Context(), id, currentUser(c), actingRole(c), c.RealIP())
+	acc, p, err := a.db.ViewMember(c.Request().Context(), id, actorAs(c, actingRole(c)))
 	if err != nil {
 		return err
 	}

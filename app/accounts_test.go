@@ -286,7 +286,8 @@ func TestConcurrentDecisionsOneWins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = e.db.DecideRegistration(ctx, acc.ID, db.SideWard, "confirm", "", actor, db.RoleWardStaff, "127.0.0.1", nil)
+			_, errs[i] = e.db.DecideRegistration(ctx, db.RegistrationInput{AccountID: acc.ID, Side: db.SideWard,
+				Decision: db.RegistrationConfirm, Actor: db.Actor{Account: actor, Role: db.RoleWardStaff, IP: "127.0.0.1"}}, nil)
 		}()
 	}
 	wg.Wait()
@@ -393,7 +394,8 @@ func TestWithdrawalErasesPersonalData(t *testing.T) {
 	acc, _ := e.db.AccountByLogin(ctx, login)
 	for _, side := range []string{db.SideOperator, db.SideWard} {
 		actor := e.staffAccount("w-"+side, db.RoleModerator, db.RoleWardStaff)
-		if _, err := e.db.DecideRegistration(ctx, acc.ID, side, "confirm", "", actor, db.RoleWardStaff, "", nil); err != nil {
+		if _, err := e.db.DecideRegistration(ctx, db.RegistrationInput{AccountID: acc.ID, Side: side,
+			Decision: db.RegistrationConfirm, Actor: db.Actor{Account: actor, Role: db.RoleWardStaff}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -32,7 +32,7 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, errSignedOut):
 		return http.StatusForbidden
-	case errors.Is(err, db.ErrConflict), errors.Is(err, db.ErrFull):
+	case errors.Is(err, db.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded), db.Unavailable(err), errors.Is(err, auth.ErrBusy):
 		return http.StatusServiceUnavailable

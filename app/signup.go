@@ -319,11 +319,11 @@ func (a *App) eventOrganiser(ctx context.Context, u *db.Account) (kind string, g
 		if err != nil {
 			return "", nil, err
 		}
-		return "group", &g.ID, nil
+		return db.OrganiserGroup, &g.ID, nil
 	case u.HasRole(db.RoleWardStaff):
-		return "ward", nil, nil
+		return db.OrganiserWard, nil, nil
 	default:
-		return "operator", nil, nil
+		return db.OrganiserOperator, nil, nil
 	}
 }
 
@@ -376,7 +376,7 @@ func (a *App) createEvent(c echo.Context) error {
 	if err := a.db.CreateEvent(ctx, e, u, a.accessEvent(c, u, "")); err != nil {
 		return err
 	}
-	if e.Status == "review" {
+	if e.Status == db.EventReview {
 		a.flash(c, "success", "event_form.sent_for_review")
 		return c.Redirect(http.StatusSeeOther, "/account/organised")
 	}
@@ -401,7 +401,7 @@ func (a *App) editableEvent(c echo.Context) (*db.Event, error) {
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	e, err := a.db.EventByID(ctx, id)
+	e, err := a.db.EventAnyStatus(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +439,7 @@ func (a *App) editEventPage(c echo.Context) error {
 		return err
 	}
 	return a.page(c, a.t(c, "event_form.edit_title"), components.EventForm(components.EventFormState{
-		In: eventFormValues(e), ByGroup: e.OrganiserKind == "group", Facilities: fs, EventID: e.ID}))
+		In: eventFormValues(e), ByGroup: e.OrganiserKind == db.OrganiserGroup, Facilities: fs, EventID: e.ID}))
 }
 
 // updateEvent saves an organiser's changes. A group's event waiting for
@@ -462,7 +462,7 @@ func (a *App) updateEvent(c echo.Context) error {
 		err = a.db.UpdateEvent(ctx, e, u, a.accessEvent(c, u, ""))
 		switch {
 		case err == nil:
-			if e.OrganiserKind == "group" {
+			if e.OrganiserKind == db.OrganiserGroup {
 				a.flash(c, "success", "event_form.sent_for_review")
 				return c.Redirect(http.StatusSeeOther, "/account/organised")
 			}
@@ -475,5 +475,5 @@ func (a *App) updateEvent(c echo.Context) error {
 		}
 	}
 	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.edit_title"), components.EventForm(components.EventFormState{
-		In: in, Errs: errs, ByGroup: e.OrganiserKind == "group", Facilities: fs, EventID: e.ID}))
+		In: in, Errs: errs, ByGroup: e.OrganiserKind == db.OrganiserGroup, Facilities: fs, EventID: e.ID}))
 }

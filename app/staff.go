@@ -51,9 +51,15 @@ func roleOfSide(side string) string {
 	return db.RoleWardStaff
 }
 
+// actorAs is the signed-in staff member acting in role, for db calls that
+// audit or record what they do.
+func actorAs(c echo.Context, role string) db.Actor {
+	return db.Actor{Account: currentUser(c), Role: role, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+}
+
 func (a *App) registrations(c echo.Context) error {
 	side := registrationSide(c)
-	items, err := a.db.PendingRegistrations(c.Request().Context(), currentUser(c), roleOfSide(side), c.RealIP(), 50)
+	items, err := a.db.PendingRegistrations(c.Request().Context(), actorAs(c, roleOfSide(side)), 50)
 	if err != nil {
 		return err
 	}
@@ -69,18 +75,18 @@ func (a *App) decideRegistration(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
 	side := registrationSide(c)
 	decision := c.FormValue("decision")
 	reason := form.Text(c.FormValue("reason"))
-	if decision != "confirm" && decision != "reject" {
+	if decision != db.RegistrationConfirm && decision != db.RegistrationReject {
 		return echo.NewHTTPError(http.StatusBadRequest, "decision")
 	}
 	message := ""
-	if decision == "reject" && reason == "" {
+	if decision == db.RegistrationReject && reason == "" {
 		message = "registrations.reason_required"
 	} else {
-		res, err := a.db.DecideRegistration(ctx, id, side, decision, reason, u, roleOfSide(side), c.RealIP(),
+		res, err := a.db.DecideRegistration(ctx,
+			db.RegistrationInput{AccountID: id, Side: side, Decision: decision, Reason: reason, Actor: actorAs(c, roleOfSide(side))},
 			func(r db.DecisionResult) *db.Mail {
 				switch {
 				case r.Rejected:
@@ -111,7 +117,7 @@ func (a *App) decideRegistration(c echo.Context) error {
 		a.flash(c, "success", message)
 		return c.Redirect(http.StatusSeeOther, "/staff/registrations?side="+side)
 	}
-	item, err := a.db.PendingRegistration(ctx, id, u, roleOfSide(side), c.RealIP())
+	item, err := a.db.PendingRegistration(ctx, id, actorAs(c, roleOfSide(side)))
 	if err != nil {
 		return err
 	}
@@ -134,7 +140,7 @@ func (a *App) members(c echo.Context) error {
 		}
 		q.AfterID = n
 	}
-	rows, next, err := a.db.SearchMembers(c.Request().Context(), q, currentUser(c), actingRole(c), c.RealIP())
+	rows, next, err := a.db.SearchMembers(c.Request().Context(), q, actorAs(c, actingRole(c)))
 	if err != nil {
 		return err
 	}
@@ -152,7 +158,7 @@ func (a *App) member(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, p, err := a.db.ViewMember(c.Request().Context(), id, currentUser(c), actingRole(c), c.RealIP())
+	acc, p, err := a.db.ViewMember(c.Request().Context(), id, actorAs(c, actingRole(c)))
 	if err != nil {
 		return err
 	}

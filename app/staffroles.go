@@ -37,7 +37,7 @@ func (a *App) changeRoles(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	err = a.db.ChangeRoles(c.Request().Context(), id, params["roles"], currentUser(c), actingRole(c), c.RealIP())
+	err = a.db.ChangeRoles(c.Request().Context(), id, params["roles"], actorAs(c, actingRole(c)))
 	v := components.StaffAccountsView{ErrorFor: id, Chosen: params["roles"]}
 	switch {
 	case errors.Is(err, db.ErrNoRoles):

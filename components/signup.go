@@ -28,7 +28,7 @@ func closedReason(e *db.Event, now time.Time) string {
 	switch {
 	case e.Status == "cancelled":
 		return "cancelled"
-	case e.Status != "published":
+	case e.Status != db.EventPublished:
 		return "not_published"
 	case e.ApplyFrom != nil && now.Before(*e.ApplyFrom):
 		return "not_yet"

@@ -43,10 +43,11 @@ var ErrAlreadyReported = fmt.Errorf("already reported: %w", ErrConflict)
 // SubmitPost stores a new post as pending and puts it in the moderation
 // queue with the pre-check's flags. Only its author and moderators see it
 // until a moderator approves it.
-func (d *DB) SubmitPost(ctx context.Context, author *Account, in PostInput, ev AccessEvent) (*BoardPost, error) {
+func (d *DB) SubmitPost(ctx context.Context, author *Account, in PostInput, ev AccessEvent) (_ *BoardPost, err error) {
+	defer wrap(&err, "submit post")
 	p := &BoardPost{CategoryID: in.CategoryID, TopicID: in.TopicID, AuthorID: author.ID,
 		Title: in.Title, Body: in.Body, Status: PostPending}
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if in.TopicID != nil {
 			var topic BoardPost
 			err := tx.NewSelect().Model(&topic).Column("id", "category_id").
@@ -122,9 +123,10 @@ func ownPostForUpdate(ctx context.Context, tx bun.Tx, authorID, postID int64, ve
 // queue with the new text (its item's version moves on, so a moderator who
 // opened the old text cannot approve it unseen); a rejected post goes back
 // into the queue as a resubmission.
-func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, version int, title, body string, ev AccessEvent) (*BoardPost, error) {
+func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, version int, title, body string, ev AccessEvent) (_ *BoardPost, err error) {
+	defer wrap(&err, "edit post")
 	var p *BoardPost
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if p, err = ownPostForUpdate(ctx, tx, author.ID, postID, version); err != nil {
 			return err
@@ -172,7 +174,8 @@ func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, versio
 }
 
 // WithdrawPost takes back a pending or rejected post; its queue item closes.
-func (d *DB) WithdrawPost(ctx context.Context, author *Account, postID int64, ev AccessEvent) error {
+func (d *DB) WithdrawPost(ctx context.Context, author *Account, postID int64, ev AccessEvent) (err error) {
+	defer wrap(&err, "withdraw post")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := ownPostForUpdate(ctx, tx, author.ID, postID, 0)
 		if err != nil {
@@ -228,7 +231,8 @@ func withdrawWaitingPosts(ctx context.Context, tx bun.Tx, authorID int64) error 
 // ReportPost brings a published post back to the queue with a member's
 // reason. Further reports join the waiting item; one member reports a post
 // once per review.
-func (d *DB) ReportPost(ctx context.Context, reporter *Account, postID int64, reason string, ev AccessEvent) error {
+func (d *DB) ReportPost(ctx context.Context, reporter *Account, postID int64, reason string, ev AccessEvent) (err error) {
+	defer wrap(&err, "report post")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p := new(BoardPost)
 		err := tx.NewSelect().Model(p).Where("id = ? AND status = ?", postID, PostPublished).For("SHARE").Scan(ctx)
@@ -283,9 +287,10 @@ type TopicView struct {
 // TopicFor loads a topic and its replies as viewer sees them: everybody sees
 // what is published; the author also sees their own posts waiting for review
 // or rejected, in place. viewerID 0 is a visitor.
-func (d *DB) TopicFor(ctx context.Context, id, viewerID int64) (*TopicView, error) {
+func (d *DB) TopicFor(ctx context.Context, id, viewerID int64) (_ *TopicView, err error) {
+	defer wrap(&err, "topic for")
 	var topics []BoardPost
-	err := d.postsVisibleTo(&topics, viewerID).ColumnExpr("p.body, p.reply_count").
+	err = d.postsVisibleTo(&topics, viewerID).ColumnExpr("p.body, p.reply_count").
 		Where("p.id = ? AND p.topic_id IS NULL", id).Scan(ctx)
 	if err != nil {
 		return nil, err
@@ -317,9 +322,10 @@ func (d *DB) postsVisibleTo(dst *[]BoardPost, viewerID int64) *bun.SelectQuery {
 }
 
 // PublishedPost loads one published post for the live update readers get.
-func (d *DB) PublishedPost(ctx context.Context, id int64) (*BoardPost, error) {
+func (d *DB) PublishedPost(ctx context.Context, id int64) (_ *BoardPost, err error) {
+	defer wrap(&err, "published post")
 	var ps []BoardPost
-	err := d.postsVisibleTo(&ps, 0).ColumnExpr("p.body, p.reply_count").Where("p.id = ?", id).Scan(ctx)
+	err = d.postsVisibleTo(&ps, 0).ColumnExpr("p.body, p.reply_count").Where("p.id = ?", id).Scan(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +361,8 @@ func (d *DB) ownPosts(dst *[]OwnPost, authorID int64) *bun.SelectQuery {
 
 // PostsBy pages through an author's own posts, newest first, with the latest
 // review outcome of each: what /account shows the author.
-func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (Page[OwnPost], error) {
+func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (_ Page[OwnPost], err error) {
+	defer wrap(&err, "posts by")
 	var rows []OwnPost
 	q := d.ownPosts(&rows, authorID).Where("p.status <> ?", PostWithdrawn).
 		OrderExpr("p.created_at DESC, p.id DESC").Limit(PageSize + 1)
@@ -369,7 +376,8 @@ func (d *DB) PostsBy(ctx context.Context, authorID int64, after Cursor) (Page[Ow
 }
 
 // OwnPost loads one of the author's posts for editing.
-func (d *DB) OwnPost(ctx context.Context, authorID, postID int64) (*OwnPost, error) {
+func (d *DB) OwnPost(ctx context.Context, authorID, postID int64) (_ *OwnPost, err error) {
+	defer wrap(&err, "own post")
 	var rows []OwnPost
 	if err := d.ownPosts(&rows, authorID).Where("p.id = ?", postID).Scan(ctx); err != nil {
 		return nil, err
@@ -382,9 +390,10 @@ func (d *DB) OwnPost(ctx context.Context, authorID, postID int64) (*OwnPost, err
 
 // WaitingTopics lists the author's own topics that are not public yet
 // (pending or rejected), shown to them on top of the board.
-func (d *DB) WaitingTopics(ctx context.Context, authorID int64) ([]BoardPost, error) {
+func (d *DB) WaitingTopics(ctx context.Context, authorID int64) (_ []BoardPost, err error) {
+	defer wrap(&err, "waiting topics")
 	var ts []BoardPost
-	err := d.postsVisibleTo(&ts, authorID).ColumnExpr("p.reply_count").
+	err = d.postsVisibleTo(&ts, authorID).ColumnExpr("p.reply_count").
 		Where("p.author_id = ? AND p.topic_id IS NULL AND p.status IN (?, ?)", authorID, PostPending, PostRejected).
 		OrderExpr("p.created_at DESC, p.id DESC").Limit(PageSize).Scan(ctx)
 	return ts, err

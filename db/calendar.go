@@ -31,11 +31,12 @@ type CalendarFeed struct {
 
 // CalendarEvents returns the published events starting in [from, to),
 // soonest first, at most limit: the public feed.
-func (d *DB) CalendarEvents(ctx context.Context, from, to time.Time, limit int) ([]Event, error) {
+func (d *DB) CalendarEvents(ctx context.Context, from, to time.Time, limit int) (_ []Event, err error) {
+	defer wrap(&err, "calendar events")
 	var es []Event
-	err := d.Bun.NewSelect().Model(&es).
+	err = d.Bun.NewSelect().Model(&es).
 		Column("id", "title", "description", "town", "venue", "starts_at", "ends_at", "status", "updated_at").
-		Where("status = 'published'").
+		Where("status = ?", EventPublished).
 		Where("starts_at >= ? AND starts_at < ?", from, to).
 		OrderExpr("starts_at, id").Limit(int64(limit)).
 		Scan(ctx)
@@ -43,9 +44,10 @@ func (d *DB) CalendarEvents(ctx context.Context, from, to time.Time, limit int) 
 }
 
 // LiveCalendarFeed returns the member's feed that is not revoked.
-func (d *DB) LiveCalendarFeed(ctx context.Context, accountID int64) (*CalendarFeed, error) {
+func (d *DB) LiveCalendarFeed(ctx context.Context, accountID int64) (_ *CalendarFeed, err error) {
+	defer wrap(&err, "live calendar feed")
 	f := new(CalendarFeed)
-	err := d.Bun.NewSelect().Model(f).Where("account_id = ? AND revoked_at IS NULL", accountID).Scan(ctx)
+	err = d.Bun.NewSelect().Model(f).Where("account_id = ? AND revoked_at IS NULL", accountID).Scan(ctx)
 	return f, notFound(err, "calendar feed")
 }
 
@@ -62,9 +64,10 @@ func lockMember(ctx context.Context, tx bun.Tx, accountID int64) error {
 // NewCalendarFeed gives the member a new feed under tokenHash, revoking the
 // one they had: the old address stops working at once. Two submits at the
 // same moment run one after the other, and the later one's address is live.
-func (d *DB) NewCalendarFeed(ctx context.Context, accountID int64, tokenHash string, now time.Time, ev AccessEvent) (*CalendarFeed, error) {
+func (d *DB) NewCalendarFeed(ctx context.Context, accountID int64, tokenHash string, now time.Time, ev AccessEvent) (_ *CalendarFeed, err error) {
+	defer wrap(&err, "new calendar feed")
 	f := &CalendarFeed{AccountID: accountID, TokenHash: tokenHash, CreatedAt: now}
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockMember(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -82,7 +85,8 @@ func (d *DB) NewCalendarFeed(ctx context.Context, accountID int64, tokenHash str
 
 // RevokeCalendarFeed stops the member's feed. Revoking when there is none
 // (a second click) changes nothing and records nothing.
-func (d *DB) RevokeCalendarFeed(ctx context.Context, accountID int64, now time.Time, ev AccessEvent) error {
+func (d *DB) RevokeCalendarFeed(ctx context.Context, accountID int64, now time.Time, ev AccessEvent) (err error) {
+	defer wrap(&err, "revoke calendar feed")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockMember(ctx, tx, accountID); err != nil {
 			return err
@@ -134,9 +138,10 @@ LIMIT $3`
 // shows it cancelled. ErrNotFound when the feed is unknown or revoked, or
 // its owner is no longer an active member (withdrawn, suspended): account
 // rows outlive withdrawal, the feed must not.
-func (d *DB) MemberCalendar(ctx context.Context, tokenHash string, from time.Time, limit int) ([]CalendarSignup, error) {
+func (d *DB) MemberCalendar(ctx context.Context, tokenHash string, from time.Time, limit int) (_ []CalendarSignup, err error) {
+	defer wrap(&err, "member calendar")
 	var accountID int64
-	err := d.Pool.QueryRow(ctx, feedOwner, tokenHash, KindMember, StatusActive).Scan(&accountID)
+	err = d.Pool.QueryRow(ctx, feedOwner, tokenHash, KindMember, StatusActive).Scan(&accountID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("calendar feed: %w", ErrNotFound)
 	}

@@ -18,10 +18,11 @@ import (
 )
 
 // Sentinel errors. Callers test them with errors.Is; the HTTP layer maps them.
+// A full event is not among them: a sign-up with no seat and no waitlist place
+// left is an answer (SignupFull), not a failure.
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
-	ErrFull     = errors.New("full")
 )
 
 // DB bundles the pgx pool (for LISTEN/NOTIFY and COPY) and bun on top of it.
@@ -31,7 +32,8 @@ type DB struct {
 }
 
 // Open connects to PostgreSQL and checks the connection.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string) (_ *DB, err error) {
+	defer wrap(&err, "open")
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
@@ -66,7 +68,10 @@ func (d *DB) Close() {
 }
 
 // Ping reports whether the database answers.
-func (d *DB) Ping(ctx context.Context) error { return d.Pool.Ping(ctx) }
+func (d *DB) Ping(ctx context.Context) (err error) {
+	defer wrap(&err, "ping")
+	return d.Pool.Ping(ctx)
+}
 
 // InTx runs fn in a transaction, committing when fn returns nil.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
@@ -83,6 +88,28 @@ func notFound(err error, what string) error {
 	}
 	return nil
 }
+
+// wrap names the operation on an error leaving db, so that a 5xx log line
+// says what failed: every exported function that can fail defers it, with its
+// error result named err. An error already named by an inner db operation
+// keeps that name after the outer one ("db: sign up: record access: …"),
+// and sentinels and typed errors still match through errors.Is and errors.As.
+func wrap(err *error, op string) {
+	if *err != nil {
+		*err = &opError{op: op, err: *err}
+	}
+}
+
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string {
+	return "db: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "db: ")
+}
+
+func (e *opError) Unwrap() error { return e.err }
 
 // IsUniqueViolation reports whether err is PostgreSQL's unique_violation,
 // optionally on the named constraint or index.

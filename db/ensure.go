@@ -11,7 +11,8 @@ import (
 
 // EnsureDatabase creates the database url names when it does not exist yet,
 // connecting to the server's maintenance database to do so.
-func EnsureDatabase(ctx context.Context, url string) error {
+func EnsureDatabase(ctx context.Context, url string) (err error) {
+	defer wrap(&err, "ensure database")
 	// pgxpool parses pool_* settings that plain pgx would send to the server.
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

@@ -13,19 +13,21 @@ import (
 const ItemEvent = "event"
 
 // GroupOf returns the group whose account acc is, or ErrNotFound.
-func (d *DB) GroupOf(ctx context.Context, acc *Account) (*Group, error) {
+func (d *DB) GroupOf(ctx context.Context, acc *Account) (_ *Group, err error) {
+	defer wrap(&err, "group of")
 	g := new(Group)
-	err := d.Bun.NewSelect().Model(g).Where("account_id = ?", acc.ID).Scan(ctx)
+	err = d.Bun.NewSelect().Model(g).Where("account_id = ?", acc.ID).Scan(ctx)
 	return g, notFound(err, "group")
 }
 
 // CreateEvent stores a new event. Staff events publish at once; a group's
 // event waits in the moderation queue (status review) until a moderator
 // approves it, like a board post.
-func (d *DB) CreateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) error {
+func (d *DB) CreateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) (err error) {
+	defer wrap(&err, "create event")
 	e.CreatedBy = &by.ID
 	e.Status = EventPublished
-	if e.OrganiserKind == "group" {
+	if e.OrganiserKind == OrganiserGroup {
 		e.Status = EventReview
 	}
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -106,9 +108,10 @@ type OrganisedEvent struct {
 
 // EventsCreatedBy lists the events an account created, newest first: a
 // group sees which are waiting, published or sent back, and why.
-func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) ([]OrganisedEvent, error) {
+func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) (_ []OrganisedEvent, err error) {
+	defer wrap(&err, "events created by")
 	var out []OrganisedEvent
-	err := d.Bun.NewSelect().Model(&out).
+	err = d.Bun.NewSelect().Model(&out).
 		ColumnExpr("e.*").
 		ColumnExpr("coalesce(i.reason, '') AS item_reason, coalesce(i.message, '') AS item_message").
 		ModelTableExpr("events AS e").
@@ -119,10 +122,13 @@ func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) ([]OrganisedE
 	return out, err
 }
 
-// EventByID loads an event whatever its status, for its organiser.
-func (d *DB) EventByID(ctx context.Context, id int64) (*Event, error) {
+// EventAnyStatus loads an event whatever its status (draft, in review,
+// published, closed or cancelled), for its organiser; GetEvent is the public
+// reader and shows only what the public may see.
+func (d *DB) EventAnyStatus(ctx context.Context, id int64) (_ *Event, err error) {
+	defer wrap(&err, "event any status")
 	e := new(Event)
-	err := d.Bun.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
+	err = d.Bun.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
 	return e, notFound(err, "event")
 }
 
@@ -134,13 +140,14 @@ var ErrPublishedGroupEvent = fmt.Errorf("a published group event changes through
 // seats: those change through SetCapacity). A staff event stays as it is;
 // a group's event waiting for review or sent back goes (back) into the
 // queue with the new text, its open item's version moving on.
-func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) error {
+func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) (err error) {
+	defer wrap(&err, "update event")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		cur, err := lockEvent(ctx, tx, e.ID)
 		if err != nil {
 			return err
 		}
-		group := cur.OrganiserKind == "group"
+		group := cur.OrganiserKind == OrganiserGroup
 		if group && cur.Status != EventDraft && cur.Status != EventReview {
 			return ErrPublishedGroupEvent
 		}

@@ -47,16 +47,18 @@ type AccessEvent struct {
 }
 
 // RecordAccess appends to the access history, inside the caller's transaction.
-func RecordAccess(ctx context.Context, idb bun.IDB, ev AccessEvent) error {
+func RecordAccess(ctx context.Context, idb bun.IDB, ev AccessEvent) (err error) {
+	defer wrap(&err, "record access")
 	if len(ev.UserAgent) > 300 {
 		ev.UserAgent = ev.UserAgent[:300]
 	}
-	_, err := idb.NewInsert().Model(&ev).Exec(ctx)
+	_, err = idb.NewInsert().Model(&ev).Exec(ctx)
 	return err
 }
 
 // AccessHistory pages through one account's history, newest first.
-func (d *DB) AccessHistory(ctx context.Context, accountID int64, after Cursor) (Page[AccessEvent], error) {
+func (d *DB) AccessHistory(ctx context.Context, accountID int64, after Cursor) (_ Page[AccessEvent], err error) {
+	defer wrap(&err, "access history")
 	var rows []AccessEvent
 	q := d.Bun.NewSelect().Model(&rows).Where("account_id = ?", accountID).
 		OrderExpr("at DESC, id DESC").Limit(PageSize + 1)
@@ -97,18 +99,20 @@ const (
 )
 
 // Audit appends entries, inside the caller's transaction when idb is one.
-func Audit(ctx context.Context, idb bun.IDB, entries ...*AuditEntry) error {
+func Audit(ctx context.Context, idb bun.IDB, entries ...*AuditEntry) (err error) {
+	defer wrap(&err, "audit")
 	if len(entries) == 0 {
 		return nil
 	}
-	_, err := idb.NewInsert().Model(&entries).Exec(ctx)
+	_, err = idb.NewInsert().Model(&entries).Exec(ctx)
 	return err
 }
 
 // AuditFor lists the audit entries about one member, newest first.
-func (d *DB) AuditFor(ctx context.Context, subjectID int64, limit int) ([]AuditEntry, error) {
+func (d *DB) AuditFor(ctx context.Context, subjectID int64, limit int) (_ []AuditEntry, err error) {
+	defer wrap(&err, "audit for")
 	var es []AuditEntry
-	err := d.Bun.NewSelect().Model(&es).Where("subject_id = ?", subjectID).OrderExpr("at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
+	err = d.Bun.NewSelect().Model(&es).Where("subject_id = ?", subjectID).OrderExpr("at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
 	return es, err
 }
 
@@ -122,7 +126,8 @@ type AuditCheck struct {
 // VerifyAudit walks the audit log in the order it was written and recomputes
 // each entry's hash from its content and the hash before it. The first
 // entry kept is the anchor (older ones may have been removed by retention).
-func (d *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
+func (d *DB) VerifyAudit(ctx context.Context) (_ AuditCheck, err error) {
+	defer wrap(&err, "verify audit")
 	var c AuditCheck
 	rows, err := d.Pool.Query(ctx, `SELECT seq, id, prev_hash, hash,
 			sha256(prev_hash || convert_to(audit_entry_text(a), 'UTF8')) = hash AS self_ok,
@@ -209,7 +214,8 @@ func (d *DB) auditSelect(q AuditQuery) *bun.SelectQuery {
 
 // ReviewAudit returns a page of entries, newest first, and the seq to
 // continue before (0 on the last page).
-func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, error) {
+func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) (_ []AuditRow, _ int64, err error) {
+	defer wrap(&err, "review audit")
 	var rows []AuditRow
 	if err := d.auditSelect(q).Model(&rows).OrderExpr("l.seq DESC").Limit(AuditPage + 1).Scan(ctx); err != nil {
 		return nil, 0, err
@@ -224,7 +230,8 @@ func (d *DB) ReviewAudit(ctx context.Context, q AuditQuery) ([]AuditRow, int64, 
 
 // EachAudit calls fn with every entry q selects, in the order they were
 // written, reading them as it goes.
-func (d *DB) EachAudit(ctx context.Context, q AuditQuery, fn func(*AuditRow) error) (int64, error) {
+func (d *DB) EachAudit(ctx context.Context, q AuditQuery, fn func(*AuditRow) error) (_ int64, err error) {
+	defer wrap(&err, "each audit")
 	rows, err := d.auditSelect(q).OrderExpr("l.seq").Rows(ctx)
 	if err != nil {
 		return 0, err
@@ -255,9 +262,10 @@ type AuditSummaryRow struct {
 
 // AuditSummary is the ward's regular check of the operator: per moderator
 // and action, how many entries and how many distinct members in [from, to).
-func (d *DB) AuditSummary(ctx context.Context, from, to time.Time) ([]AuditSummaryRow, error) {
+func (d *DB) AuditSummary(ctx context.Context, from, to time.Time) (_ []AuditSummaryRow, err error) {
+	defer wrap(&err, "audit summary")
 	var out []AuditSummaryRow
-	err := d.Bun.NewSelect().TableExpr("audit_log AS l").
+	err = d.Bun.NewSelect().TableExpr("audit_log AS l").
 		ColumnExpr("act.login_id AS actor_login, act.display_name AS actor_name, l.action").
 		ColumnExpr("count(*) AS entries, count(DISTINCT l.subject_id) AS members").
 		Join("JOIN accounts AS act ON act.id = l.actor_id").

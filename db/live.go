@@ -40,7 +40,8 @@ const liveLockKey = 7_204_113_003
 // draw an id, so ids commit in id order: a reader that has seen id n will
 // never later find a smaller one, and "id > last seen" misses nothing. Make
 // it the last statement of the transaction so the lock is held briefly.
-func PublishLive(ctx context.Context, tx bun.Tx, ev *LiveEvent) error {
+func PublishLive(ctx context.Context, tx bun.Tx, ev *LiveEvent) (err error) {
+	defer wrap(&err, "publish live")
 	if ev.Stream == "" || ev.Name == "" {
 		return errors.New("publish live event: no stream or name")
 	}
@@ -48,7 +49,7 @@ func PublishLive(ctx context.Context, tx bun.Tx, ev *LiveEvent) error {
 		return fmt.Errorf("publish live event: lock: %w", err)
 	}
 	// Insert and notify in one round trip: the lock is held meanwhile.
-	err := tx.NewRaw(`
+	err = tx.NewRaw(`
 		WITH ev AS (
 			INSERT INTO live_events (stream, name, subject_id, scope_id)
 			VALUES (?, ?, ?, ?)
@@ -64,7 +65,8 @@ func PublishLive(ctx context.Context, tx bun.Tx, ev *LiveEvent) error {
 
 // LiveEventsAfter returns up to limit events with an id above after, in id
 // order, from the given streams or, with none given, from all.
-func (d *DB) LiveEventsAfter(ctx context.Context, after int64, limit int, streams ...string) ([]LiveEvent, error) {
+func (d *DB) LiveEventsAfter(ctx context.Context, after int64, limit int, streams ...string) (_ []LiveEvent, err error) {
+	defer wrap(&err, "live events after")
 	var evs []LiveEvent
 	q := d.Bun.NewSelect().Model(&evs).Where("id > ?", after).Order("id").Limit(int64(limit))
 	if len(streams) > 0 {
@@ -78,7 +80,8 @@ func (d *DB) LiveEventsAfter(ctx context.Context, after int64, limit int, stream
 
 // LastLiveEventID returns the newest committed event's id, 0 if there is
 // none. Every event published later has a greater id.
-func (d *DB) LastLiveEventID(ctx context.Context) (int64, error) {
+func (d *DB) LastLiveEventID(ctx context.Context) (_ int64, err error) {
+	defer wrap(&err, "last live event id")
 	var id int64
 	if err := d.Bun.NewRaw(`SELECT coalesce(max(id), 0) FROM live_events`).Scan(ctx, &id); err != nil {
 		return 0, fmt.Errorf("last live event: %w", err)
@@ -88,7 +91,8 @@ func (d *DB) LastLiveEventID(ctx context.Context) (int64, error) {
 
 // PruneLiveEvents deletes the events created before before and returns how
 // many it deleted. Clients that come back after that find them gone.
-func (d *DB) PruneLiveEvents(ctx context.Context, before time.Time) (int64, error) {
+func (d *DB) PruneLiveEvents(ctx context.Context, before time.Time) (_ int64, err error) {
+	defer wrap(&err, "prune live events")
 	res, err := d.Bun.NewDelete().Model((*LiveEvent)(nil)).Where("created_at < ?", before).Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("prune live events: %w", err)

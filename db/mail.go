@@ -100,7 +100,8 @@ const maxMailError = 2000
 // in the body. ID, CreatedAt and NextAttemptAt are filled in from the
 // database. Mail due at once wakes the senders when the transaction commits
 // (nothing is signalled on rollback).
-func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
+func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) (err error) {
+	defer wrap(&err, "enqueue mail")
 	m.To = strings.TrimSpace(m.To)
 	switch {
 	case m.To == "":
@@ -117,7 +118,7 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
 	due := m.NextAttemptAt.IsZero()
 	m.ID, m.Attempts, m.SentAt, m.FailedAt, m.LastError = 0, 0, nil, nil, ""
 	m.SecretWithheld = m.Secret != ""
-	_, err := idb.NewInsert().Model(m).
+	_, err = idb.NewInsert().Model(m).
 		Column("to_addr", "subject", "body", "kind", "account_id", "next_attempt_at", "secret_withheld").
 		Returning("id, created_at, next_attempt_at").Exec(ctx)
 	if err != nil {
@@ -144,12 +145,13 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *Mail) error {
 // counts the attempt, in one statement (one transaction) that skips rows
 // another sender is claiming at the same moment. Several app instances may
 // call it concurrently; none gets a mail another holds a lease on.
-func (d *DB) ClaimDueMail(ctx context.Context, limit int, now time.Time) ([]Mail, error) {
+func (d *DB) ClaimDueMail(ctx context.Context, limit int, now time.Time) (_ []Mail, err error) {
+	defer wrap(&err, "claim due mail")
 	if limit <= 0 {
 		return nil, nil
 	}
 	var rows []Mail
-	err := d.Bun.NewRaw(`
+	err = d.Bun.NewRaw(`
 		WITH due AS (
 			SELECT id FROM mail_outbox
 			WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
@@ -173,7 +175,8 @@ func (d *DB) ClaimDueMail(ctx context.Context, limit int, now time.Time) ([]Mail
 // statement: once the mail has left, the link is in the recipient's mailbox
 // and nowhere else. The last error, if any, stays as a record of what the
 // earlier attempts met.
-func (d *DB) MarkMailSent(ctx context.Context, id int64, now time.Time) error {
+func (d *DB) MarkMailSent(ctx context.Context, id int64, now time.Time) (err error) {
+	defer wrap(&err, "mark mail sent")
 	res, err := d.Bun.NewRaw(`
 		WITH forget AS (DELETE FROM mail_secrets WHERE mail_id = ?)
 		UPDATE mail_outbox SET sent_at = ? WHERE id = ?`, id, now, id).Exec(ctx)
@@ -182,7 +185,8 @@ func (d *DB) MarkMailSent(ctx context.Context, id int64, now time.Time) error {
 
 // MarkMailRetry schedules another attempt at next after a temporary failure.
 // A mail that was sent or failed meanwhile is left alone.
-func (d *DB) MarkMailRetry(ctx context.Context, id int64, next time.Time, errText string) error {
+func (d *DB) MarkMailRetry(ctx context.Context, id int64, next time.Time, errText string) (err error) {
+	defer wrap(&err, "mark mail retry")
 	res, err := d.Bun.NewUpdate().Model((*Mail)(nil)).
 		Set("next_attempt_at = ?", next).
 		Set("last_error = ?", clipMailError(errText)).
@@ -193,7 +197,8 @@ func (d *DB) MarkMailRetry(ctx context.Context, id int64, next time.Time, errTex
 // MarkMailFailed records a permanent rejection (an SMTP 5xx reply, or an
 // address no server could take), after which retrying is pointless. The row
 // is kept; its secret, which will never be sent, goes.
-func (d *DB) MarkMailFailed(ctx context.Context, id int64, now time.Time, errText string) error {
+func (d *DB) MarkMailFailed(ctx context.Context, id int64, now time.Time, errText string) (err error) {
+	defer wrap(&err, "mark mail failed")
 	res, err := d.Bun.NewRaw(`
 		WITH forget AS (DELETE FROM mail_secrets WHERE mail_id = ?)
 		UPDATE mail_outbox SET failed_at = ?, last_error = ? WHERE id = ? AND sent_at IS NULL`,
@@ -204,7 +209,8 @@ func (d *DB) MarkMailFailed(ctx context.Context, id int64, now time.Time, errTex
 // ReleaseMail hands a claimed mail back untried: it is due again at now and
 // the claim does not count as an attempt. A sender that runs short of its
 // lease releases what it has not started on.
-func (d *DB) ReleaseMail(ctx context.Context, id int64, now time.Time) error {
+func (d *DB) ReleaseMail(ctx context.Context, id int64, now time.Time) (err error) {
+	defer wrap(&err, "release mail")
 	res, err := d.Bun.NewUpdate().Model((*Mail)(nil)).
 		Set("next_attempt_at = ?", now).
 		Set("attempts = greatest(attempts - 1, 0)").
@@ -214,7 +220,8 @@ func (d *DB) ReleaseMail(ctx context.Context, id int64, now time.Time) error {
 
 // ListMail pages through the outbox for staff, newest first. Bodies are left
 // out; GetMail has them.
-func (d *DB) ListMail(ctx context.Context, after Cursor, limit int) (Page[Mail], error) {
+func (d *DB) ListMail(ctx context.Context, after Cursor, limit int) (_ Page[Mail], err error) {
+	defer wrap(&err, "list mail")
 	if limit <= 0 {
 		limit = PageSize
 	}
@@ -231,9 +238,10 @@ func (d *DB) ListMail(ctx context.Context, after Cursor, limit int) (Page[Mail],
 }
 
 // GetMail loads one mail with its body, as stored: a secret stays a mark.
-func (d *DB) GetMail(ctx context.Context, id int64) (*Mail, error) {
+func (d *DB) GetMail(ctx context.Context, id int64) (_ *Mail, err error) {
+	defer wrap(&err, "get mail")
 	m := new(Mail)
-	err := d.Bun.NewSelect().Model(m).Where("id = ?", id).Scan(ctx)
+	err = d.Bun.NewSelect().Model(m).Where("id = ?", id).Scan(ctx)
 	return m, notFound(err, "mail")
 }
 

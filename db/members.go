@@ -2,6 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -47,7 +50,8 @@ func likePrefix(s string) string {
 
 // SearchMembers returns one page of members, newest first, and writes one
 // audit entry per member shown (their names are personal data).
-func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor *Account, role, ip string) ([]MemberRow, int64, error) {
+func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor Actor) (_ []MemberRow, _ int64, err error) {
+	defer wrap(&err, "search members")
 	var rows []MemberRow
 	sel := d.Bun.NewSelect().
 		ColumnExpr("a.id, a.login_id, a.display_name, a.status, a.created_at").
@@ -90,29 +94,31 @@ func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor *Account, r
 		if rows[i].Name == "" {
 			continue // withdrawn: nothing personal left to see
 		}
-		entries = append(entries, &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: AuditView,
-			SubjectID: &rows[i].ID, Fields: MemberListFields, Detail: "member search", IP: ip})
+		entries = append(entries, actor.audit(AuditView, &rows[i].ID, MemberListFields, "member search"))
 	}
 	return rows, next, Audit(ctx, d.Bun, entries...)
 }
 
 // ViewMember loads a member's account and personal data for staff and writes
 // exactly one audit entry saying who looked, at which fields, from where.
-func (d *DB) ViewMember(ctx context.Context, id int64, actor *Account, role, ip string) (*Account, *MemberProfile, error) {
+func (d *DB) ViewMember(ctx context.Context, id int64, actor Actor) (_ *Account, _ *MemberProfile, err error) {
+	defer wrap(&err, "view member")
 	var acc Account
 	var prof *MemberProfile
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewSelect().Model(&acc).Where("id = ? AND kind = ?", id, KindMember).Scan(ctx); err != nil {
 			return notFound(err, "member")
 		}
 		p := new(MemberProfile)
 		err := tx.NewSelect().Model(p).Where("account_id = ?", id).Scan(ctx)
-		if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil // withdrawn: the data is gone, and there is nothing to audit
 		}
+		if err != nil {
+			return fmt.Errorf("member profile: %w", err)
+		}
 		prof = p
-		return Audit(ctx, tx, &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: AuditView, SubjectID: &id,
-			Fields: MemberDetailFields, Detail: "member page", IP: ip})
+		return Audit(ctx, tx, actor.audit(AuditView, &id, MemberDetailFields, "member page"))
 	})
 	if err != nil {
 		return nil, nil, err

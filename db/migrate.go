@@ -24,7 +24,8 @@ type Migration struct {
 }
 
 // LoadMigrations reads the *.up.sql files of fsys in name order.
-func LoadMigrations(fsys fs.FS) ([]Migration, error) {
+func LoadMigrations(fsys fs.FS) (_ []Migration, err error) {
+	defer wrap(&err, "load migrations")
 	names, err := fs.Glob(fsys, "*.up.sql")
 	if err != nil {
 		return nil, err
@@ -58,7 +59,8 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`
 
 // Pending lists the migrations not yet applied.
-func (d *DB) Pending(ctx context.Context, ms []Migration) ([]Migration, error) {
+func (d *DB) Pending(ctx context.Context, ms []Migration) (_ []Migration, err error) {
+	defer wrap(&err, "pending")
 	var exists bool
 	if err := d.Pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return nil, err
@@ -89,7 +91,8 @@ func (d *DB) Pending(ctx context.Context, ms []Migration) ([]Migration, error) {
 // Migrate applies the pending migrations, each in its own transaction, while
 // holding a session-level advisory lock so concurrent instances wait their turn.
 // It returns the versions it applied.
-func (d *DB) Migrate(ctx context.Context, ms []Migration) ([]string, error) {
+func (d *DB) Migrate(ctx context.Context, ms []Migration) (_ []string, err error) {
+	defer wrap(&err, "migrate")
 	conn, err := d.Pool.Acquire(ctx)
 	if err != nil {
 		return nil, err

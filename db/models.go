@@ -156,6 +156,13 @@ type Event struct {
 	FacilityURL  string `bun:"facility_url,scanonly"`
 }
 
+// Who organises an event (events.organiser_kind).
+const (
+	OrganiserGroup    = "group"    // a community group, through the moderation queue
+	OrganiserWard     = "ward"     // ward staff
+	OrganiserOperator = "operator" // the NPO council running the site
+)
+
 // SeatsLeft is nil for an event without a capacity limit.
 func (e *Event) SeatsLeft() *int {
 	if e.Capacity == nil {

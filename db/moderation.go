@@ -122,9 +122,10 @@ func itemChanged(ctx context.Context, tx bun.Tx, itemID int64, action string, ac
 }
 
 // ModerationQueue lists waiting items in the given statuses, oldest first.
-func (d *DB) ModerationQueue(ctx context.Context, statuses []string, limit int) ([]QueueEntry, error) {
+func (d *DB) ModerationQueue(ctx context.Context, statuses []string, limit int) (_ []QueueEntry, err error) {
+	defer wrap(&err, "moderation queue")
 	var items []ModerationItem
-	err := d.itemQuery(&items).Where("i.status IN (?)", bun.List(statuses)).
+	err = d.itemQuery(&items).Where("i.status IN (?)", bun.List(statuses)).
 		OrderExpr("i.submitted_at, i.id").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, err
@@ -133,12 +134,13 @@ func (d *DB) ModerationQueue(ctx context.Context, statuses []string, limit int) 
 }
 
 // CountWaiting counts the items in each waiting status.
-func (d *DB) CountWaiting(ctx context.Context) (map[string]int, error) {
+func (d *DB) CountWaiting(ctx context.Context) (_ map[string]int, err error) {
+	defer wrap(&err, "count waiting")
 	var rows []struct {
 		Status string
 		N      int
 	}
-	err := d.Bun.NewSelect().Model((*ModerationItem)(nil)).ColumnExpr("status, count(*) AS n").
+	err = d.Bun.NewSelect().Model((*ModerationItem)(nil)).ColumnExpr("status, count(*) AS n").
 		Where("status IN (?)", bun.List(waitingStatuses)).Group("status").Scan(ctx, &rows)
 	out := map[string]int{}
 	for _, r := range rows {
@@ -149,7 +151,8 @@ func (d *DB) CountWaiting(ctx context.Context) (map[string]int, error) {
 
 // QueueItem loads one item, whatever its status, for a live update or the
 // answer to an inline decision.
-func (d *DB) QueueItem(ctx context.Context, id int64) (*QueueEntry, error) {
+func (d *DB) QueueItem(ctx context.Context, id int64) (_ *QueueEntry, err error) {
+	defer wrap(&err, "queue item")
 	var items []ModerationItem
 	if err := d.itemQuery(&items).Where("i.id = ?", id).Scan(ctx); err != nil {
 		return nil, err
@@ -248,7 +251,8 @@ func (e *ErrHandled) Unwrap() error { return ErrConflict }
 // decide or escalate open items, ward staff decide escalated ones. Of two
 // deciders at once exactly one succeeds; the other gets *ErrHandled.
 // mailFor composes the author's mail, enqueued in the same transaction.
-func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome) *Mail) (Outcome, error) {
+func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome) *Mail) (_ Outcome, err error) {
+	defer wrap(&err, "decide item")
 	var out Outcome
 	var from []string
 	if dec.Actor.HasRole(RoleModerator) {
@@ -260,7 +264,7 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 	if len(from) == 0 {
 		return out, fmt.Errorf("%s cannot decide: %w", dec.Actor.LoginID, ErrConflict)
 	}
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		it := &out.Item
 		q := tx.NewUpdate().Model(it).
 			Set("version = version + 1, updated_at = now()").
@@ -526,9 +530,10 @@ type ItemAction struct {
 }
 
 // SubjectHistory returns the actions on every item about one subject, oldest first.
-func (d *DB) SubjectHistory(ctx context.Context, kind string, subjectID int64) ([]ItemAction, error) {
+func (d *DB) SubjectHistory(ctx context.Context, kind string, subjectID int64) (_ []ItemAction, err error) {
+	defer wrap(&err, "subject history")
 	var out []ItemAction
-	err := d.Bun.NewSelect().TableExpr("moderation_actions AS m").
+	err = d.Bun.NewSelect().TableExpr("moderation_actions AS m").
 		ColumnExpr("m.item_id, m.action, coalesce(a.display_name, '') AS actor_name, m.actor_role, m.reason, m.note, m.at").
 		Join("JOIN moderation_items AS i ON i.id = m.item_id").
 		Join("LEFT JOIN accounts AS a ON a.id = m.actor_id").
@@ -554,15 +559,17 @@ func moderationWords(ctx context.Context, idb bun.IDB) ([]string, error) {
 }
 
 // ListModerationWords returns the dictionary in order.
-func (d *DB) ListModerationWords(ctx context.Context) ([]ModerationWord, error) {
+func (d *DB) ListModerationWords(ctx context.Context) (_ []ModerationWord, err error) {
+	defer wrap(&err, "list moderation words")
 	var ws []ModerationWord
-	err := d.Bun.NewSelect().Model(&ws).Order("word").Scan(ctx)
+	err = d.Bun.NewSelect().Model(&ws).Order("word").Scan(ctx)
 	return ws, err
 }
 
 // AddModerationWord adds a word; a word already there is ErrConflict.
-func (d *DB) AddModerationWord(ctx context.Context, word string, by *Account) error {
-	_, err := d.Bun.NewInsert().Model(&ModerationWord{Word: word, CreatedBy: &by.ID}).Exec(ctx)
+func (d *DB) AddModerationWord(ctx context.Context, word string, by *Account) (err error) {
+	defer wrap(&err, "add moderation word")
+	_, err = d.Bun.NewInsert().Model(&ModerationWord{Word: word, CreatedBy: &by.ID}).Exec(ctx)
 	if IsUniqueViolation(err, "") {
 		return fmt.Errorf("word %q: %w", word, ErrConflict)
 	}
@@ -570,7 +577,8 @@ func (d *DB) AddModerationWord(ctx context.Context, word string, by *Account) er
 }
 
 // DeleteModerationWord removes a word.
-func (d *DB) DeleteModerationWord(ctx context.Context, id int64) error {
+func (d *DB) DeleteModerationWord(ctx context.Context, id int64) (err error) {
+	defer wrap(&err, "delete moderation word")
 	res, err := d.Bun.NewDelete().Model((*ModerationWord)(nil)).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return err
@@ -582,8 +590,8 @@ func (d *DB) DeleteModerationWord(ctx context.Context, id int64) error {
 }
 
 // SaveBoardCategory creates (ID 0) or renames and reorders a category.
-func (d *DB) SaveBoardCategory(ctx context.Context, c *BoardCategory) error {
-	var err error
+func (d *DB) SaveBoardCategory(ctx context.Context, c *BoardCategory) (err error) {
+	defer wrap(&err, "save board category")
 	if c.ID == 0 {
 		_, err = d.Bun.NewInsert().Model(c).Returning("id").Exec(ctx)
 	} else {

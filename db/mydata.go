@@ -149,9 +149,10 @@ func (s Stamp) MarshalJSON() ([]byte, error) {
 // MemberData collects everything held about a member and records the
 // download (ev) in their access history, in one repeatable-read transaction
 // so the file is a consistent snapshot that includes its own download.
-func (d *DB) MemberData(ctx context.Context, accountID int64, ev AccessEvent) (*MemberData, error) {
+func (d *DB) MemberData(ctx context.Context, accountID int64, ev AccessEvent) (_ *MemberData, err error) {
+	defer wrap(&err, "member data")
 	m := &MemberData{}
-	err := d.Bun.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead}, func(ctx context.Context, tx bun.Tx) error {
+	err = d.Bun.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead}, func(ctx context.Context, tx bun.Tx) error {
 		if err := RecordAccess(ctx, tx, ev); err != nil {
 			return err
 		}

@@ -43,13 +43,6 @@ func (d *DB) EventOrganiserAccount(ctx context.Context, e *Event) (int64, error)
 	return *id, nil
 }
 
-// Who organises an event (events.organiser_kind).
-const (
-	OrganiserGroup    = "group"
-	OrganiserWard     = "ward"
-	OrganiserOperator = "operator"
-)
-
 // ErrNotOrganiser means the account may not see the event's participants.
 var ErrNotOrganiser = errors.New("not the event's organiser")
 
@@ -91,7 +84,7 @@ func (d *DB) OrganiserRole(ctx context.Context, u *Account, e *Event) (string, e
 // OrganiserRole: the role through which u may see its participants,
 // ErrNotOrganiser if u may not, ErrNotFound if there is no such event.
 func (d *DB) ParticipantsRole(ctx context.Context, eventID int64, u *Account) (string, error) {
-	e, err := d.EventByID(ctx, eventID)
+	e, err := d.EventAnyStatus(ctx, eventID)
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,6 +15,12 @@ import (
 const (
 	SideOperator = "operator"
 	SideWard     = "ward"
+)
+
+// A side's decision on a registration.
+const (
+	RegistrationConfirm = "confirm"
+	RegistrationReject  = "reject"
 )
 
 // RegistrationDecision is one side's confirmation or rejection.
@@ -51,7 +59,8 @@ func (p *PendingRegistration) Decided(side string) *RegistrationDecision {
 // PendingRegistrations lists registrations waiting for a decision, oldest
 // first, and writes one audit entry per member shown: the list shows
 // personal data, so looking at it is on record.
-func (d *DB) PendingRegistrations(ctx context.Context, actor *Account, role, ip string, limit int) ([]PendingRegistration, error) {
+func (d *DB) PendingRegistrations(ctx context.Context, actor Actor, limit int) (_ []PendingRegistration, err error) {
+	defer wrap(&err, "pending registrations")
 	var accs []Account
 	if err := d.Bun.NewSelect().Model(&accs).Where("status = ? AND kind = ?", StatusPending, KindMember).
 		OrderExpr("created_at, id").Limit(int64(limit)).Scan(ctx); err != nil {
@@ -90,8 +99,7 @@ func (d *DB) PendingRegistrations(ctx context.Context, actor *Account, role, ip 
 	}
 	entries := make([]*AuditEntry, len(out))
 	for i := range out {
-		entries[i] = &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: AuditView, SubjectID: &out[i].Account.ID,
-			Fields: RegistrationListFields, Detail: "registrations", IP: ip}
+		entries[i] = actor.audit(AuditView, &out[i].Account.ID, RegistrationListFields, "registrations")
 	}
 	return out, Audit(ctx, d.Bun, entries...)
 }
@@ -122,7 +130,8 @@ func (e *ErrSameActor) Unwrap() error { return ErrConflict }
 
 // PendingRegistration loads one registration with its decisions (whatever
 // its status now) and audits the view, for the inline update after a decision.
-func (d *DB) PendingRegistration(ctx context.Context, id int64, actor *Account, role, ip string) (*PendingRegistration, error) {
+func (d *DB) PendingRegistration(ctx context.Context, id int64, actor Actor) (_ *PendingRegistration, err error) {
+	defer wrap(&err, "pending registration")
 	var r PendingRegistration
 	if err := d.Bun.NewSelect().Model(&r.Account).Where("id = ? AND kind = ?", id, KindMember).Scan(ctx); err != nil {
 		return nil, notFound(err, "registration")
@@ -137,8 +146,16 @@ func (d *DB) PendingRegistration(ctx context.Context, id int64, actor *Account, 
 		Where("rd.account_id = ?", id).OrderExpr("rd.decided_at").Scan(ctx); err != nil {
 		return nil, err
 	}
-	return &r, Audit(ctx, d.Bun, &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: AuditView, SubjectID: &id,
-		Fields: RegistrationListFields, Detail: "registrations", IP: ip})
+	return &r, Audit(ctx, d.Bun, actor.audit(AuditView, &id, RegistrationListFields, "registrations"))
+}
+
+// RegistrationInput is one side's decision on a registration.
+type RegistrationInput struct {
+	AccountID int64  // the registering member
+	Side      string // SideOperator or SideWard
+	Decision  string // RegistrationConfirm or RegistrationReject
+	Reason    string // required for a rejection; mailed to the member
+	Actor     Actor  // the staff member deciding, in the side's role
 }
 
 // DecideRegistration records one side's decision in a transaction that locks
@@ -146,12 +163,15 @@ func (d *DB) PendingRegistration(ctx context.Context, id int64, actor *Account, 
 // account is activated exactly when the second confirmation lands. mailFor
 // composes the mail to send (activation or rejection), enqueued in the same
 // transaction.
-func (d *DB) DecideRegistration(ctx context.Context, accountID int64, side, decision, reason string, actor *Account, role, ip string,
-	mailFor func(r DecisionResult) *Mail) (DecisionResult, error) {
-	var res DecisionResult
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+func (d *DB) DecideRegistration(ctx context.Context, in RegistrationInput, mailFor func(r DecisionResult) *Mail) (res DecisionResult, err error) {
+	defer wrap(&err, "decide registration")
+	if in.Decision != RegistrationConfirm && in.Decision != RegistrationReject {
+		return res, fmt.Errorf("decision %q: %w", in.Decision, ErrConflict)
+	}
+	actor := in.Actor.Account
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		acc := new(Account)
-		if err := tx.NewSelect().Model(acc).Where("id = ? AND kind = ?", accountID, KindMember).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(acc).Where("id = ? AND kind = ?", in.AccountID, KindMember).For("UPDATE").Scan(ctx); err != nil {
 			return notFound(err, "registration")
 		}
 		if acc.Status != StatusPending {
@@ -160,15 +180,18 @@ func (d *DB) DecideRegistration(ctx context.Context, accountID int64, side, deci
 		var prior RegistrationDecision
 		err := tx.NewSelect().Model(&prior).ColumnExpr("rd.*, a.display_name AS actor_name").
 			ModelTableExpr("registration_decisions AS rd").Join("JOIN accounts AS a ON a.id = rd.actor_id").
-			Where("rd.account_id = ? AND rd.side = ?", accountID, side).Scan(ctx)
-		if err == nil {
+			Where("rd.account_id = ? AND rd.side = ?", in.AccountID, in.Side).Scan(ctx)
+		switch {
+		case err == nil:
 			return &ErrAlreadyDecided{By: &prior}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("prior decision: %w", err)
 		}
-		if decision == "confirm" {
+		if in.Decision == RegistrationConfirm {
 			// Two confirmations mean two people: whoever confirmed for one
 			// side cannot confirm for the other.
 			other, err := tx.NewSelect().Model((*RegistrationDecision)(nil)).
-				Where("account_id = ? AND actor_id = ? AND side <> ?", accountID, actor.ID, side).Exists(ctx)
+				Where("account_id = ? AND actor_id = ? AND side <> ?", in.AccountID, actor.ID, in.Side).Exists(ctx)
 			if err != nil {
 				return err
 			}
@@ -176,17 +199,17 @@ func (d *DB) DecideRegistration(ctx context.Context, accountID int64, side, deci
 				return &ErrSameActor{}
 			}
 		}
-		dec := &RegistrationDecision{AccountID: accountID, Side: side, Decision: decision, Reason: reason, ActorID: actor.ID}
+		dec := &RegistrationDecision{AccountID: in.AccountID, Side: in.Side, Decision: in.Decision, Reason: in.Reason, ActorID: actor.ID}
 		if _, err := tx.NewInsert().Model(dec).Exec(ctx); err != nil {
 			return err
 		}
-		switch decision {
-		case "reject":
+		switch in.Decision {
+		case RegistrationReject:
 			acc.Status = StatusRejected
 			res.Rejected = true
-		case "confirm":
+		case RegistrationConfirm:
 			n, err := tx.NewSelect().Model((*RegistrationDecision)(nil)).
-				Where("account_id = ? AND decision = 'confirm'", accountID).Count(ctx)
+				Where("account_id = ? AND decision = ?", in.AccountID, RegistrationConfirm).Count(ctx)
 			if err != nil {
 				return err
 			}
@@ -194,15 +217,13 @@ func (d *DB) DecideRegistration(ctx context.Context, accountID int64, side, deci
 				acc.Status = StatusActive
 				res.Activated = true
 			}
-		default:
-			return fmt.Errorf("decision %q: %w", decision, ErrConflict)
 		}
 		if _, err := tx.NewUpdate().Model(acc).Column("status").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		res.Account = acc
 		var email string
-		if err := tx.NewSelect().Model((*MemberProfile)(nil)).Column("email").Where("account_id = ?", accountID).Scan(ctx, &email); err != nil {
+		if err := tx.NewSelect().Model((*MemberProfile)(nil)).Column("email").Where("account_id = ?", in.AccountID).Scan(ctx, &email); err != nil {
 			return err
 		}
 		res.Email = email
@@ -210,17 +231,15 @@ func (d *DB) DecideRegistration(ctx context.Context, accountID int64, side, deci
 		if res.Rejected {
 			action, auditAction = ActionReject, AuditReject
 		}
-		if err := Audit(ctx, tx, &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: auditAction, SubjectID: &accountID,
-			Detail: side + ": " + reason, IP: ip}); err != nil {
+		if err := Audit(ctx, tx, in.Actor.audit(auditAction, &in.AccountID, nil, in.Side+": "+in.Reason)); err != nil {
 			return err
 		}
-		if err := RecordAccess(ctx, tx, AccessEvent{AccountID: &actor.ID, LoginID: actor.LoginID, Action: action,
-			Success: true, IP: ip, Detail: acc.LoginID}); err != nil {
+		if err := RecordAccess(ctx, tx, in.Actor.access(action, acc.LoginID)); err != nil {
 			return err
 		}
 		if mailFor != nil {
 			if m := mailFor(res); m != nil {
-				m.AccountID = &accountID
+				m.AccountID = &in.AccountID
 				return EnqueueMail(ctx, tx, m)
 			}
 		}

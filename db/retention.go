@@ -23,6 +23,7 @@ const purgeBatch = 10_000
 // the next one still links to it and numbering never starts again. Rows go
 // in batches, each in its own transaction.
 func (d *DB) PurgeOlderThan(ctx context.Context, cutoff time.Time) (history, audit int64, err error) {
+	defer wrap(&err, "purge older than")
 	return d.purgeOlderThan(ctx, cutoff, purgeBatch)
 }
 
@@ -102,6 +103,7 @@ func (d *DB) purgeAudit(ctx context.Context, cutoff time.Time, batch int) (int64
 // a connection of its own. When another session holds the lock it returns
 // at once with ran false and fn not called.
 func (d *DB) TryExclusive(ctx context.Context, key int64, fn func(ctx context.Context) error) (ran bool, err error) {
+	defer wrap(&err, "try exclusive")
 	conn, err := d.Pool.Acquire(ctx)
 	if err != nil {
 		return false, err

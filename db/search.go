@@ -69,7 +69,8 @@ ORDER BY p.published_at DESC, p.id DESC`
 // (see QueryGrams), newest first, optionally in one category. Each post
 // carries only public fields, a reply its TopicTitle too; Body is the first
 // 200 characters. A query with nothing to search for finds nothing.
-func (d *DB) SearchPosts(ctx context.Context, q string, categoryID int64, after Cursor) (Page[BoardPost], error) {
+func (d *DB) SearchPosts(ctx context.Context, q string, categoryID int64, after Cursor) (_ Page[BoardPost], err error) {
+	defer wrap(&err, "search posts")
 	grams, ok := QueryGrams(q)
 	if !ok {
 		return Page[BoardPost]{}, nil
@@ -107,7 +108,8 @@ const backfillBatch = 5000
 // BackfillSearchGrams computes the search grams of the posts that have none,
 // those written before the column existed, a batch per transaction
 // so that no lock is held for long. It returns how many posts it updated.
-func (d *DB) BackfillSearchGrams(ctx context.Context) (int, error) {
+func (d *DB) BackfillSearchGrams(ctx context.Context) (_ int, err error) {
+	defer wrap(&err, "backfill search grams")
 	total := 0
 	// Batches in id order from the partial index of posts without grams;
 	// a post whose text has nothing searchable keeps none, and the id

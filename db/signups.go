@@ -81,7 +81,7 @@ func lockEvent(ctx context.Context, tx bun.Tx, id int64) (*Event, error) {
 // openFor reports why e takes no sign-ups at now, or nil.
 func openFor(e *Event, now time.Time) error {
 	switch {
-	case e.Status != "published":
+	case e.Status != EventPublished:
 		return &ErrNotOpen{Reason: "not_published"}
 	case e.ApplyFrom != nil && now.Before(*e.ApplyFrom):
 		return &ErrNotOpen{Reason: "not_yet"}
@@ -98,9 +98,10 @@ func openFor(e *Event, now time.Time) error {
 // member who already applied gets their current status back, so a double
 // submit counts once. mailFor composes the member's mail (nil: none).
 func (d *DB) SignUp(ctx context.Context, eventID int64, member *Account, now time.Time, ev AccessEvent,
-	mailFor func(SignupResult) *Mail) (SignupResult, error) {
+	mailFor func(SignupResult) *Mail) (_ SignupResult, err error) {
+	defer wrap(&err, "sign up")
 	var res SignupResult
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
 			return err
@@ -153,9 +154,10 @@ func (d *DB) SignUp(ctx context.Context, eventID int64, member *Account, now tim
 // transaction, to the first on the waitlist (res.Promoted); mailFor is called
 // for the member cancelling and again for the promoted one.
 func (d *DB) CancelSignup(ctx context.Context, eventID int64, member *Account, ev AccessEvent,
-	mailFor func(accountID int64, res SignupResult) *Mail) (SignupResult, error) {
+	mailFor func(accountID int64, res SignupResult) *Mail) (_ SignupResult, err error) {
+	defer wrap(&err, "cancel signup")
 	var res SignupResult
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
 			return err
@@ -309,9 +311,10 @@ func enqueueFor(ctx context.Context, tx bun.Tx, accountID int64, mailFor func(Si
 // size. Capacity never drops below the seats already given; a larger one
 // goes to the waitlist at once, and mailFor (nil: none) tells each promoted
 // member. It returns the promoted accounts' ids.
-func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, waitlistSize int, mailFor func(e *Event) *Mail) ([]int64, error) {
+func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, waitlistSize int, mailFor func(e *Event) *Mail) (_ []int64, err error) {
+	defer wrap(&err, "set capacity")
 	var promoted []int64
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
 			return err
@@ -362,9 +365,10 @@ func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, wait
 }
 
 // SignupOf returns the member's live sign-up for the event, or nil.
-func (d *DB) SignupOf(ctx context.Context, eventID, accountID int64) (*Signup, error) {
+func (d *DB) SignupOf(ctx context.Context, eventID, accountID int64) (_ *Signup, err error) {
+	defer wrap(&err, "signup of")
 	s := new(Signup)
-	err := d.Bun.NewSelect().Model(s).Where("event_id = ? AND account_id = ? AND status <> ?", eventID, accountID, SignupCancelled).Scan(ctx)
+	err = d.Bun.NewSelect().Model(s).Where("event_id = ? AND account_id = ? AND status <> ?", eventID, accountID, SignupCancelled).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -382,9 +386,10 @@ type MySignup struct {
 }
 
 // SignupsOf lists a member's live sign-ups, soonest event first, from now on.
-func (d *DB) SignupsOf(ctx context.Context, accountID int64, now time.Time) ([]MySignup, error) {
+func (d *DB) SignupsOf(ctx context.Context, accountID int64, now time.Time) (_ []MySignup, err error) {
+	defer wrap(&err, "signups of")
 	var out []MySignup
-	err := d.Bun.NewSelect().Model(&out).
+	err = d.Bun.NewSelect().Model(&out).
 		ColumnExpr("s.*, e.title, e.starts_at, e.venue, e.status AS event_status").
 		ModelTableExpr("event_signups AS s").
 		Join("JOIN events AS e ON e.id = s.event_id").
@@ -406,17 +411,18 @@ const (
 // EndSignups closes an event to sign-ups early or cancels it. On a
 // cancellation mailFor is called for every member still signed up, in the
 // same transaction. It returns how many were told.
-func (d *DB) EndSignups(ctx context.Context, eventID int64, status string, mailFor func(e *Event) *Mail) (int, error) {
+func (d *DB) EndSignups(ctx context.Context, eventID int64, status string, mailFor func(e *Event) *Mail) (_ int, err error) {
+	defer wrap(&err, "end signups")
 	if status != EventClosed && status != EventCancelled {
 		return 0, fmt.Errorf("event status %q: %w", status, ErrConflict)
 	}
 	told := 0
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
 			return err
 		}
-		if e.Status != "published" && !(e.Status == EventClosed && status == EventCancelled) {
+		if e.Status != EventPublished && !(e.Status == EventClosed && status == EventCancelled) {
 			return fmt.Errorf("event %d is %s: %w", eventID, e.Status, ErrConflict)
 		}
 		e.Status = status
@@ -449,9 +455,10 @@ const ReminderWindow = 24 * time.Hour
 // through the outbox (mailFor composes each mail). Instances may run it at
 // the same time: rows are claimed with SKIP LOCKED. It returns how many
 // reminders it queued.
-func (d *DB) SendReminders(ctx context.Context, now time.Time, mailFor func(e *Event) *Mail) (int, error) {
+func (d *DB) SendReminders(ctx context.Context, now time.Time, mailFor func(e *Event) *Mail) (_ int, err error) {
+	defer wrap(&err, "send reminders")
 	n := 0
-	err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var due []struct {
 			SignupID  int64 `bun:"signup_id"`
 			AccountID int64 `bun:"account_id"`
@@ -461,7 +468,7 @@ func (d *DB) SendReminders(ctx context.Context, now time.Time, mailFor func(e *E
 			ColumnExpr("s.id AS signup_id, s.account_id, s.event_id").
 			Join("JOIN events AS e ON e.id = s.event_id").
 			Where("s.status = ? AND s.reminded_at IS NULL", SignupConfirmed).
-			Where("e.status = 'published' AND e.starts_at > ? AND e.starts_at <= ?", now, now.Add(ReminderWindow)).
+			Where("e.status = ? AND e.starts_at > ? AND e.starts_at <= ?", EventPublished, now, now.Add(ReminderWindow)).
 			OrderExpr("s.id").Limit(500).For("UPDATE OF s SKIP LOCKED").Scan(ctx, &due)
 		if err != nil {
 			return err

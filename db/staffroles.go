@@ -25,9 +25,10 @@ const AuditRoleChange = "role_change"
 const ActionRoleChange = "role_change"
 
 // ListStaff returns every staff account, by login ID.
-func (d *DB) ListStaff(ctx context.Context) ([]Account, error) {
+func (d *DB) ListStaff(ctx context.Context) (_ []Account, err error) {
+	defer wrap(&err, "list staff")
 	var as []Account
-	err := d.Bun.NewSelect().Model(&as).Where("kind = ?", KindStaff).OrderExpr("login_id").Scan(ctx)
+	err = d.Bun.NewSelect().Model(&as).Where("kind = ?", KindStaff).OrderExpr("login_id").Scan(ctx)
 	return as, err
 }
 
@@ -46,12 +47,13 @@ func canonicalRoles(rs []string) []string {
 // audit log (who, in which role, before and after, from where) and in the
 // account's own access history, in one transaction. A change to the same
 // roles writes nothing.
-func (d *DB) ChangeRoles(ctx context.Context, targetID int64, roles []string, actor *Account, role, ip string) error {
+func (d *DB) ChangeRoles(ctx context.Context, targetID int64, roles []string, actor Actor) (err error) {
+	defer wrap(&err, "change roles")
 	roles = canonicalRoles(roles)
 	if len(roles) == 0 {
 		return ErrNoRoles
 	}
-	if targetID == actor.ID {
+	if targetID == actor.Account.ID {
 		return ErrOwnRoles
 	}
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -69,11 +71,10 @@ func (d *DB) ChangeRoles(ctx context.Context, targetID int64, roles []string, ac
 			return err
 		}
 		detail := "roles: " + strings.Join(before, ",") + " → " + strings.Join(roles, ",")
-		if err := Audit(ctx, tx, &AuditEntry{ActorID: actor.ID, ActorRole: role, Action: AuditRoleChange,
-			SubjectID: &targetID, Fields: []string{"roles"}, Detail: detail, IP: ip}); err != nil {
+		if err := Audit(ctx, tx, actor.audit(AuditRoleChange, &targetID, []string{"roles"}, detail)); err != nil {
 			return err
 		}
 		return RecordAccess(ctx, tx, AccessEvent{AccountID: &targetID, LoginID: target.LoginID, Action: ActionRoleChange,
-			Success: true, IP: ip, Detail: detail + " by " + actor.LoginID})
+			Success: true, IP: actor.IP, Detail: detail + " by " + actor.Account.LoginID})
 	})
 }

@@ -31,7 +31,7 @@ func runMemberSearch(ctx context.Context, env *Env) ([]Figure, error) {
 	}
 	lat, err := env.oneAtATime(func(i int) error {
 		q := memberQueries[i%len(memberQueries)]
-		rows, _, err := env.DB.SearchMembers(ctx, q, staff, db.RoleWardStaff, "127.0.0.1")
+		rows, _, err := env.DB.SearchMembers(ctx, q, db.Actor{Account: staff, Role: db.RoleWardStaff, IP: "127.0.0.1"})
 		if err == nil && q.Name == "佐藤" && len(rows) == 0 {
 			err = errors.New("member search for 佐藤 found nobody: is the database seeded?")
 		}

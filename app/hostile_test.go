@@ -224,6 +224,9 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	signIn("ward", "ward-h", "staff-password-1")
 	signIn("mod", "mod-h", "staff-password-1")
 	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
+	// A failed sign-in on the member's account puts the unlock button on
+	// the member's staff page, so the walk reaches that form too.
+	e.client().signIn("M8000001", "not-the-password").wantStatus(t, http.StatusUnprocessableEntity)
 
 	// Things for the pages to show: a pending registration (and its mail),
 	// a published topic and a pending one, events to sign up for, cancel

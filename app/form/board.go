@@ -74,7 +74,8 @@ func (t *NewTopic) Validate(categories []int64) Errors {
 // SearchMax characters: a longer query is a paste accident, not a search
 // worth an error page.
 func SearchQuery(q string) string {
-	q = Text(q)
+	// Search matches folded widths on both sides (issue 11 item 16).
+	q = Fold(q)
 	if r := []rune(q); len(r) > SearchMax {
 		q = string(r[:SearchMax])
 	}

@@ -197,7 +197,7 @@ func (d *DB) RecordLoginSuccess(ctx context.Context, acc *Account, now time.Time
 			return err
 		}
 		if _, err := tx.NewUpdate().Model((*Account)(nil)).
-			Set("failed_logins = 0, locked_until = NULL, last_login_at = ?", now).
+			Set("last_login_at = ?", now).
 			Where("id = ?", acc.ID).Exec(ctx); err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func storePassword(ctx context.Context, tx bun.Tx, id int64, hash string, now ti
 	var generation int64
 	err := tx.NewUpdate().Model((*Account)(nil)).
 		Set("password_hash = ?, must_change_password = false, password_changed_at = ?, updated_at = ?", hash, now, now).
-		Set("failed_logins = 0, locked_until = NULL, session_generation = session_generation + 1").
+		Set("session_generation = session_generation + 1").
 		Where("id = ?", id).Returning("session_generation").Scan(ctx, &generation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("account %d: %w", id, ErrNotFound)

@@ -19,8 +19,6 @@ type Account struct {
 	Status             string     `bun:"status"`
 	DisplayName        string     `bun:"display_name"`
 	Roles              []string   `bun:"roles,array,nullzero,default:'{}'"`
-	FailedLogins       int        `bun:"failed_logins"`
-	LockedUntil        *time.Time `bun:"locked_until"`
 	LastLoginAt        *time.Time `bun:"last_login_at"`
 	PasswordChangedAt  *time.Time `bun:"password_changed_at"`
 	WithdrawnAt        *time.Time `bun:"withdrawn_at"`

@@ -298,7 +298,7 @@ func ensureExportStaff(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	_, err = d.Pool.Exec(ctx, `UPDATE accounts SET password_hash = $2, must_change_password = false,
-		failed_logins = 0, locked_until = NULL, status = $3, roles = $4 WHERE id = $1`,
+		status = $3, roles = $4 WHERE id = $1`,
 		acc.ID, hash, db.StatusActive, []string{db.RoleWardStaff})
 	return err
 }

@@ -404,7 +404,7 @@ func watchPlaces(ctx context.Context, d *db.DB, eventID int64, want int) (places
 // can sign in straight away: no password to change, no lock.
 func stormMembersOf(ctx context.Context, d *db.DB, n int) ([]*stormClient, error) {
 	rows, err := d.Pool.Query(ctx, `SELECT id, login_id, last_login_at FROM accounts
-		WHERE kind = $1 AND status = $2 AND NOT must_change_password AND locked_until IS NULL AND failed_logins = 0
+		WHERE kind = $1 AND status = $2 AND NOT must_change_password
 		ORDER BY id LIMIT $3`, db.KindMember, db.StatusActive, n)
 	if err != nil {
 		return nil, err

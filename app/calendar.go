@@ -43,14 +43,14 @@ func (a *App) eventOrICS(c echo.Context) error {
 	return a.event(c)
 }
 
-// eventICS is one event's calendar file: whatever GetEvent shows (published,
+// eventICS is one event's calendar file: whatever PublicEvent shows (published,
 // cancelled, closed), nothing else.
 func (a *App) eventICS(c echo.Context, idText string) error {
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil || id <= 0 {
 		return fmt.Errorf("event file %q: %w", idText, db.ErrNotFound)
 	}
-	e, err := a.db.GetEvent(c.Request().Context(), id)
+	e, err := a.db.PublicEvent(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

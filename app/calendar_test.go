@@ -155,7 +155,7 @@ func TestCalendarEventFile(t *testing.T) {
 		t.Errorf("calendar file carries the contact:\n%s", res.Body)
 	}
 
-	// The event page itself still works, and other states answer as GetEvent does.
+	// The event page itself still works, and other states answer as PublicEvent does.
 	e.get(fmt.Sprintf("/events/%d", ev.ID)).wantStatus(t, http.StatusOK)
 	cancelled := e.calendarEvent("中止になった会", "cancelled", 5)
 	if _, cal := e.getICS(fmt.Sprintf("/events/%d.ics", cancelled.ID)); prop(cal.Events()[0], ics.ComponentPropertyStatus) != "CANCELLED" {

@@ -193,7 +193,7 @@ func (a *App) event(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := a.db.GetEvent(c.Request().Context(), id)
+	e, err := a.db.PublicEvent(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func (a *App) signupAnswer(c echo.Context, eventID int64, result string, res *db
 			s.Signup = &db.Signup{EventID: eventID, Status: res.Status}
 		}
 	} else {
-		e, err := a.db.GetEvent(c.Request().Context(), eventID)
+		e, err := a.db.PublicEvent(c.Request().Context(), eventID)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (a *App) organisedEvent(c echo.Context) (*db.Event, error) {
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	e, err := a.db.GetEvent(ctx, id)
+	e, err := a.db.PublicEvent(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func (a *App) eventLive(c echo.Context) error {
 			return live.Message{}, nil
 		}
 		f, err := a.fragments.get(fmt.Sprintf("%d/%s", ev.ID, lang), func() (fragment, error) {
-			e, err := a.db.GetEvent(a.liveCtx, id)
+			e, err := a.db.PublicEvent(a.liveCtx, id)
 			if errors.Is(err, db.ErrNotFound) {
 				return fragment{gone: true}, nil
 			}

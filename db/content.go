@@ -271,8 +271,8 @@ func (d *DB) EventFacets(ctx context.Context, now time.Time) (categories, towns 
 	return categories, towns, base("town", &towns)
 }
 
-// GetEvent loads one published (or cancelled/closed, still public) event.
-func (d *DB) GetEvent(ctx context.Context, id int64) (*Event, error) {
+// PublicEvent loads one published (or cancelled/closed, still public) event.
+func (d *DB) PublicEvent(ctx context.Context, id int64) (*Event, error) {
 	e := new(Event)
 	err := d.Bun.NewSelect().Model(e).
 		ColumnExpr("e.*").

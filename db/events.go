@@ -123,7 +123,7 @@ func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) (_ []Organise
 }
 
 // EventAnyStatus loads an event whatever its status (draft, in review,
-// published, closed or cancelled), for its organiser; GetEvent is the public
+// published, closed or cancelled), for its organiser; PublicEvent is the public
 // reader and shows only what the public may see.
 func (d *DB) EventAnyStatus(ctx context.Context, id int64) (_ *Event, err error) {
 	defer wrap(&err, "event any status")

@@ -149,7 +149,7 @@ type Event struct {
 
 	// GroupName is filled by queries that join the organising group.
 	GroupName string `bun:"group_name,scanonly"`
-	// FacilityName and FacilityURL are filled by GetEvent when the venue is a public facility.
+	// FacilityName and FacilityURL are filled by PublicEvent when the venue is a public facility.
 	FacilityName string `bun:"facility_name,scanonly"`
 	FacilityURL  string `bun:"facility_url,scanonly"`
 }

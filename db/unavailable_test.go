@@ -74,7 +74,7 @@ func TestUnavailable(t *testing.T) {
 	missingDB := connect(withURL(func(u *url.URL) { u.Path = "/portal_no_such_database" }))
 	_, syntax := d.Bun.ExecContext(ctx, `SELEKT 1`)
 	_, divZero := d.Bun.ExecContext(ctx, `SELECT 1/0`)
-	_, notFound := d.GetEvent(ctx, 999999)
+	_, notFound := d.PublicEvent(ctx, 999999)
 
 	for _, c := range []struct {
 		name string

@@ -277,7 +277,7 @@ func (a *App) forgot(c echo.Context) error {
 			ev.LoginID = typedLoginID(loginID)
 		}
 		ev.Success = false
-		if err := db.RecordAccess(ctx, a.db.Bun, ev); err != nil {
+		if err := a.db.RecordAccess(ctx, ev); err != nil {
 			return err
 		}
 	}

@@ -113,8 +113,9 @@ func (a *App) auditExport(c echo.Context) error {
 		detail += "; stopped: " + err.Error()
 	}
 	// Recorded whatever happened: what left is on record.
-	if aerr := db.Audit(context.WithoutCancel(ctx), a.db.Bun, &db.AuditEntry{ActorID: currentUser(c).ID,
-		ActorRole: actingRole(c), Action: db.AuditExport, Fields: []string{"audit_log"}, Purpose: v.Purpose, Detail: detail, IP: c.RealIP()}); aerr != nil {
+	entry := actorAs(c, actingRole(c)).Entry(db.AuditExport, nil, []string{"audit_log"}, detail)
+	entry.Purpose = v.Purpose
+	if aerr := a.db.Audit(context.WithoutCancel(ctx), entry); aerr != nil {
 		return aerr
 	}
 	abortIfCut(ctx, err)

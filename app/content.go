@@ -197,12 +197,12 @@ func (a *App) event(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	live := a.hub.Last()
+	after := a.hub.Last()
 	box, err := a.signupState(c, e)
 	if err != nil {
 		return err
 	}
-	box.Live = live
+	box.After = after
 	a.viewRequest(c).Live = true
 	return a.page(c, e.Title, components.EventDetail(e, box))
 }

@@ -41,8 +41,9 @@ func exportAllCmd(ctx context.Context, cfg Config, args []string, stdout, stderr
 		if err != nil || staff.Kind != db.KindStaff || staff.Status != db.StatusActive || len(staff.Roles) == 0 {
 			return fmt.Errorf("-by %q: no active staff account with that login ID", *by)
 		}
-		if err := db.Audit(ctx, d.Bun, &db.AuditEntry{ActorID: staff.ID, ActorRole: staff.Roles[0], Action: db.AuditExport,
-			Fields: []string{"all_tables"}, Purpose: *purpose, Detail: "handover export-all to " + dir, IP: "cli"}); err != nil {
+		entry := db.Actor{Account: staff, Role: staff.Roles[0], IP: "cli"}.Entry(db.AuditExport, nil, []string{"all_tables"}, "handover export-all to "+dir)
+		entry.Purpose = *purpose
+		if err := d.Audit(ctx, entry); err != nil {
 			return err
 		}
 	}

@@ -117,7 +117,7 @@ func (a *App) login(c echo.Context) error {
 func (a *App) logout(c echo.Context) error {
 	ctx := c.Request().Context()
 	if u := currentUser(c); u != nil {
-		if err := db.RecordAccess(ctx, a.db.Bun, a.accessEvent(c, u, db.ActionLogout)); err != nil {
+		if err := a.db.RecordAccess(ctx, a.accessEvent(c, u, db.ActionLogout)); err != nil {
 			return err
 		}
 	}

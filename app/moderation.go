@@ -26,7 +26,7 @@ func queueViewer(u *db.Account) components.QueueView {
 func (a *App) moderation(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := queueViewer(currentUser(c))
-	v.Live = a.hub.Last()
+	v.After = a.hub.Last()
 	var err error
 	if v.Moderator {
 		if v.Open, err = a.db.ModerationQueue(ctx, []string{db.ItemOpen}, queueLimit); err != nil {
@@ -59,7 +59,7 @@ func (a *App) decide(c echo.Context) error {
 	v := queueViewer(u)
 	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason")}
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: u, Access: a.accessEvent(c, u, "")}
+	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: actorAs(c, "")}
 	switch s.Action {
 	case db.ActApprove:
 	case db.ActReject:

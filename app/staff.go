@@ -238,9 +238,8 @@ func (a *App) mailMessage(c echo.Context) error {
 	}
 	// A mail's address and body are a member's personal data: reading one is on record.
 	if m.AccountID != nil {
-		if err := db.Audit(c.Request().Context(), a.db.Bun, &db.AuditEntry{ActorID: currentUser(c).ID, ActorRole: actingRole(c),
-			Action: db.AuditView, SubjectID: m.AccountID, Fields: []string{"email", "mail_body"}, Detail: "mail " + strconv.FormatInt(m.ID, 10),
-			IP: c.RealIP()}); err != nil {
+		entry := actorAs(c, actingRole(c)).Entry(db.AuditView, m.AccountID, []string{"email", "mail_body"}, "mail "+strconv.FormatInt(m.ID, 10))
+		if err := a.db.Audit(c.Request().Context(), entry); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,7 @@ type QueueView struct {
 	Open      []db.QueueEntry
 	Escalated []db.QueueEntry
 	Counts    map[string]int
-	Live      int64
+	After     int64 // the live-event id the queue was rendered at: its stream resumes after it
 }
 
 // ItemState is what an item's form shows besides the item: what the

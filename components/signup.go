@@ -16,7 +16,7 @@ type SignupState struct {
 	Organiser bool   // the viewer organises the event: link to the participant list
 	Result    string // what the viewer just did: a sign-up status, "cancelled", "already", or why it is not open
 	Now       time.Time
-	Live      int64 // the live-event id the page was rendered at, for the seat count's stream
+	After     int64 // the live-event id the page was rendered at: the seat count's stream resumes after it
 }
 
 // closedReason is why the event takes no sign-ups now, or "".

@@ -11,8 +11,8 @@ type Actor struct {
 	UserAgent string
 }
 
-// audit is an audit-log entry by the actor.
-func (a Actor) audit(action string, subjectID *int64, fields []string, detail string) *AuditEntry {
+// Entry is an audit-log entry by the actor.
+func (a Actor) Entry(action string, subjectID *int64, fields []string, detail string) *AuditEntry {
 	return &AuditEntry{ActorID: a.Account.ID, ActorRole: a.Role, Action: action, SubjectID: subjectID,
 		Fields: fields, Detail: detail, IP: a.IP}
 }

@@ -109,7 +109,7 @@ func TestPendingPostIsSeenOnlyByItsAuthor(t *testing.T) {
 	}
 
 	// Approval publishes it; a reply then waits in the queue, seen in place by its author only.
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	r, err := f.d.SubmitPost(ctx, f.group, db.PostInput{TopicID: &p.ID, Body: "手伝います"}, db.AccessEvent{})
@@ -174,7 +174,7 @@ func TestEditWhilePendingMovesTheVersionOn(t *testing.T) {
 		t.Fatalf("an edit from a stale form: %v", err)
 	}
 	// The moderator opened the old text: their approval must not publish the new one unseen.
-	_, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail)
+	_, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail)
 	var h *db.ErrHandled
 	if !errors.As(err, &h) || h.Item.Status != db.ItemOpen {
 		t.Fatalf("approval of a stale version: %v", err)
@@ -183,7 +183,7 @@ func TestEditWhilePendingMovesTheVersionOn(t *testing.T) {
 	if e2.Item.ID != e.Item.ID || e2.Post.Body != "新しい本文 03-1234-5678" || len(e2.Item.Flags) != 1 {
 		t.Fatalf("item after edit: %+v post %+v", e2.Item, e2.Post)
 	}
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e2.Item.ID, Version: e2.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e2.Item.ID, Version: e2.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.d.EditPost(ctx, f.alice, p.ID, 0, "題", "公開後の変更", db.AccessEvent{}); !errors.Is(err, db.ErrNotEditable) {
@@ -198,7 +198,7 @@ func TestRejectThenResubmit(t *testing.T) {
 	p, e := f.submit(t, f.alice, "選挙", "○○候補に投票を")
 	var mailed db.Outcome
 	_, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActReject,
-		Reason: "political_religious", Message: "選挙運動は掲載できません。", Actor: f.mod1},
+		Reason: "political_religious", Message: "選挙運動は掲載できません。", Actor: db.Actor{Account: f.mod1}},
 		func(o db.Outcome) *db.Mail {
 			mailed = o
 			return &db.Mail{To: o.Email, Subject: "s", Body: "b", Kind: "post_rejected"}
@@ -238,12 +238,12 @@ func TestRejectionNeedsAReasonAndMessage(t *testing.T) {
 	f := newBoardFixture(t)
 	_, e := f.submit(t, f.alice, "題", "本文")
 	_, err := f.d.DecideItem(context.Background(), db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActReject,
-		Reason: "privacy", Actor: f.mod1}, noMail)
+		Reason: "privacy", Actor: db.Actor{Account: f.mod1}}, noMail)
 	if err == nil {
 		t.Fatal("rejected without a message to the author")
 	}
 	_, err = f.d.DecideItem(context.Background(), db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActReject,
-		Reason: "rudeness", Message: "m", Actor: f.mod1}, noMail)
+		Reason: "rudeness", Message: "m", Actor: db.Actor{Account: f.mod1}}, noMail)
 	if err == nil {
 		t.Fatal("rejected with a reason outside the list")
 	}
@@ -264,7 +264,7 @@ func TestTwoModeratorsOneItem(t *testing.T) {
 				action, reason, msg = db.ActReject, "other", "重複です"
 			}
 			_, errs[i] = f.d.DecideItem(context.Background(), db.Decision{ItemID: e.Item.ID, Version: e.Item.Version,
-				Action: action, Reason: reason, Message: msg, Actor: m}, noMail)
+				Action: action, Reason: reason, Message: msg, Actor: db.Actor{Account: m}}, noMail)
 		}()
 	}
 	wg.Wait()
@@ -293,11 +293,11 @@ func TestEscalationGoesToTheWard(t *testing.T) {
 	f := newBoardFixture(t)
 	ctx := context.Background()
 	p, e := f.submit(t, f.alice, "題", "グレーな内容")
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActEscalate, Actor: f.ward}, noMail); err == nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActEscalate, Actor: db.Actor{Account: f.ward}}, noMail); err == nil {
 		t.Fatal("ward staff escalated an open item")
 	}
 	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActEscalate,
-		Message: "名誉毀損にあたるか判断をお願いします", Actor: f.mod1}, noMail); err != nil {
+		Message: "名誉毀損にあたるか判断をお願いします", Actor: db.Actor{Account: f.mod1}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	esc, err := f.d.ModerationQueue(ctx, []string{db.ItemEscalated}, 10)
@@ -309,10 +309,10 @@ func TestEscalationGoesToTheWard(t *testing.T) {
 	}
 	it := esc[0].Item
 	var h *db.ErrHandled
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: it.ID, Version: it.Version, Action: db.ActApprove, Actor: f.mod2}, noMail); !errors.As(err, &h) {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: it.ID, Version: it.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod2}}, noMail); !errors.As(err, &h) {
 		t.Fatalf("a moderator decided an escalated item: %v", err)
 	}
-	out, err := f.d.DecideItem(ctx, db.Decision{ItemID: it.ID, Version: it.Version, Action: db.ActApprove, Actor: f.ward}, noMail)
+	out, err := f.d.DecideItem(ctx, db.Decision{ItemID: it.ID, Version: it.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.ward}}, noMail)
 	if err != nil || out.Item.DecidedRole != db.RoleWardStaff || out.Post.Status != db.PostPublished {
 		t.Fatalf("ward decision %+v %v", out.Item, err)
 	}
@@ -326,7 +326,7 @@ func TestReportBringsAPostBack(t *testing.T) {
 	f := newBoardFixture(t)
 	ctx := context.Background()
 	p, e := f.submit(t, f.alice, "題", "本文")
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.d.ReportPost(ctx, f.bob, p.ID, "個人の電話番号が載っています", db.AccessEvent{}); err != nil {
@@ -347,7 +347,7 @@ func TestReportBringsAPostBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: r.Item.ID, Version: r.Item.Version, Action: db.ActReject,
-		Reason: "privacy", Message: "電話番号を消して再投稿してください", Actor: f.mod2}, noMail); err != nil {
+		Reason: "privacy", Message: "電話番号を消して再投稿してください", Actor: db.Actor{Account: f.mod2}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.d.TopicFor(ctx, p.ID, 0); !errors.Is(err, db.ErrNotFound) {
@@ -386,7 +386,7 @@ func TestApprovalPublishesALiveEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, e := f.submit(t, f.alice, "題", "本文")
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.both}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.both}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := f.d.LiveEventsAfter(ctx, before, 100)
@@ -408,7 +408,7 @@ func TestWithdrawalTakesBackWaitingPosts(t *testing.T) {
 	f := newBoardFixture(t)
 	ctx := context.Background()
 	pub, e := f.submit(t, f.alice, "公開済み", "本文")
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: e.Item.ID, Version: e.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	f.submit(t, f.alice, "審査中", "本文")
@@ -443,7 +443,7 @@ func TestGroupEventSentBackAndResubmitted(t *testing.T) {
 		t.Fatalf("queue %+v %v", q, err)
 	}
 	out, err := f.d.DecideItem(ctx, db.Decision{ItemID: q[0].Item.ID, Version: q[0].Item.Version, Action: db.ActReject,
-		Reason: "privacy", Message: "個人の電話番号は載せられません", Actor: f.mod1}, noMail)
+		Reason: "privacy", Message: "個人の電話番号は載せられません", Actor: db.Actor{Account: f.mod1}}, noMail)
 	if err != nil || out.Event.Status != "draft" {
 		t.Fatalf("reject: %v %+v", err, out.Event)
 	}
@@ -455,7 +455,7 @@ func TestGroupEventSentBackAndResubmitted(t *testing.T) {
 	if err != nil || len(q) != 1 || q[0].Item.ID == out.Item.ID || q[0].Event.Status != "review" || len(q[0].Item.Flags) != 0 {
 		t.Fatalf("resubmission %+v %v", q, err)
 	}
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: q[0].Item.ID, Version: q[0].Item.Version, Action: db.ActApprove, Actor: f.mod2}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: q[0].Item.ID, Version: q[0].Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod2}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.d.UpdateEvent(ctx, e, f.group, db.AccessEvent{}); !errors.Is(err, db.ErrPublishedGroupEvent) {

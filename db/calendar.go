@@ -123,12 +123,12 @@ WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND a.kind = $2 AND a.status = 
 
 // The feed reads straight through pgx: it joins into a pair bun has no
 // model for.
-const memberFeedSignups = `
+var memberFeedSignups = `
 SELECT e.id, e.title, e.description, e.town, e.venue, e.starts_at, e.ends_at, e.status, e.updated_at, s.status
 FROM event_signups AS s
 JOIN events AS e ON e.id = s.event_id
-WHERE s.account_id = $1 AND s.status IN ('confirmed', 'waitlisted')
-  AND e.status IN ('published', 'cancelled', 'closed') AND e.starts_at >= $2
+WHERE s.account_id = $1 AND s.status IN (` + lit(SignupConfirmed) + `, ` + lit(SignupWaitlisted) + `)
+  AND e.status IN (` + lit(EventPublished) + `, ` + lit(EventCancelled) + `, ` + lit(EventClosed) + `) AND e.starts_at >= $2
 ORDER BY e.starts_at, e.id
 LIMIT $3`
 

@@ -69,7 +69,7 @@ func (d *DB) upcomingEvents(dst *[]Event, now time.Time) *bun.SelectQuery {
 		ColumnExpr("coalesce(g.name, '') AS group_name").
 		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
-		Where("e.status = 'published'").
+		Where("e.status = ?", EventPublished).
 		Where("e.starts_at >= ?", now).
 		OrderExpr("e.starts_at, e.id")
 }
@@ -263,7 +263,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 func (d *DB) EventFacets(ctx context.Context, now time.Time) (categories, towns []string, err error) {
 	base := func(col string, dst *[]string) error {
 		return d.Bun.NewSelect().Model((*Event)(nil)).ColumnExpr(col).
-			Where("status = 'published' AND starts_at >= ?", now).GroupExpr(col).OrderExpr(col).Scan(ctx, dst)
+			Where("status = ? AND starts_at >= ?", EventPublished, now).GroupExpr(col).OrderExpr(col).Scan(ctx, dst)
 	}
 	if err := base("category", &categories); err != nil {
 		return nil, nil, err
@@ -281,7 +281,7 @@ func (d *DB) PublicEvent(ctx context.Context, id int64) (*Event, error) {
 		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").
 		Join("LEFT JOIN facilities AS f ON f.id = e.facility_id").
-		Where("e.id = ? AND e.status IN ('published', 'cancelled', 'closed')", id).
+		Where("e.id = ? AND e.status IN (?)", id, bun.List(PublicEventStatuses)).
 		Scan(ctx)
 	return e, notFound(err, "event")
 }
@@ -327,7 +327,7 @@ func topicsQuery(categoryID int64, after Cursor, limit int) (string, []any) {
 FROM board_posts AS p
 JOIN accounts AS a ON a.id = p.author_id
 JOIN board_categories AS c ON c.id = p.category_id
-WHERE p.status = 'published' AND p.topic_id IS NULL`)
+WHERE p.status = ` + lit(PostPublished) + ` AND p.topic_id IS NULL`)
 	var args []any
 	if categoryID != 0 {
 		args = append(args, categoryID)

@@ -120,3 +120,7 @@ func IsUniqueViolation(err error, constraint string) bool {
 	}
 	return constraint == "" || pgErr.ConstraintName == constraint
 }
+
+// lit is a status or kind constant as an SQL literal, for fixed statement
+// texts: the planner sees the value itself, so partial indexes on it match.
+func lit(s string) string { return "'" + s + "'" }

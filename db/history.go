@@ -56,6 +56,12 @@ func RecordAccess(ctx context.Context, idb bun.IDB, ev AccessEvent) (err error) 
 	return err
 }
 
+// RecordAccess appends to the access history on its own, for a request that
+// records nothing else.
+func (d *DB) RecordAccess(ctx context.Context, ev AccessEvent) error {
+	return RecordAccess(ctx, d.Bun, ev)
+}
+
 // AccessHistory pages through one account's history, newest first.
 func (d *DB) AccessHistory(ctx context.Context, accountID int64, after Cursor) (_ Page[AccessEvent], err error) {
 	defer wrap(&err, "access history")
@@ -106,6 +112,12 @@ func Audit(ctx context.Context, idb bun.IDB, entries ...*AuditEntry) (err error)
 	}
 	_, err = idb.NewInsert().Model(&entries).Exec(ctx)
 	return err
+}
+
+// Audit appends entries on their own, for a staff action that writes
+// nothing else (a view, an export).
+func (d *DB) Audit(ctx context.Context, entries ...*AuditEntry) error {
+	return Audit(ctx, d.Bun, entries...)
 }
 
 // AuditFor lists the audit entries about one member, newest first.

@@ -97,7 +97,7 @@ func (f ExportFilter) where() (string, []any) {
 	case "no":
 		conds = append(conds, "p.newsletter_since IS NULL")
 	}
-	joined := "EXISTS (SELECT 1 FROM event_signups s WHERE s.account_id = a.id AND s.status = 'confirmed')"
+	joined := "EXISTS (SELECT 1 FROM event_signups s WHERE s.account_id = a.id AND s.status = " + lit(SignupConfirmed) + ")"
 	switch f.Joined {
 	case "yes":
 		conds = append(conds, joined)
@@ -106,7 +106,7 @@ func (f ExportFilter) where() (string, []any) {
 	}
 	if f.EventID > 0 {
 		conds = append(conds, "EXISTS (SELECT 1 FROM event_signups s WHERE s.account_id = a.id AND s.event_id = "+
-			arg(f.EventID)+" AND s.status <> 'cancelled')")
+			arg(f.EventID)+" AND s.status <> "+lit(SignupCancelled)+")")
 	}
 	return strings.Join(conds, " AND "), args
 }

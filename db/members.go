@@ -94,7 +94,7 @@ func (d *DB) SearchMembers(ctx context.Context, q MemberQuery, actor Actor) (_ [
 		if rows[i].Name == "" {
 			continue // withdrawn: nothing personal left to see
 		}
-		entries = append(entries, actor.audit(AuditView, &rows[i].ID, MemberListFields, "member search"))
+		entries = append(entries, actor.Entry(AuditView, &rows[i].ID, MemberListFields, "member search"))
 	}
 	return rows, next, Audit(ctx, d.Bun, entries...)
 }
@@ -118,7 +118,7 @@ func (d *DB) ViewMember(ctx context.Context, id int64, actor Actor) (_ *Account,
 			return fmt.Errorf("member profile: %w", err)
 		}
 		prof = p
-		return Audit(ctx, tx, actor.audit(AuditView, &id, MemberDetailFields, "member page"))
+		return Audit(ctx, tx, actor.Entry(AuditView, &id, MemberDetailFields, "member page"))
 	})
 	if err != nil {
 		return nil, nil, err

@@ -223,8 +223,7 @@ type Decision struct {
 	Action  string // ActApprove, ActReject or ActEscalate
 	Reason  string // for a rejection: one of RejectReasons
 	Message string // for a rejection: to the author; for an escalation: the note to the ward
-	Actor   *Account
-	Access  AccessEvent // where the decider is (address, browser), for their access history
+	Actor   Actor  // who decides and from where; the role is the one their roles allow on the item
 }
 
 // Outcome tells the caller what a decision did, for the author's mail.
@@ -255,14 +254,14 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 	defer wrap(&err, "decide item")
 	var out Outcome
 	var from []string
-	if dec.Actor.HasRole(RoleModerator) {
+	if dec.Actor.Account.HasRole(RoleModerator) {
 		from = append(from, ItemOpen)
 	}
-	if dec.Actor.HasRole(RoleWardStaff) && dec.Action != ActEscalate {
+	if dec.Actor.Account.HasRole(RoleWardStaff) && dec.Action != ActEscalate {
 		from = append(from, ItemEscalated)
 	}
 	if len(from) == 0 {
-		return out, fmt.Errorf("%s cannot decide: %w", dec.Actor.LoginID, ErrConflict)
+		return out, fmt.Errorf("%s cannot decide: %w", dec.Actor.Account.LoginID, ErrConflict)
 	}
 	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		it := &out.Item
@@ -273,13 +272,13 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 		role := RoleModerator
 		switch dec.Action {
 		case ActEscalate:
-			q = q.Set("status = ?, escalated_by = ?, escalated_at = now(), escalation_note = ?", ItemEscalated, dec.Actor.ID, dec.Message)
+			q = q.Set("status = ?, escalated_by = ?, escalated_at = now(), escalation_note = ?", ItemEscalated, dec.Actor.Account.ID, dec.Message)
 		case ActApprove, ActReject:
 			status, reason := ItemApproved, sql.NullString{}
 			if dec.Action == ActReject {
 				status, reason = ItemRejected, sql.NullString{String: dec.Reason, Valid: true}
 			}
-			q = q.Set("status = ?, decided_by = ?, decided_at = now(), reason = ?, message = ?", status, dec.Actor.ID, reason, dec.Message).
+			q = q.Set("status = ?, decided_by = ?, decided_at = now(), reason = ?, message = ?", status, dec.Actor.Account.ID, reason, dec.Message).
 				Set("decided_role = CASE WHEN status = ? THEN ? ELSE ? END", ItemOpen, RoleModerator, RoleWardStaff)
 		default:
 			return fmt.Errorf("action %q: %w", dec.Action, ErrConflict)
@@ -321,13 +320,10 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 				}
 			}
 		}
-		ev := dec.Access
-		ev.AccountID, ev.LoginID, ev.Action, ev.Success = &dec.Actor.ID, dec.Actor.LoginID, ActionModerate, true
-		ev.Detail = fmt.Sprintf("%s item %d", dec.Action, it.ID)
-		if err := RecordAccess(ctx, tx, ev); err != nil {
+		if err := RecordAccess(ctx, tx, dec.Actor.access(ActionModerate, fmt.Sprintf("%s item %d", dec.Action, it.ID))); err != nil {
 			return err
 		}
-		return itemChanged(ctx, tx, it.ID, dec.Action, dec.Actor.ID, role, dec.Reason, dec.Message)
+		return itemChanged(ctx, tx, it.ID, dec.Action, dec.Actor.Account.ID, role, dec.Reason, dec.Message)
 	})
 	return out, err
 }

@@ -44,7 +44,7 @@ func TestQueueLoadsAndDecidesEveryKind(t *testing.T) {
 	f := newBoardFixture(t)
 	ctx := context.Background()
 	topic, te := f.submit(t, f.alice, "公園の清掃", "日曜に清掃します。")
-	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: te.Item.ID, Version: te.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail); err != nil {
+	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: te.Item.ID, Version: te.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail); err != nil {
 		t.Fatal(err)
 	}
 	reply, err := f.d.SubmitPost(ctx, f.bob, db.PostInput{TopicID: &topic.ID, Body: "参加します。軍手は持っていったほうがよいですか？"}, db.AccessEvent{})
@@ -84,7 +84,7 @@ func TestQueueLoadsAndDecidesEveryKind(t *testing.T) {
 		t.Errorf("an event is named %q", got)
 	}
 
-	out, err := f.d.DecideItem(ctx, db.Decision{ItemID: pe.Item.ID, Version: pe.Item.Version, Action: db.ActApprove, Actor: f.mod1}, noMail)
+	out, err := f.d.DecideItem(ctx, db.Decision{ItemID: pe.Item.ID, Version: pe.Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod1}}, noMail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestQueueLoadsAndDecidesEveryKind(t *testing.T) {
 		t.Errorf("the reply's outcome: kind %+v post %+v label %q email %q", out.Kind, out.Post, out.Label(), out.Email)
 	}
 	out, err = f.d.DecideItem(ctx, db.Decision{ItemID: ee.Item.ID, Version: ee.Item.Version, Action: db.ActReject,
-		Reason: "other", Message: "日時を確かめてください", Actor: f.mod1}, noMail)
+		Reason: "other", Message: "日時を確かめてください", Actor: db.Actor{Account: f.mod1}}, noMail)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func (d *DB) Participants(ctx context.Context, eventID int64, actor *Account, ac
 			Join("JOIN accounts AS a ON a.id = s.account_id").
 			Join("LEFT JOIN member_profiles AS p ON p.account_id = s.account_id").
 			Where("s.event_id = ? AND s.status <> ?", eventID, SignupCancelled).
-			OrderExpr("s.status = 'waitlisted', s.place").Scan(ctx, &out)
+			OrderExpr("s.status = ?, s.place", SignupWaitlisted).Scan(ctx, &out)
 		if err != nil {
 			return err
 		}

@@ -99,7 +99,7 @@ func (d *DB) PendingRegistrations(ctx context.Context, actor Actor, limit int) (
 	}
 	entries := make([]*AuditEntry, len(out))
 	for i := range out {
-		entries[i] = actor.audit(AuditView, &out[i].Account.ID, RegistrationListFields, "registrations")
+		entries[i] = actor.Entry(AuditView, &out[i].Account.ID, RegistrationListFields, "registrations")
 	}
 	return out, Audit(ctx, d.Bun, entries...)
 }
@@ -146,7 +146,7 @@ func (d *DB) PendingRegistration(ctx context.Context, id int64, actor Actor) (_ 
 		Where("rd.account_id = ?", id).OrderExpr("rd.decided_at").Scan(ctx); err != nil {
 		return nil, err
 	}
-	return &r, Audit(ctx, d.Bun, actor.audit(AuditView, &id, RegistrationListFields, "registrations"))
+	return &r, Audit(ctx, d.Bun, actor.Entry(AuditView, &id, RegistrationListFields, "registrations"))
 }
 
 // RegistrationInput is one side's decision on a registration.
@@ -231,7 +231,7 @@ func (d *DB) DecideRegistration(ctx context.Context, in RegistrationInput, mailF
 		if res.Rejected {
 			action, auditAction = ActionReject, AuditReject
 		}
-		if err := Audit(ctx, tx, in.Actor.audit(auditAction, &in.AccountID, nil, in.Side+": "+in.Reason)); err != nil {
+		if err := Audit(ctx, tx, in.Actor.Entry(auditAction, &in.AccountID, nil, in.Side+": "+in.Reason)); err != nil {
 			return err
 		}
 		if err := RecordAccess(ctx, tx, in.Actor.access(action, acc.LoginID)); err != nil {

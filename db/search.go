@@ -27,13 +27,13 @@ const searchWindow = 5000
 var (
 	searchRecentSQL = searchSQL("", `(SELECT * FROM (
 		SELECT id, category_id, topic_id, published_at, search_grams FROM board_posts
-		WHERE status = 'published' AND ($3::timestamptz IS NULL OR (published_at, id) < ($3, $4))
+		WHERE status = `+lit(PostPublished)+` AND ($3::timestamptz IS NULL OR (published_at, id) < ($3, $4))
 		ORDER BY published_at DESC, id DESC LIMIT `+strconv.Itoa(searchWindow)+`
 	) AS recent WHERE search_grams @> $1::int[])`)
 	// MATERIALIZED keeps PostgreSQL from walking the btree instead.
 	searchIndexSQL = searchSQL(`WITH hits AS MATERIALIZED (
 	SELECT id, category_id, topic_id, published_at FROM board_posts
-	WHERE status = 'published' AND search_grams @> $1::int[]
+	WHERE status = `+lit(PostPublished)+` AND search_grams @> $1::int[]
 )`, "hits")
 )
 
@@ -55,7 +55,7 @@ FROM (
 	LEFT JOIN board_posts AS t ON t.id = w.topic_id
 	WHERE ($2::bigint = 0 OR w.category_id = $2)
 		AND ($3::timestamptz IS NULL OR (w.published_at, w.id) < ($3, $4))
-		AND (w.topic_id IS NULL OR t.status = 'published')
+		AND (w.topic_id IS NULL OR t.status = ` + lit(PostPublished) + `)
 	ORDER BY w.published_at DESC, w.id DESC LIMIT $5
 ) AS h
 JOIN board_posts AS p ON p.id = h.id

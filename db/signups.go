@@ -408,6 +408,9 @@ const (
 	EventCancelled = "cancelled" // the event will not take place; everyone signed up is told
 )
 
+// PublicEventStatuses are the statuses in which an event is on public pages.
+var PublicEventStatuses = []string{EventPublished, EventCancelled, EventClosed}
+
 // EndSignups closes an event to sign-ups early or cancels it. On a
 // cancellation mailFor is called for every member still signed up, in the
 // same transaction. It returns how many were told.

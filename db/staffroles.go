@@ -71,7 +71,7 @@ func (d *DB) ChangeRoles(ctx context.Context, targetID int64, roles []string, ac
 			return err
 		}
 		detail := "roles: " + strings.Join(before, ",") + " → " + strings.Join(roles, ",")
-		if err := Audit(ctx, tx, actor.audit(AuditRoleChange, &targetID, []string{"roles"}, detail)); err != nil {
+		if err := Audit(ctx, tx, actor.Entry(AuditRoleChange, &targetID, []string{"roles"}, detail)); err != nil {
 			return err
 		}
 		return RecordAccess(ctx, tx, AccessEvent{AccountID: &targetID, LoginID: target.LoginID, Action: ActionRoleChange,

@@ -188,7 +188,7 @@ func (c counts) String() string {
 func countRows(ctx context.Context, d *db.DB) (counts, error) {
 	var c counts
 	err := d.Pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM accounts WHERE kind = 'member'),
+		(SELECT count(*) FROM accounts WHERE kind = '`+db.KindMember+`'),
 		(SELECT count(*) FROM board_posts),
 		(SELECT count(*) FROM events),
 		(SELECT count(*) FROM groups),

@@ -249,7 +249,7 @@ func (b *liveBench) load(ctx context.Context) (liveLoad, error) {
 			return l, err
 		}
 		t0 := time.Now()
-		_, err := b.env.DB.DecideItem(ctx, db.Decision{ItemID: p.item, Version: p.version, Action: db.ActApprove, Actor: b.mod}, noMail)
+		_, err := b.env.DB.DecideItem(ctx, db.Decision{ItemID: p.item, Version: p.version, Action: db.ActApprove, Actor: db.Actor{Account: b.mod}}, noMail)
 		t1 := time.Now()
 		if err != nil {
 			stopProfile()

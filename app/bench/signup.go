@@ -170,7 +170,7 @@ func (sr stormRun) setup(ctx context.Context, env *Env, undo *undoStack) (*storm
 	now := time.Now()
 	capacity := sr.Capacity
 	ev := &db.Event{
-		OrganiserKind: "ward", Title: fmt.Sprintf("%s 先着%d名の講座", stormMarker, sr.Capacity),
+		OrganiserKind: db.OrganiserWard, Title: fmt.Sprintf("%s 先着%d名の講座", stormMarker, sr.Capacity),
 		Description: "申し込みの集中を計測するためのイベントです。計測が終わると削除されます。",
 		Category:    "disaster", Town: "四谷", Venue: "四谷区民センター",
 		StartsAt: now.Add(72 * time.Hour), EndsAt: now.Add(74 * time.Hour),

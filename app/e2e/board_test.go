@@ -623,7 +623,7 @@ func (c *boardCast) decide(t *testing.T, actor *db.Account, post int64, action, 
 	t.Helper()
 	it := c.openItem(t, post)
 	_, err := c.env.DB.DecideItem(context.Background(), db.Decision{ItemID: it.ID, Version: it.Version, Action: action,
-		Reason: reason, Message: message, Actor: actor}, func(db.Outcome) *db.Mail { return nil })
+		Reason: reason, Message: message, Actor: db.Actor{Account: actor}}, func(db.Outcome) *db.Mail { return nil })
 	if err != nil {
 		t.Fatalf("%s post %d: %v", action, post, err)
 	}

@@ -119,13 +119,13 @@ func (g *boardGen) moderate(t time.Time) (string, any) {
 	pub := t.Add(5*time.Minute + time.Duration(r.ExpFloat64()*float64(40*time.Minute))).Truncate(time.Second)
 	switch {
 	case x < 15:
-		return "pending", nil
+		return db.PostPending, nil
 	case x < 30:
-		return "rejected", nil
+		return db.PostRejected, nil
 	case pub.After(g.now):
-		return "pending", nil
+		return db.PostPending, nil
 	}
-	return "published", pub
+	return db.PostPublished, pub
 }
 
 func (g *boardGen) fillTopic() {
@@ -147,7 +147,7 @@ func (g *boardGen) fillTopic() {
 	last := g.topic == g.topics-1
 	if last && g.replies > 0 && pub == nil {
 		// The last topic takes the remaining replies, so it must be public.
-		status, pub = "published", created
+		status, pub = db.PostPublished, created
 	}
 	k := 0
 	if pub != nil && g.replies > 0 {
@@ -180,7 +180,7 @@ func (g *boardGen) fillTopic() {
 		}
 		prev = t
 		rs, rp := g.moderate(t)
-		if rs == "published" {
+		if rs == db.PostPublished {
 			published++
 		}
 		var body string

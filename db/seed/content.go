@@ -286,12 +286,12 @@ func (s *seeder) events(ctx context.Context) error {
 }
 
 func (s *seeder) event(r *rand.Rand, groups []groupRow) []any {
-	kind := "operator"
+	kind := db.OrganiserOperator
 	switch x := r.IntN(100); {
 	case x < 60 && len(groups) > 0:
-		kind = "group"
+		kind = db.OrganiserGroup
 	case x < 85:
-		kind = "ward"
+		kind = db.OrganiserWard
 	}
 	var (
 		groupID    any
@@ -301,7 +301,7 @@ func (s *seeder) event(r *rand.Rand, groups []groupRow) []any {
 		venue      string
 		facilityID any
 	)
-	if kind == "group" {
+	if kind == db.OrganiserGroup {
 		g = pick(r, groups)
 		groupID, category, townName = g.ID, g.Category, g.Town
 	} else {
@@ -339,22 +339,22 @@ func (s *seeder) event(r *rand.Rand, groups []groupRow) []any {
 	var status string
 	switch {
 	case past && x < 70:
-		status = "published"
+		status = db.EventPublished
 	case past && x < 95:
-		status = "closed"
+		status = db.EventClosed
 	case past:
-		status = "cancelled"
-	case kind == "group" && x < 85, kind != "group" && x < 95:
-		status = "published"
-	case kind != "group" || x < 90:
-		status = "cancelled"
+		status = db.EventCancelled
+	case kind == db.OrganiserGroup && x < 85, kind != db.OrganiserGroup && x < 95:
+		status = db.EventPublished
+	case kind != db.OrganiserGroup || x < 90:
+		status = db.EventCancelled
 	case x < 95:
-		status = "review"
+		status = db.EventReview
 	default:
-		status = "draft"
+		status = db.EventDraft
 	}
 	confirmed, waitlisted := 0, 0
-	if capN > 0 && status != "draft" && status != "review" {
+	if capN > 0 && status != db.EventDraft && status != db.EventReview {
 		if past || r.IntN(4) == 0 {
 			confirmed = capN
 			waitlisted = r.IntN(waitlist + 1)
@@ -375,9 +375,9 @@ func (s *seeder) event(r *rand.Rand, groups []groupRow) []any {
 
 	var contact string
 	switch kind {
-	case "group":
+	case db.OrganiserGroup:
 		contact = g.Name + " 事務局（団体ページからお問い合わせください）"
-	case "ward":
+	case db.OrganiserWard:
 		contact = fmt.Sprintf("区役所 %s（内線%d）", categoryDepartment[category], 2000+r.IntN(6000))
 	default:
 		contact = "ポータル運営事務局（info@example.jp）"

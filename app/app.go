@@ -87,6 +87,9 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.hub = live.NewHub(d, log)
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if err := d.EnsureOfficialSite(sctx); err != nil {
+		return nil, err
+	}
 	if err := a.hub.Start(sctx); err != nil {
 		return nil, err
 	}

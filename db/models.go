@@ -19,6 +19,7 @@ type Account struct {
 	Status             string     `bun:"status"`
 	DisplayName        string     `bun:"display_name"`
 	Roles              []string   `bun:"roles,array,nullzero,default:'{}'"`
+	WorkEmail          string     `bun:"work_email"` // staff only: where back-office notices go
 	LastLoginAt        *time.Time `bun:"last_login_at"`
 	PasswordChangedAt  *time.Time `bun:"password_changed_at"`
 	WithdrawnAt        *time.Time `bun:"withdrawn_at"`

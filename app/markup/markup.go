@@ -1,0 +1,134 @@
+// Package markup turns the text format editors write (Markdown, CommonMark
+// with GitHub tables) into the HTML a page publishes. The output is
+// sanitised whatever the input: raw HTML in the source is dropped by the
+// renderer, and what it renders passes an allow-list sanitiser. The same
+// function renders the preview and the published page, so the preview is
+// byte for byte what goes live.
+package markup
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// MaxSource is the longest source Render accepts; forms refuse longer.
+const MaxSource = 100_000
+
+var (
+	md = goldmark.New(
+		goldmark.WithExtensions(extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+			extension.Strikethrough, extension.Linkify),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(rewriter{}, 100))),
+	)
+	policy = newPolicy()
+)
+
+func newPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
+		"em", "strong", "del", "hr", "table", "thead", "tbody", "tr", "th", "td")
+	p.AllowAttrs("align").Matching(bluemonday.Paragraph).OnElements("th", "td")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto", "tel")
+	p.AllowRelativeURLs(true)
+	p.RequireNoFollowOnFullyQualifiedLinks(false)
+	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
+	p.AllowAttrs("loading").Matching(bluemonday.Paragraph).OnElements("img")
+	return p
+}
+
+// Render returns the sanitised HTML of source.
+func Render(source string) string {
+	var b bytes.Buffer
+	if err := md.Convert([]byte(source), &b); err != nil {
+		// goldmark's renderer writes to memory; it fails only on a writer error.
+		return ""
+	}
+	return strings.TrimLeft(policy.Sanitize(b.String()), "\n")
+}
+
+// rewriter shifts headings one level down (the page title is the only h1)
+// and sends links that leave the site through /leave, where the resident
+// is told they are leaving (Nakano rules 第16条).
+type rewriter struct{}
+
+func (rewriter) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	source := reader.Source()
+	var autolinks []*ast.AutoLink
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			n.Level = min(n.Level+1, 6)
+		case *ast.Link:
+			n.Destination = []byte(LeaveURL(string(n.Destination)))
+		case *ast.AutoLink:
+			if n.AutoLinkType == ast.AutoLinkURL {
+				autolinks = append(autolinks, n)
+			}
+		case *ast.Image:
+			n.SetAttributeString("loading", []byte("lazy"))
+		}
+		return ast.WalkContinue, nil
+	})
+	// Replaced after the walk: the tree must not change under it.
+	for _, n := range autolinks {
+		label := n.Label(source)
+		link := ast.NewLink()
+		link.Destination = []byte(LeaveURL(string(n.URL(source))))
+		link.AppendChild(link, ast.NewString(append([]byte(nil), label...)))
+		n.Parent().ReplaceChild(n.Parent(), n, link)
+	}
+}
+
+// LeaveURL is href as a link on a page: an absolute http(s) address goes
+// through /leave; anything else (a path on this site, mailto:, tel:) stays.
+func LeaveURL(href string) string {
+	u, err := url.Parse(strings.TrimSpace(href))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return href
+	}
+	return "/leave?to=" + url.QueryEscape(u.String())
+}
+
+// ExternalLinks returns the absolute http(s) addresses source links to, in
+// order of first appearance: what the outbound-link check looks at.
+func ExternalLinks(source string) []string {
+	doc := md.Parser().Parse(text.NewReader([]byte(source)))
+	var out []string
+	seen := map[string]bool{}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		var dest string
+		switch n := n.(type) {
+		case *ast.Link:
+			dest = string(n.Destination)
+		case *ast.AutoLink:
+			if n.AutoLinkType == ast.AutoLinkURL {
+				dest = string(n.URL([]byte(source)))
+			}
+		}
+		if to, ok := strings.CutPrefix(dest, "/leave?to="); ok {
+			dest, _ = url.QueryUnescape(to)
+		}
+		if u, err := url.Parse(dest); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !seen[dest] {
+			seen[dest] = true
+			out = append(out, dest)
+		}
+		return ast.WalkContinue, nil
+	})
+	return out
+}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -55,12 +54,16 @@ func (a *App) readEventForm(c echo.Context) (form.Event, form.ParsedEvent, form.
 		ApplyUntil: c.FormValue("apply_until"), Fee: c.FormValue("fee"), Contact: c.FormValue("contact"),
 		Facility: c.FormValue("facility")}
 	in.Normalize()
-	p, errs := in.Validate(a.now(), i18n.JST)
 	fs, err := a.db.ListFacilities(c.Request().Context())
-	if p.Facility != nil && !slices.ContainsFunc(fs, func(f db.Facility) bool { return f.ID == *p.Facility }) {
-		errs.Add("facility", "form.err.facility")
+	if err != nil {
+		return in, form.ParsedEvent{}, nil, nil, err
 	}
-	return in, p, errs, fs, err
+	ids := make([]int64, len(fs))
+	for i := range fs {
+		ids[i] = fs[i].ID
+	}
+	p, errs := in.Validate(a.now(), i18n.JST, ids)
+	return in, p, errs, fs, nil
 }
 
 // createEvent stores an organiser's new event: staff events publish at

@@ -1407,7 +1407,7 @@ func EventForm(s EventFormState) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Field(FieldSpec{Name: "date", LabelKey: "event_form.date", Value: s.In.Date, Required: true, Type: "date"}, s.Errs).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = DateField(FieldSpec{Name: "date", LabelKey: "event_form.date", Value: s.In.Date, Required: true}, s.Errs).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1451,7 +1451,7 @@ func EventForm(s EventFormState) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = Field(FieldSpec{Name: "apply_until", LabelKey: "event_form.apply_until", Value: s.In.ApplyUntil, Type: "date", HintKey: "event_form.apply_until_hint"}, s.Errs).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = DateField(FieldSpec{Name: "apply_until", LabelKey: "event_form.apply_until", Value: s.In.ApplyUntil, HintKey: "event_form.apply_until_hint"}, s.Errs).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -57,13 +57,11 @@ func (a *App) saveCategory(c echo.Context) error {
 
 // addWord adds a word moderators want flagged.
 func (a *App) addWord(c echo.Context) error {
-	word := form.Text(c.FormValue("word"))
-	errs := form.Errors{}
-	if word == "" || form.Len(word) > form.WordMax {
-		errs.Add("word", "form.err.word")
-	}
+	w := form.Word{Text: c.FormValue("word")}
+	w.Normalize()
+	errs := w.Validate()
 	if !errs.Any() {
-		err := a.db.AddModerationWord(c.Request().Context(), word, currentUser(c))
+		err := a.db.AddModerationWord(c.Request().Context(), w.Text, currentUser(c))
 		switch {
 		case err == nil:
 			a.flash(c, "success", "board_admin.word_added")
@@ -74,7 +72,7 @@ func (a *App) addWord(c echo.Context) error {
 			return err
 		}
 	}
-	return a.boardAdminPage(c, http.StatusUnprocessableEntity, components.BoardAdminState{Word: word, WordErrs: errs})
+	return a.boardAdminPage(c, http.StatusUnprocessableEntity, components.BoardAdminState{Word: w.Text, WordErrs: errs})
 }
 
 func (a *App) deleteWord(c echo.Context) error {

@@ -148,3 +148,12 @@ func (s EventFormState) action() string {
 	}
 	return "/events/new"
 }
+
+// facilityOptions are the facilities a venue may be, each with its town.
+func (s EventFormState) facilityOptions() []Option {
+	opts := make([]Option, len(s.Facilities))
+	for i, f := range s.Facilities {
+		opts[i] = Option{Value: itoa(f.ID), Label: f.Name + "（" + f.Town + "）"}
+	}
+	return opts
+}

@@ -149,6 +149,11 @@ func TestFieldKindDetails(t *testing.T) {
 	if doc.Find("legend .req, legend .opt").Length() != 0 {
 		t.Error("a radio group is marked required or optional")
 	}
+	// A search box is neither required nor optional either.
+	doc = render(t, "ja", Field(FieldSpec{Name: "q", LabelKey: "board.search", Type: "search", Unmarked: true}, nil))
+	if doc.Find("label .req, label .opt").Length() != 0 || doc.Find("input[type=search][name=q]").Length() != 1 {
+		t.Error("a search box is marked required or optional")
+	}
 }
 
 func with(f FieldSpec, change func(*FieldSpec)) FieldSpec {

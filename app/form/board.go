@@ -151,6 +151,24 @@ func (r *Rejection) Validate(reasons []string) Errors {
 	return e
 }
 
+// Word is a word staff add to the pre-check dictionary, which flags posts
+// containing it for the moderators.
+type Word struct {
+	Text string
+}
+
+// Normalize tidies the word like any one-line field.
+func (w *Word) Normalize() { w.Text = Text(w.Text) }
+
+// Validate checks there is a word of at most WordMax characters.
+func (w *Word) Validate() Errors {
+	e := Errors{}
+	if w.Text == "" || Len(w.Text) > WordMax {
+		e.Add("word", "form.err.word")
+	}
+	return e
+}
+
 // Limits of the board category form.
 const (
 	CategoryNameMax = 30

@@ -124,6 +124,30 @@ func TestEscalationValidate(t *testing.T) {
 	}
 }
 
+func TestWordValidate(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		in   string
+		want string // the word as stored
+		errs string
+	}{
+		{"fine", "電話番号", "電話番号", ""},
+		{"spaces tidied, widths kept", "  ＬＩＮＥ　　ＩＤ ", "ＬＩＮＥ ＩＤ", ""},
+		{"empty", "", "", "word:form.err.word"},
+		{"blank", " 　 ", "", "word:form.err.word"},
+		{"at the limit", strings.Repeat("あ", WordMax), strings.Repeat("あ", WordMax), ""},
+		{"too long", strings.Repeat("あ", WordMax+1), strings.Repeat("あ", WordMax+1), "word:form.err.word"},
+	}
+	for _, c := range cases {
+		w := Word{Text: c.in}
+		w.Normalize()
+		if got := describe(w.Validate()); got != c.errs || w.Text != c.want {
+			t.Errorf("%s: %q %q, want %q %q", c.name, w.Text, got, c.want, c.errs)
+		}
+	}
+}
+
 // describe renders errors in field order, for comparing in tests.
 func describe(e Errors) string {
 	keys := make([]string, 0, len(e))

@@ -1,6 +1,9 @@
 package form
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Limits of the event form, stated on it.
 const (
@@ -46,9 +49,10 @@ type ParsedEvent struct {
 	Facility         *int64
 }
 
-// Validate checks the form against now and returns what it says; errs has
-// a message id per bad field. Call Normalize first.
-func (f *Event) Validate(now time.Time, jst *time.Location) (ParsedEvent, Errors) {
+// Validate checks the form against now and the facilities it offered (their
+// ids: one deleted meanwhile, or never offered, is refused) and returns what
+// it says; errs has a message id per bad field. Call Normalize first.
+func (f *Event) Validate(now time.Time, jst *time.Location, facilities []int64) (ParsedEvent, Errors) {
 	var p ParsedEvent
 	e := Errors{}
 	required := func(field, v string, max int) {
@@ -93,7 +97,7 @@ func (f *Event) Validate(now time.Time, jst *time.Location) (ParsedEvent, Errors
 	p.StartsAt, p.EndsAt = start, end
 	p.Capacity, p.Waitlist = f.seats(e)
 	if f.Facility != "" {
-		if n, ok := ID(f.Facility); ok {
+		if n, ok := ID(f.Facility); ok && slices.Contains(facilities, n) {
 			p.Facility = &n
 		} else {
 			e.Add("facility", "form.err.facility")

@@ -27,17 +27,13 @@ func (a *App) auditLog(c echo.Context) error {
 
 // auditFilter reads the review filter from the query or the form.
 func auditFilter(c echo.Context) (components.AuditView, db.AuditQuery) {
+	r := form.DateRange{From: c.FormValue("from"), To: c.FormValue("to"), Loc: i18n.JST}
+	r.Normalize()
 	v := components.AuditView{Actor: form.Fold(c.FormValue("actor")), Role: c.FormValue("role"),
 		Subject: form.Fold(c.FormValue("member")), Action: c.FormValue("action"),
-		From: form.Fold(c.FormValue("from")), To: form.Fold(c.FormValue("to")), Month: form.Fold(c.FormValue("month")), Errs: form.Errors{}}
+		From: r.From, To: r.To, Month: form.Fold(c.FormValue("month")), Errs: r.Validate()}
 	q := db.AuditQuery{Actor: v.Actor, Role: v.Role, Subject: v.Subject, Action: v.Action}
-	var err error
-	if q.From, err = jstDate(v.From, 0); err != nil {
-		v.Errs.Add("from", "form.err.date")
-	}
-	if q.To, err = jstDate(v.To, 1); err != nil {
-		v.Errs.Add("to", "form.err.date")
-	}
+	q.From, q.To = r.Bounds()
 	return v, q
 }
 
@@ -74,10 +70,10 @@ func (a *App) showAuditLog(c echo.Context, status int, v components.AuditView, q
 // against the log later. The export is itself an audit entry.
 func (a *App) auditExport(c echo.Context) error {
 	v, q := auditFilter(c)
-	v.Format, v.Purpose = form.ExportFormat(c.FormValue("format")), form.Text(c.FormValue("purpose"))
-	if form.Len(v.Purpose) > form.PurposeMax {
-		v.Errs.Add("purpose", "form.err.too_long")
-	}
+	p := form.ExportPurpose{Purpose: c.FormValue("purpose")}
+	p.Normalize()
+	v.Format, v.Purpose = form.ExportFormat(c.FormValue("format")), p.Purpose
+	v.Errs.Merge(p.Validate())
 	if v.Errs.Any() {
 		return a.showAuditLog(c, http.StatusUnprocessableEntity, v, q)
 	}

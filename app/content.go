@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -135,16 +134,12 @@ func (a *App) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	r := form.DateRange{From: c.QueryParam("from"), To: c.QueryParam("to"), Loc: i18n.JST}
 	v := components.EventsView{Category: c.QueryParam("category"), Town: c.QueryParam("town"),
-		Query: form.Text(c.QueryParam("q")), From: c.QueryParam("from"), To: c.QueryParam("to"),
-		FreeSeats: c.QueryParam("seats") == "1", Errs: form.Errors{}, CanAdd: roleFor(currentUser(c), permOrganise) != ""}
+		Query: form.Text(c.QueryParam("q")), From: r.From, To: r.To,
+		FreeSeats: c.QueryParam("seats") == "1", Errs: r.Validate(), CanAdd: roleFor(currentUser(c), permOrganise) != ""}
 	f := db.EventFilter{Category: v.Category, Town: v.Town, Query: v.Query, FreeSeats: v.FreeSeats}
-	if f.From, err = jstDate(v.From, 0); err != nil {
-		v.Errs.Add("from", "form.err.date")
-	}
-	if f.To, err = jstDate(v.To, 1); err != nil {
-		v.Errs.Add("to", "form.err.date")
-	}
+	f.From, f.To = r.Bounds()
 	now := a.queryTime()
 	if v.Facets, err = a.facets.get(now, eventFacetsTTL, func() (components.EventFacets, error) {
 		cats, towns, err := a.db.EventFacets(ctx, now)
@@ -168,24 +163,6 @@ func (a *App) events(c echo.Context) error {
 		return err
 	}
 	return a.page(c, a.t(c, "nav.events"), components.Events(v))
-}
-
-// errBadDate is a date filter that cannot be read or lies outside the
-// years a form accepts.
-var errBadDate = errors.New("bad date")
-
-// jstDate reads a YYYY-MM-DD date as the start of that day in Japan, plus
-// days; "" is no date.
-func jstDate(s string, days int) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
-	}
-	d, ok := form.Date(s, i18n.JST)
-	if !ok {
-		return nil, errBadDate
-	}
-	d = d.AddDate(0, 0, days)
-	return &d, nil
 }
 
 func (a *App) event(c echo.Context) error {

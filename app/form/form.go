@@ -21,6 +21,13 @@ func (e Errors) Add(field, id string) {
 // Any reports whether there is a problem.
 func (e Errors) Any() bool { return len(e) > 0 }
 
+// Merge adds o's messages for fields that have none yet.
+func (e Errors) Merge(o Errors) {
+	for f, id := range o {
+		e.Add(f, id)
+	}
+}
+
 var (
 	postalRe = regexp.MustCompile(`^\d{3}-?\d{4}$`)
 	phoneRe  = regexp.MustCompile(`^0\d{1,4}-?\d{1,4}-?\d{3,4}$`)

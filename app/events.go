@@ -109,23 +109,7 @@ func (a *App) organisedEvents(c echo.Context) error {
 // editableEvent loads the event of the request, whatever its status, if u
 // organises it.
 func (a *App) editableEvent(c echo.Context) (*db.Event, error) {
-	id, err := idParam(c)
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.Request().Context()
-	e, err := a.db.EventAnyStatus(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	role, err := a.db.OrganiserRole(ctx, currentUser(c), e)
-	if err != nil {
-		return nil, err
-	}
-	if role == "" {
-		return nil, fmt.Errorf("event %d: %w", id, db.ErrNotOrganiser)
-	}
-	return e, nil
+	return a.eventOrganisedBy(c, a.db.EventAnyStatus)
 }
 
 // eventFormValues is an event as its form shows it.

@@ -137,12 +137,18 @@ func (a *App) mySignups(c echo.Context) error {
 // organisedEvent loads the event of the request if the user organises it
 // (db.OrganiserRole decides; a refusal is a 403).
 func (a *App) organisedEvent(c echo.Context) (*db.Event, error) {
+	return a.eventOrganisedBy(c, a.db.PublicEvent)
+}
+
+// eventOrganisedBy loads the request's event with load and checks the
+// signed-in user organises it.
+func (a *App) eventOrganisedBy(c echo.Context, load func(context.Context, int64) (*db.Event, error)) (*db.Event, error) {
 	id, err := idParam(c)
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	e, err := a.db.PublicEvent(ctx, id)
+	e, err := load(ctx, id)
 	if err != nil {
 		return nil, err
 	}

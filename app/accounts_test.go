@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
 )
@@ -35,9 +34,7 @@ func (e *testEnv) staffAccount(login string, roles ...string) *db.Account {
 // client returns a second browser-like client on the same server: another person.
 func (e *testEnv) client() *testEnv {
 	c := *e
-	jar, _ := cookiejar.New(nil)
-	c.http = &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c.http = apptest.Client()
 	return &c
 }
 

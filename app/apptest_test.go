@@ -6,17 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -29,7 +27,7 @@ type testEnv struct {
 	db   *db.DB
 	srv  *httptest.Server
 	http *http.Client
-	logs *bytes.Buffer
+	logs *apptest.Logs
 }
 
 // databaseEnv is an environment that names only the database at url.
@@ -43,12 +41,7 @@ func databaseEnv(url string) func(string) string {
 }
 
 func testConfig() Config {
-	cfg, err := LoadConfig(func(k string) string {
-		if k == "PORTAL_SECRET" {
-			return strings.Repeat("s", 32)
-		}
-		return ""
-	})
+	cfg, err := LoadConfig(apptest.Getenv)
 	if err != nil {
 		panic(err)
 	}
@@ -68,33 +61,8 @@ func newTestEnvDB(t *testing.T, d *db.DB) *testEnv {
 
 func newTestEnvConfig(t *testing.T, d *db.DB, cfg Config) *testEnv {
 	t.Helper()
-	logs := new(bytes.Buffer)
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := New(cfg, d, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{
-		Jar:           jar,
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return &testEnv{t: t, app: a, db: d, srv: srv, http: client, logs: logs}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	s := apptest.Start(t, func(log *slog.Logger) (*App, error) { return New(cfg, d, log) })
+	return &testEnv{t: t, app: s.App, db: d, srv: s.Server, http: apptest.Client(), logs: s.Logs}
 }
 
 type echoContext = echo.Context

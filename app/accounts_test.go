@@ -11,25 +11,8 @@ import (
 	"testing"
 
 	"github.com/wardportal/portal/app/apptest"
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
 )
-
-// staffAccount creates an active staff account with a known password that
-// needs no change, for tests.
-func (e *testEnv) staffAccount(login string, roles ...string) *db.Account {
-	e.t.Helper()
-	hash, _ := auth.HashPassword("staff-password-1")
-	acc, err := e.db.CreateStaff(context.Background(), login, "職員 "+login, roles, hash)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.db.Bun.NewUpdate().Model(acc).Set("must_change_password = false").WherePK().Exec(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-	acc.MustChangePassword = false
-	return acc
-}
 
 // client returns a second browser-like client on the same server: another person.
 func (e *testEnv) client() *testEnv {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/alexedwards/argon2id"
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/apptest"
@@ -63,6 +64,53 @@ func newTestEnvConfig(t *testing.T, d *db.DB, cfg Config) *testEnv {
 	t.Helper()
 	s := apptest.Start(t, func(log *slog.Logger) (*App, error) { return New(cfg, d, log) })
 	return &testEnv{t: t, app: s.App, db: d, srv: s.Server, http: apptest.Client(), logs: s.Logs}
+}
+
+// cheap are argon2id parameters that keep tests quick: checking a password
+// costs what its stored hash names, and the limits and answers of sign-in
+// do not depend on them.
+var cheap = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// hash hashes the password of a test account with cheap parameters.
+func (e *testEnv) hash(password string) string {
+	e.t.Helper()
+	h, err := argon2id.CreateHash(password, cheap)
+	if err != nil {
+		e.t.Fatalf("hash a test password: %v", err)
+	}
+	return h
+}
+
+// memberAccount creates an active member with a profile (dbtest.Member)
+// whose password is "member-password-1".
+func (e *testEnv) memberAccount(login, handle string) *db.Account {
+	e.t.Helper()
+	return dbtest.Member(e.t, e.db, dbtest.MemberOptions{Login: login, Handle: handle, PasswordHash: e.hash("member-password-1")})
+}
+
+// staffAccount creates an active staff account with roles, past its first
+// sign-in, whose password is "staff-password-1".
+func (e *testEnv) staffAccount(login string, roles ...string) *db.Account {
+	e.t.Helper()
+	return dbtest.Staff(e.t, e.db, dbtest.StaffOptions{Login: login, Roles: roles, PasswordHash: e.hash("staff-password-1")})
+}
+
+// groupAccount creates an active group account and its group
+// (dbtest.Group) whose password is "group-password-1".
+func (e *testEnv) groupAccount(o dbtest.GroupOptions) (*db.Account, *db.Group) {
+	e.t.Helper()
+	o.PasswordHash = e.hash("group-password-1")
+	return dbtest.Group(e.t, e.db, o)
+}
+
+// account creates a member with the e-mail address email, or a moderator,
+// whose password is rightPassword.
+func (e *testEnv) account(kind, login, email string) *db.Account {
+	e.t.Helper()
+	if kind == db.KindStaff {
+		return dbtest.Staff(e.t, e.db, dbtest.StaffOptions{Login: login, Roles: []string{db.RoleModerator}, PasswordHash: e.hash(rightPassword)})
+	}
+	return dbtest.Member(e.t, e.db, dbtest.MemberOptions{Login: login, Email: email, PasswordHash: e.hash(rightPassword)})
 }
 
 type echoContext = echo.Context

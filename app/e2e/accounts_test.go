@@ -38,10 +38,7 @@ func TestAccounts(t *testing.T) {
 
 	// Two staff accounts, one per side of the confirmation, past their own
 	// first sign-in. Both use seed.Password (hashed once per test binary).
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	moderator := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-moderator", Name: "運営モデレーター", Roles: []string{db.RoleModerator}, PasswordHash: h})
 	ward := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-ward", Name: "区職員テスト", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
 

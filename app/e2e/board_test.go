@@ -559,10 +559,7 @@ type boardCast struct {
 func newBoardCast(t *testing.T, env *Env) *boardCast {
 	t.Helper()
 	ctx := context.Background()
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	c := &boardCast{env: env,
 		town:   &db.BoardCategory{Slug: "town", NameJa: "まちの話題", NameEn: "Around town", SortOrder: 1},
 		events: &db.BoardCategory{Slug: "events", NameJa: "催し・募集", NameEn: "Events", SortOrder: 2},
@@ -577,6 +574,7 @@ func newBoardCast(t *testing.T, env *Env) *boardCast {
 	c.mod1 = dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-mod1", Name: "審査担当一", Roles: []string{db.RoleModerator}, PasswordHash: h})
 	c.mod2 = dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-mod2", Name: "審査担当二", Roles: []string{db.RoleModerator}, PasswordHash: h})
 	c.ward = dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-ward", Name: "区職員テスト", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
+	var err error
 	if c.group, err = env.DB.CreateGroup(ctx, "四谷町会E2E", "G9000001", h, c.ward, "127.0.0.1"); err != nil {
 		t.Fatalf("group: %v", err)
 	}

@@ -99,11 +99,15 @@ var (
 	hashErr  error
 )
 
-// passwordHash hashes seed.Password once per test binary: argon2id is slow
-// on purpose.
-func passwordHash() (string, error) {
+// passwordHash is the hash of seed.Password, made once per test binary:
+// argon2id is slow on purpose.
+func passwordHash(t testing.TB) string {
+	t.Helper()
 	hashOnce.Do(func() { hash, hashErr = auth.HashPassword(seed.Password) })
-	return hash, hashErr
+	if hashErr != nil {
+		t.Fatalf("e2e: hash password: %v", hashErr)
+	}
+	return hash
 }
 
 // Start serves the portal on a fresh database seeded with SeedOptions.
@@ -123,11 +127,7 @@ func StartWith(t testing.TB, edit func(*seed.Options)) *Env {
 	}
 	env := &Env{DB: d, Seed: o}
 	if o.Members+o.Groups+o.Events+o.Posts+o.Notices+o.Subsidies+o.Articles > 0 {
-		h, err := passwordHash()
-		if err != nil {
-			t.Fatalf("e2e: hash password: %v", err)
-		}
-		o.PasswordHash = h
+		o.PasswordHash = passwordHash(t)
 		if o.Now.IsZero() {
 			o.Now = time.Now().Truncate(time.Minute)
 		}

@@ -27,10 +27,7 @@ func TestEventSignUpFlow(t *testing.T) {
 	// An empty database: /events and /account/events hold only these events.
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
 	ja := jaCatalog(t)
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	alice := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9100001", Handle: "あやかE2E", PasswordHash: h})
 	bob := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9100002", Handle: "ぶんたE2E", PasswordHash: h})
 

@@ -23,10 +23,7 @@ import (
 func TestMemberExportPage(t *testing.T) {
 	br := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	ward := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "wardX", Name: "区 花子", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
 	for _, m := range []struct{ login, handle string }{{"M9300001", "かきだし"}, {"M9300002", "よしだ"}} {
 		dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: m.login, Handle: m.handle, PasswordHash: h})

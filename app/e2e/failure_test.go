@@ -25,10 +25,7 @@ func TestFailedTapSaysWhatHappened(t *testing.T) {
 	browser := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
 	ja := jaCatalog(t)
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	member := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9300001", Handle: "ためすE2E", PasswordHash: h})
 	ten := 10
 	now := time.Now().Truncate(time.Minute)

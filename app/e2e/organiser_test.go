@@ -18,10 +18,7 @@ import (
 func TestOrganiserPages(t *testing.T) {
 	browser := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	ctx := context.Background()
 	ward := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "wardE2E", Name: "区 花子", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
 	mod := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "modE2E", Name: "運営 太郎", Roles: []string{db.RoleModerator}, PasswordHash: h})

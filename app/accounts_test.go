@@ -4,40 +4,20 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/db"
 )
-
-// staffAccount creates an active staff account with a known password that
-// needs no change, for tests.
-func (e *testEnv) staffAccount(login string, roles ...string) *db.Account {
-	e.t.Helper()
-	hash, _ := auth.HashPassword("staff-password-1")
-	acc, err := e.db.CreateStaff(context.Background(), login, "職員 "+login, roles, hash)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.db.Bun.NewUpdate().Model(acc).Set("must_change_password = false").WherePK().Exec(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-	acc.MustChangePassword = false
-	return acc
-}
 
 // client returns a second browser-like client on the same server: another person.
 func (e *testEnv) client() *testEnv {
 	c := *e
-	jar, _ := cookiejar.New(nil)
-	c.http = &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c.http = apptest.Client()
 	return &c
 }
 

@@ -6,17 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/alexedwards/argon2id"
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -29,7 +28,7 @@ type testEnv struct {
 	db   *db.DB
 	srv  *httptest.Server
 	http *http.Client
-	logs *bytes.Buffer
+	logs *apptest.Logs
 }
 
 // databaseEnv is an environment that names only the database at url.
@@ -43,12 +42,7 @@ func databaseEnv(url string) func(string) string {
 }
 
 func testConfig() Config {
-	cfg, err := LoadConfig(func(k string) string {
-		if k == "PORTAL_SECRET" {
-			return strings.Repeat("s", 32)
-		}
-		return ""
-	})
+	cfg, err := LoadConfig(apptest.Getenv)
 	if err != nil {
 		panic(err)
 	}
@@ -68,33 +62,55 @@ func newTestEnvDB(t *testing.T, d *db.DB) *testEnv {
 
 func newTestEnvConfig(t *testing.T, d *db.DB, cfg Config) *testEnv {
 	t.Helper()
-	logs := new(bytes.Buffer)
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := New(cfg, d, log)
+	s := apptest.Start(t, func(log *slog.Logger) (*App, error) { return New(cfg, d, log) })
+	return &testEnv{t: t, app: s.App, db: d, srv: s.Server, http: apptest.Client(), logs: s.Logs}
+}
+
+// cheap are argon2id parameters that keep tests quick: checking a password
+// costs what its stored hash names, and the limits and answers of sign-in
+// do not depend on them.
+var cheap = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// hash hashes the password of a test account with cheap parameters.
+func (e *testEnv) hash(password string) string {
+	e.t.Helper()
+	h, err := argon2id.CreateHash(password, cheap)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatalf("hash a test password: %v", err)
 	}
-	t.Cleanup(a.Close)
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{
-		Jar:           jar,
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return &testEnv{t: t, app: a, db: d, srv: srv, http: client, logs: logs}
+	return h
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// memberAccount creates an active member with a profile (dbtest.Member)
+// whose password is "member-password-1".
+func (e *testEnv) memberAccount(login, handle string) *db.Account {
+	e.t.Helper()
+	return dbtest.Member(e.t, e.db, dbtest.MemberOptions{Login: login, Handle: handle, PasswordHash: e.hash("member-password-1")})
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// staffAccount creates an active staff account with roles, past its first
+// sign-in, whose password is "staff-password-1".
+func (e *testEnv) staffAccount(login string, roles ...string) *db.Account {
+	e.t.Helper()
+	return dbtest.Staff(e.t, e.db, dbtest.StaffOptions{Login: login, Roles: roles, PasswordHash: e.hash("staff-password-1")})
+}
+
+// groupAccount creates an active group account and its group
+// (dbtest.Group) whose password is "group-password-1".
+func (e *testEnv) groupAccount(o dbtest.GroupOptions) (*db.Account, *db.Group) {
+	e.t.Helper()
+	o.PasswordHash = e.hash("group-password-1")
+	return dbtest.Group(e.t, e.db, o)
+}
+
+// account creates a member with the e-mail address email, or a moderator,
+// whose password is rightPassword.
+func (e *testEnv) account(kind, login, email string) *db.Account {
+	e.t.Helper()
+	if kind == db.KindStaff {
+		return dbtest.Staff(e.t, e.db, dbtest.StaffOptions{Login: login, Roles: []string{db.RoleModerator}, PasswordHash: e.hash(rightPassword)})
+	}
+	return dbtest.Member(e.t, e.db, dbtest.MemberOptions{Login: login, Email: email, PasswordHash: e.hash(rightPassword)})
 }
 
 type echoContext = echo.Context

@@ -13,27 +13,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/db"
 )
-
-// memberAccount creates an active member with a profile and a known password.
-func (e *testEnv) memberAccount(login, handle string) *db.Account {
-	e.t.Helper()
-	ctx := context.Background()
-	hash, _ := auth.HashPassword("member-password-1")
-	acc := &db.Account{Kind: db.KindMember, LoginID: login, PasswordHash: hash, Status: db.StatusActive, DisplayName: handle}
-	if _, err := e.db.Bun.NewInsert().Model(acc).Returning("*").Exec(ctx); err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.db.Bun.NewInsert().Model(&db.MemberProfile{AccountID: acc.ID, Name: "区民 " + handle, NameKana: "クミン",
-		PostalCode: "160-0004", Town: "四谷", Address: "四谷1-1-1", Phone: "03-9999-" + login[len(login)-4:],
-		Email: strings.ToLower(login) + "@example.jp", TermsVersion: "2026-04"}).Exec(ctx); err != nil {
-		e.t.Fatal(err)
-	}
-	return acc
-}
 
 // boardEnv is a server with a category, two members, two moderators and ward staff, each signed in.
 type boardEnv struct {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 )
 
 // calendarEvent stores an event starting days from now at 10:00 Japan time.
@@ -21,19 +22,9 @@ func (e *testEnv) calendarEvent(title, status string, days int) *db.Event {
 	e.t.Helper()
 	d := time.Now().In(i18n.JST).AddDate(0, 0, days)
 	start := time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, i18n.JST)
-	ev := &db.Event{OrganiserKind: "ward", Title: title, Description: "どなたでも参加できます。", Category: "culture",
-		Town: "四谷", Venue: "四谷区民センター", StartsAt: start, EndsAt: start.Add(150 * time.Minute),
-		Contact: "03-5555-0101 shomu@example.jp", Status: "published", Capacity: new(1), WaitlistSize: 1}
-	if _, err := e.db.Bun.NewInsert().Model(ev).Returning("*").Exec(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-	if status != "published" {
-		if _, err := e.db.Bun.NewUpdate().Model(ev).Set("status = ?", status).WherePK().Exec(context.Background()); err != nil {
-			e.t.Fatal(err)
-		}
-		ev.Status = status
-	}
-	return ev
+	return dbtest.Event(e.t, e.db, db.Event{Title: title, Description: "どなたでも参加できます。", Category: "culture",
+		StartsAt: start, EndsAt: start.Add(150 * time.Minute), Contact: "03-5555-0101 shomu@example.jp",
+		Status: status, Capacity: new(1), WaitlistSize: 1})
 }
 
 // getICS fetches an iCalendar file, checks what every file must be (type,

@@ -108,24 +108,16 @@ func TestStaffCreate(t *testing.T) {
 func TestHomeListsLatestOfEachKind(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	ctx := context.Background()
 	now := time.Now()
 	for i := range 7 {
-		ev := &db.Event{OrganiserKind: "ward", Title: fmt.Sprintf("イベント%d", i), Category: "防災", Town: "四谷", Venue: "四谷区民ホール",
-			StartsAt: now.Add(time.Duration(i+1) * 24 * time.Hour), EndsAt: now.Add(time.Duration(i+1)*24*time.Hour + time.Hour), Status: "published"}
-		if _, err := e.db.Bun.NewInsert().Model(ev).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		start := now.Add(time.Duration(i+1) * 24 * time.Hour)
+		dbtest.Event(t, e.db, db.Event{Title: fmt.Sprintf("イベント%d", i), Category: "防災", Venue: "四谷区民ホール",
+			StartsAt: start, EndsAt: start.Add(time.Hour)})
 	}
-	past := &db.Event{OrganiserKind: "ward", Title: "終わったイベント", Category: "防災", Town: "四谷", Venue: "x",
-		StartsAt: now.Add(-48 * time.Hour), EndsAt: now.Add(-47 * time.Hour), Status: "published"}
-	draft := &db.Event{OrganiserKind: "ward", Title: "下書きイベント", Category: "防災", Town: "四谷", Venue: "x",
-		StartsAt: now.Add(time.Hour), EndsAt: now.Add(2 * time.Hour), Status: "draft"}
-	for _, ev := range []*db.Event{past, draft} {
-		if _, err := e.db.Bun.NewInsert().Model(ev).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dbtest.Event(t, e.db, db.Event{Title: "終わったイベント", Category: "防災", Venue: "x",
+		StartsAt: now.Add(-48 * time.Hour), EndsAt: now.Add(-47 * time.Hour)})
+	dbtest.Event(t, e.db, db.Event{Title: "下書きイベント", Category: "防災", Venue: "x",
+		StartsAt: now.Add(time.Hour), EndsAt: now.Add(2 * time.Hour), Status: db.EventDraft})
 	res := e.get("/")
 	res.wantStatus(t, http.StatusOK)
 	var titles []string

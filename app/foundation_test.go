@@ -16,6 +16,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/migrations"
@@ -290,9 +291,8 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	// With PORTAL_AUTO_MIGRATE it migrates and serves until cancelled.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
-	stderr.Reset()
 	go func() {
-		done <- Main(ctx, []string{"portal", "serve"}, env(map[string]string{"PORTAL_AUTO_MIGRATE": "true"}), io.Discard, &syncBuffer{b: &stderr})
+		done <- Main(ctx, []string{"portal", "serve"}, env(map[string]string{"PORTAL_AUTO_MIGRATE": "true"}), io.Discard, new(apptest.Logs))
 	}()
 	d, err := db.Open(context.Background(), url)
 	if err != nil {
@@ -315,17 +315,6 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d after cancel", code)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
 }
 
 func TestMigrateConcurrently(t *testing.T) {

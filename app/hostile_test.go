@@ -14,8 +14,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 )
 
 // hostileValues are what a careless or hostile client may send in any
@@ -202,15 +202,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	order := []string{"member", "group", "ward", "mod", "visitor"}
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
-	hash, _ := auth.HashPassword("group-password-1")
-	gacc := &db.Account{Kind: db.KindGroup, LoginID: "G80001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "四谷あるく会"}
-	if _, err := e.db.Bun.NewInsert().Model(gacc).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	group := &db.Group{AccountID: &gacc.ID, Name: "四谷あるく会", Category: "健康", Town: "四谷", Published: true}
-	if _, err := e.db.Bun.NewInsert().Model(group).Returning("id").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
 	e.staffAccount("ward-h", db.RoleWardStaff)
 	e.staffAccount("mod-h", db.RoleModerator)
 	e.staffAccount("editor-h", db.RoleEditor)
@@ -246,10 +238,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if _, err := e.db.SignUp(ctx, mine.ID, memberAcc, time.Now(), db.AccessEvent{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	operator := e.publishedEvent(10, 2)
-	if _, err := e.db.Pool.Exec(ctx, `UPDATE events SET organiser_kind = 'operator' WHERE id = $1`, operator.ID); err != nil {
-		t.Fatal(err)
-	}
+	operator := dbtest.Event(t, e.db, db.Event{OrganiserKind: db.OrganiserOperator, Capacity: new(10), WaitlistSize: 2})
 	ward.post("/staff/board/words", url.Values{"_csrf": {ward.token()}, "word": {"ねずみ講"}}).wantStatus(t, http.StatusSeeOther)
 	member.post("/account/calendar", url.Values{"_csrf": {member.token()}}).wantStatus(t, http.StatusOK)
 	const resetToken = "hostile-walk-reset-token"

@@ -18,8 +18,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -323,27 +323,16 @@ func TestEventParticipantsFollowOneRule(t *testing.T) {
 	t.Parallel()
 	x := newExportEnv(t) // x.event is the ward's, with M5000002 signed up
 	ctx := context.Background()
-	hash, _ := auth.HashPassword("group-password-1")
-	gacc := &db.Account{Kind: db.KindGroup, LoginID: "G70001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "四谷こども食堂"}
-	if _, err := x.db.Bun.NewInsert().Model(gacc).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	group := &db.Group{AccountID: &gacc.ID, Name: "四谷こども食堂", Category: "子育て", Town: "四谷"}
-	if _, err := x.db.Bun.NewInsert().Model(group).Returning("id").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, group := x.groupAccount(dbtest.GroupOptions{Login: "G70001", Name: "四谷こども食堂"})
 	event := func(kind string, groupID *int64) *db.Event {
-		ev := x.publishedEvent(10, 0)
-		if _, err := x.db.Pool.Exec(ctx, `UPDATE events SET organiser_kind = $2, group_id = $3 WHERE id = $1`, ev.ID, kind, groupID); err != nil {
-			t.Fatal(err)
-		}
+		ev := dbtest.Event(t, x.db, db.Event{OrganiserKind: kind, GroupID: groupID, Capacity: new(10)})
 		if _, err := x.db.Pool.Exec(ctx, `INSERT INTO event_signups (event_id, account_id, status)
 			SELECT $1, id, 'confirmed' FROM accounts WHERE login_id = 'M5000001'`, ev.ID); err != nil {
 			t.Fatal(err)
 		}
 		return ev
 	}
-	groupEvent, operatorEvent := event("group", &group.ID), event("operator", nil)
+	groupEvent, operatorEvent := event(db.OrganiserGroup, &group.ID), event(db.OrganiserOperator, nil)
 	mod := x.client()
 	modAcc := x.staffAccount("mod7", db.RoleModerator)
 	mod.signIn("mod7", "staff-password-1").wantStatus(t, http.StatusSeeOther)

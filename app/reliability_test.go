@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -235,13 +235,13 @@ type serveProcess struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Main has returned code
 	code   int
-	log    *syncBuffer
+	log    *apptest.Logs
 }
 
 func startServe(t *testing.T, env map[string]string) *serveProcess {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &serveProcess{t: t, cancel: cancel, done: make(chan struct{}), log: &syncBuffer{b: new(bytes.Buffer)}}
+	p := &serveProcess{t: t, cancel: cancel, done: make(chan struct{}), log: new(apptest.Logs)}
 	getenv := func(k string) string {
 		if k == "PORTAL_ADDR" {
 			return "127.0.0.1:0"
@@ -263,11 +263,7 @@ func startServe(t *testing.T, env map[string]string) *serveProcess {
 	return p
 }
 
-func (p *serveProcess) logs() string {
-	p.log.mu.Lock()
-	defer p.log.mu.Unlock()
-	return p.log.b.String()
-}
+func (p *serveProcess) logs() string { return p.log.String() }
 
 // waitLog waits until the log holds want and returns true, or returns false
 // once serve has exited or within tells it will not come.
@@ -393,11 +389,9 @@ func TestWaitSettings(t *testing.T) {
 // serveClient is a browser-like client of a serve process, with the test
 // helpers of testEnv (d is the test's own connection to the database).
 func serveClient(t *testing.T, d *db.DB, base string) *testEnv {
-	jar, _ := cookiejar.New(nil)
-	return &testEnv{t: t, db: d, srv: &httptest.Server{URL: base}, logs: new(bytes.Buffer), http: &http.Client{
-		Jar: jar, Timeout: 60 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	client := apptest.Client()
+	client.Timeout = 60 * time.Second
+	return &testEnv{t: t, db: d, srv: &httptest.Server{URL: base}, logs: new(apptest.Logs), http: client}
 }
 
 // shutdownScene is a served portal with a signed-in member whose sign-up

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 )
 
 // matrixColumns are the people the role matrix is written for, in the order
@@ -183,17 +183,7 @@ func TestRoleMatrix(t *testing.T) {
 	member.memberAccount("M9100001", "権限 確認")
 	member.signIn("M9100001", "member-password-1").wantStatus(t, http.StatusSeeOther)
 	people[db.KindMember] = member
-	hash, err := auth.HashPassword("group-password-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gacc := &db.Account{Kind: db.KindGroup, LoginID: "G9100001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "権限確認の会"}
-	if _, err := e.db.Bun.NewInsert().Model(gacc).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.db.Bun.NewInsert().Model(&db.Group{AccountID: &gacc.ID, Name: "権限確認の会", Category: "子育て", Town: "四谷"}).Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	gacc, _ := e.groupAccount(dbtest.GroupOptions{Login: "G9100001", Name: "権限確認の会"})
 	group := e.client()
 	group.signIn(gacc.LoginID, "group-password-1").wantStatus(t, http.StatusSeeOther)
 	people[db.KindGroup] = group

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/wardportal/portal/app/auth"
@@ -112,10 +111,6 @@ func TestHashMemoryConfig(t *testing.T) {
 	}
 }
 
-// cheap are argon2id parameters that keep sign-in tests quick; the limits
-// and answers do not depend on them.
-var cheap = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-
 const rightPassword = "right-password-1"
 
 // cheapHasher gives the portal hashes of cheap parameters: its dummy (for
@@ -127,31 +122,6 @@ func (e *testEnv) cheapHasher() *auth.Hasher {
 	}
 	e.app.hasher = h
 	return h
-}
-
-// account creates an active account of kind with rightPassword (cheaply
-// hashed); a member gets a profile with e-mail address email.
-func (e *testEnv) account(kind, login, email string) *db.Account {
-	e.t.Helper()
-	ctx := context.Background()
-	hash, err := argon2id.CreateHash(rightPassword, cheap)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	acc := &db.Account{Kind: kind, LoginID: login, DisplayName: "表示 " + login, PasswordHash: hash, Status: db.StatusActive}
-	if kind == db.KindStaff {
-		acc.Roles = []string{db.RoleModerator}
-	}
-	if _, err := e.db.Bun.NewInsert().Model(acc).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
-		e.t.Fatal(err)
-	}
-	if kind == db.KindMember {
-		if _, err := e.db.Bun.NewInsert().Model(&db.MemberProfile{AccountID: acc.ID, Name: "試験 " + login, NameKana: "シケン",
-			PostalCode: "160-0004", Town: "四谷", Address: "四谷1-1", Phone: "03-0000-0000", Email: email, TermsVersion: "2026-04"}).Exec(ctx); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	return acc
 }
 
 // attempt is what one sign-in showed: the status, the message and the

@@ -12,20 +12,16 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 )
 
+// publishedEvent stores a published ward event in three days (dbtest.Event)
+// with capacity seats and waitlist places on the waiting list.
 func (e *testEnv) publishedEvent(capacity, waitlist int) *db.Event {
 	e.t.Helper()
-	now := time.Now()
-	ev := &db.Event{OrganiserKind: "ward", Title: "防災訓練", Category: "disaster", Town: "四谷", Venue: "四谷区民センター",
-		StartsAt: now.Add(72 * time.Hour), EndsAt: now.Add(74 * time.Hour), Capacity: &capacity, WaitlistSize: waitlist, Status: "published"}
-	if _, err := e.db.Bun.NewInsert().Model(ev).Returning("*").Exec(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-	return ev
+	return dbtest.Event(e.t, e.db, db.Event{Capacity: &capacity, WaitlistSize: waitlist})
 }
 
 func TestSignUpFromTheEventPage(t *testing.T) {
@@ -293,15 +289,10 @@ func TestDayBeforeReminder(t *testing.T) {
 func TestEventFilters(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	ctx := context.Background()
 	now := time.Now()
 	add := func(title, category, town string, days int, capacity *int, confirmed int) {
-		ev := &db.Event{OrganiserKind: "ward", Title: title, Category: category, Town: town, Venue: "区民センター",
-			StartsAt: now.AddDate(0, 0, days), EndsAt: now.AddDate(0, 0, days).Add(2 * time.Hour), Capacity: capacity,
-			Confirmed: confirmed, Status: "published"}
-		if _, err := e.db.Bun.NewInsert().Model(ev).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		dbtest.Event(t, e.db, db.Event{Title: title, Category: category, Town: town, Venue: "区民センター",
+			StartsAt: now.AddDate(0, 0, days), Capacity: capacity, Confirmed: confirmed})
 	}
 	two := 2
 	add("親子で防災訓練", "防災", "四谷", 3, nil, 0)
@@ -339,15 +330,11 @@ func TestEventFilters(t *testing.T) {
 func TestEventMonthCalendar(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	ctx := context.Background()
 	// 2026-12-15 10:00 in Japan; December 2026 starts on a Tuesday.
 	start := time.Date(2026, 12, 15, 10, 0, 0, 0, i18n.JST)
 	e.app.now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, i18n.JST) }
 	for _, title := range []string{"年末の清掃", "餅つき大会"} {
-		if _, err := e.db.Bun.NewInsert().Model(&db.Event{OrganiserKind: "ward", Title: title, Category: "環境", Town: "四谷",
-			Venue: "公園", StartsAt: start, EndsAt: start.Add(time.Hour), Status: "published"}).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		dbtest.Event(t, e.db, db.Event{Title: title, Category: "環境", Venue: "公園", StartsAt: start, EndsAt: start.Add(time.Hour)})
 	}
 	res := e.get("/events?month=2026-12")
 	res.wantStatus(t, http.StatusOK)
@@ -395,14 +382,7 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	b := newBoardEnv(t)
 	ctx := context.Background()
 	// A group account with its group, as ward staff create them.
-	hash, _ := auth.HashPassword("group-password-1")
-	acc := &db.Account{Kind: db.KindGroup, LoginID: "G00001", PasswordHash: hash, Status: db.StatusActive, DisplayName: "四谷こども食堂"}
-	if _, err := b.db.Bun.NewInsert().Model(acc).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.db.Bun.NewInsert().Model(&db.Group{AccountID: &acc.ID, Name: "四谷こども食堂", Category: "子育て", Town: "四谷"}).Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b.groupAccount(dbtest.GroupOptions{Login: "G00001", Name: "四谷こども食堂"})
 	group := b.client()
 	group.signIn("G00001", "group-password-1").wantStatus(t, http.StatusSeeOther)
 	day := time.Now().AddDate(0, 0, 10).Format("2006-01-02")

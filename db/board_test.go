@@ -12,11 +12,12 @@ import (
 	"github.com/wardportal/portal/db/dbtest"
 )
 
-// boardFixture is a database with a category, two members and staff.
+// boardFixture is a database with a category, two members, a group and staff.
 type boardFixture struct {
 	d                      *db.DB
 	cat                    int64
 	alice, bob, group      *db.Account
+	club                   *db.Group // the group f.group speaks for
 	mod1, mod2, ward, both *db.Account
 }
 
@@ -33,27 +34,19 @@ func newBoardFixture(t *testing.T) *boardFixture {
 		t.Fatal(cats, err)
 	}
 	f.cat = cats[0].ID
-	account := func(kind, login, name string, roles ...string) *db.Account {
-		a := &db.Account{Kind: kind, LoginID: login, PasswordHash: "x", Status: db.StatusActive, DisplayName: name, Roles: roles}
-		if _, err := d.Bun.NewInsert().Model(a).Returning("*").Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if kind == db.KindMember {
-			p := &db.MemberProfile{AccountID: a.ID, Name: "山田 " + name, NameKana: "ヤマダ", PostalCode: "1600022",
-				Town: "新宿", Address: "新宿1-1-1", Phone: "0312345678", Email: login + "@example.jp"}
-			if _, err := d.Bun.NewInsert().Model(p).Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return a
+	member := func(login, handle string) *db.Account {
+		return dbtest.Member(t, d, dbtest.MemberOptions{Login: login, Handle: handle})
 	}
-	f.alice = account(db.KindMember, "M1000001", "ありす")
-	f.bob = account(db.KindMember, "M1000002", "ぼぶ")
-	f.group = account(db.KindGroup, "G0001", "新宿こども食堂")
-	f.mod1 = account(db.KindStaff, "mod1", "審査 一郎", db.RoleModerator)
-	f.mod2 = account(db.KindStaff, "mod2", "審査 二郎", db.RoleModerator)
-	f.ward = account(db.KindStaff, "ward1", "区 花子", db.RoleWardStaff)
-	f.both = account(db.KindStaff, "both", "兼務 三郎", db.RoleModerator, db.RoleWardStaff)
+	staff := func(login, name string, roles ...string) *db.Account {
+		return dbtest.Staff(t, d, dbtest.StaffOptions{Login: login, Name: name, Roles: roles})
+	}
+	f.alice = member("M1000001", "ありす")
+	f.bob = member("M1000002", "ぼぶ")
+	f.group, f.club = dbtest.Group(t, d, dbtest.GroupOptions{Login: "G0001", Name: "新宿こども食堂", Town: "新宿"})
+	f.mod1 = staff("mod1", "審査 一郎", db.RoleModerator)
+	f.mod2 = staff("mod2", "審査 二郎", db.RoleModerator)
+	f.ward = staff("ward1", "区 花子", db.RoleWardStaff)
+	f.both = staff("both", "兼務 三郎", db.RoleModerator, db.RoleWardStaff)
 	return f
 }
 
@@ -206,7 +199,7 @@ func TestRejectThenResubmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mailed.Email != "M1000001@example.jp" || mailed.Item.Reason != "political_religious" || mailed.Post.Status != db.PostRejected {
+	if mailed.Email != "m1000001@example.jp" || mailed.Item.Reason != "political_religious" || mailed.Post.Status != db.PostRejected {
 		t.Fatalf("outcome %+v", mailed)
 	}
 	own, err := f.d.OwnPost(ctx, f.alice.ID, p.ID)
@@ -428,12 +421,8 @@ func TestGroupEventSentBackAndResubmitted(t *testing.T) {
 	t.Parallel()
 	f := newBoardFixture(t)
 	ctx := context.Background()
-	g := &db.Group{AccountID: &f.group.ID, Name: "新宿こども食堂", Category: "子育て", Town: "新宿"}
-	if _, err := f.d.Bun.NewInsert().Model(g).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now().Add(72 * time.Hour)
-	e := &db.Event{OrganiserKind: "group", GroupID: &g.ID, Title: "食堂の会", Description: "電話03-1234-5678", Category: "子育て",
+	e := &db.Event{OrganiserKind: "group", GroupID: &f.club.ID, Title: "食堂の会", Description: "電話03-1234-5678", Category: "子育て",
 		Town: "新宿", Venue: "新宿センター", StartsAt: start, EndsAt: start.Add(time.Hour)}
 	if err := f.d.CreateEvent(ctx, e, f.group, db.AccessEvent{}); err != nil || e.Status != "review" {
 		t.Fatalf("create: %v %s", err, e.Status)

@@ -21,29 +21,13 @@ type calendarFixture struct {
 
 func (f *calendarFixture) member(t *testing.T, n int) *db.Account {
 	t.Helper()
-	a := &db.Account{Kind: db.KindMember, LoginID: fmt.Sprintf("M%07d", 4000000+n), PasswordHash: "x",
-		Status: db.StatusActive, DisplayName: fmt.Sprintf("暦%d", n)}
-	if _, err := f.d.Bun.NewInsert().Model(a).Returning("*").Exec(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return dbtest.Member(t, f.d, dbtest.MemberOptions{Login: fmt.Sprintf("M%07d", 4000000+n), Handle: fmt.Sprintf("暦%d", n)})
 }
 
 func (f *calendarFixture) event(t *testing.T, title, status string, startsIn time.Duration, capacity *int, waitlist int) *db.Event {
 	t.Helper()
-	e := &db.Event{OrganiserKind: "ward", Title: title, Category: "culture", Town: "四谷", Venue: "四谷区民センター",
-		StartsAt: f.now.Add(startsIn), EndsAt: f.now.Add(startsIn + 2*time.Hour), Capacity: capacity, WaitlistSize: waitlist,
-		Status: "published"}
-	if _, err := f.d.Bun.NewInsert().Model(e).Returning("*").Exec(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if status != "published" {
-		e.Status = status
-		if _, err := f.d.Bun.NewUpdate().Model(e).Column("status").WherePK().Exec(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return e
+	return dbtest.Event(t, f.d, db.Event{Title: title, Category: "culture", StartsAt: f.now.Add(startsIn),
+		Capacity: capacity, WaitlistSize: waitlist, Status: status})
 }
 
 func hashOf(tok string) string {

@@ -51,12 +51,8 @@ func TestQueueLoadsAndDecidesEveryKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &db.Group{AccountID: &f.group.ID, Name: "新宿こども食堂", Category: "子育て", Town: "新宿"}
-	if _, err := f.d.Bun.NewInsert().Model(g).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now().Add(72 * time.Hour)
-	ev := &db.Event{OrganiserKind: "group", GroupID: &g.ID, Title: "食堂の会", Description: "どなたでも", Category: "子育て",
+	ev := &db.Event{OrganiserKind: "group", GroupID: &f.club.ID, Title: "食堂の会", Description: "どなたでも", Category: "子育て",
 		Town: "新宿", Venue: "新宿センター", StartsAt: start, EndsAt: start.Add(time.Hour)}
 	if err := f.d.CreateEvent(ctx, ev, f.group, db.AccessEvent{}); err != nil {
 		t.Fatal(err)
@@ -89,7 +85,7 @@ func TestQueueLoadsAndDecidesEveryKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.Kind.AuthorMail != "post" || out.Kind.AuthorPage != "/account/posts" || out.Post == nil || out.Post.Status != db.PostPublished ||
-		out.Label() != "参加します。軍手は持っていったほうがよい…" || out.Email != "M1000002@example.jp" {
+		out.Label() != "参加します。軍手は持っていったほうがよい…" || out.Email != "m1000002@example.jp" {
 		t.Errorf("the reply's outcome: kind %+v post %+v label %q email %q", out.Kind, out.Post, out.Label(), out.Email)
 	}
 	out, err = f.d.DecideItem(ctx, db.Decision{ItemID: ee.Item.ID, Version: ee.Item.Version, Action: db.ActReject,

@@ -18,14 +18,7 @@ func TestSignInFailuresWarnTheOwnerOnce(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	acc := &db.Account{Kind: db.KindMember, LoginID: "M7100001", DisplayName: "警告テスト", Status: db.StatusActive}
-	if _, err := d.Bun.NewInsert().Model(acc).Returning("id").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Bun.NewInsert().Model(&db.MemberProfile{AccountID: acc.ID, Name: "警告 太郎", NameKana: "ケイコク", PostalCode: "160-0004",
-		Town: "四谷", Address: "四谷1-1", Phone: "03-0000-0000", Email: "warn@example.jp", TermsVersion: "2026-04"}).Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	acc := dbtest.Member(t, d, dbtest.MemberOptions{Login: "M7100001", Handle: "警告テスト", Email: "warn@example.jp"})
 	now := time.Now()
 	var wg sync.WaitGroup
 	seen := make(chan int, 30)

@@ -27,6 +27,10 @@ type board struct {
 	general, event int64
 }
 
+// newBoard adds the author and the categories in SQL through the pool, not
+// with the dbtest builders: it also serves a database with no bun handle
+// (TestSearchPostsUsesTheIndexes) and the schema before migration 0003
+// (TestMigrateBackfillsSearchGrams).
 func newBoard(t *testing.T, d *db.DB) *board {
 	t.Helper()
 	ctx := context.Background()
@@ -51,19 +55,11 @@ func newBoard(t *testing.T, d *db.DB) *board {
 // an unpublished one out of the results.
 func (b *board) post(t *testing.T, category, topic int64, title, body, status string, at time.Time) int64 {
 	t.Helper()
-	var topicID *int64
+	p := db.BoardPost{CategoryID: category, AuthorID: b.author, Title: title, Body: body, Status: status, PublishedAt: &at}
 	if topic != 0 {
-		topicID = &topic
+		p.TopicID = &topic
 	}
-	var id int64
-	err := b.d.Pool.QueryRow(context.Background(), `INSERT INTO board_posts
-		(category_id, topic_id, author_id, title, body, status, published_at, search_grams)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		category, topicID, b.author, title, body, status, at, db.SearchGrams(title, body)).Scan(&id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return dbtest.Post(t, b.d, p).ID
 }
 
 // copyPosts copies n posts, one a minute, every tenth one pending; every

@@ -23,33 +23,17 @@ type signupFixture struct {
 func newSignupFixture(t *testing.T, n int) *signupFixture {
 	t.Helper()
 	d := dbtest.New(t)
-	ctx := context.Background()
 	f := &signupFixture{d: d, now: time.Now()}
 	for i := range n {
-		a := &db.Account{Kind: db.KindMember, LoginID: fmt.Sprintf("M%07d", 3000000+i), PasswordHash: "x",
-			Status: db.StatusActive, DisplayName: fmt.Sprintf("参加者%d", i)}
-		if _, err := d.Bun.NewInsert().Model(a).Returning("*").Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Bun.NewInsert().Model(&db.MemberProfile{AccountID: a.ID, Name: "区民", NameKana: "クミン",
-			PostalCode: "160-0004", Town: "四谷", Address: "四谷1-1", Phone: "03-0000-0000",
-			Email: fmt.Sprintf("p%d@example.jp", i), TermsVersion: "2026-04"}).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-		f.members = append(f.members, a)
+		f.members = append(f.members, dbtest.Member(t, d, dbtest.MemberOptions{
+			Login: fmt.Sprintf("M%07d", 3000000+i), Handle: fmt.Sprintf("参加者%d", i)}))
 	}
 	return f
 }
 
 func (f *signupFixture) event(t *testing.T, capacity *int, waitlist int) *db.Event {
 	t.Helper()
-	e := &db.Event{OrganiserKind: "ward", Title: "防災訓練", Category: "disaster", Town: "四谷", Venue: "四谷区民センター",
-		StartsAt: f.now.Add(72 * time.Hour), EndsAt: f.now.Add(74 * time.Hour), Capacity: capacity, WaitlistSize: waitlist,
-		Status: "published"}
-	if _, err := f.d.Bun.NewInsert().Model(e).Returning("*").Exec(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return dbtest.Event(t, f.d, db.Event{StartsAt: f.now.Add(72 * time.Hour), Capacity: capacity, WaitlistSize: waitlist})
 }
 
 func intp(n int) *int { return &n }

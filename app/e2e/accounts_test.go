@@ -15,6 +15,7 @@ import (
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
 
@@ -37,12 +38,9 @@ func TestAccounts(t *testing.T) {
 
 	// Two staff accounts, one per side of the confirmation, past their own
 	// first sign-in. Both use seed.Password (hashed once per test binary).
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	moderator := newStaff(t, env, "e2e-moderator", "運営モデレーター", db.RoleModerator, h)
-	ward := newStaff(t, env, "e2e-ward", "区職員テスト", db.RoleWardStaff, h)
+	h := passwordHash(t)
+	moderator := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-moderator", Name: "運営モデレーター", Roles: []string{db.RoleModerator}, PasswordHash: h})
+	ward := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-ward", Name: "区職員テスト", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
 
 	t.Run("registration keeps what was typed", func(t *testing.T) {
 		t.Parallel()
@@ -336,23 +334,6 @@ func TestAccounts(t *testing.T) {
 			}
 		})
 	})
-}
-
-// newStaff creates an active staff account with one role, past its first
-// sign-in (no password change pending).
-func newStaff(t *testing.T, env *Env, loginID, name, role, hash string) *db.Account {
-	t.Helper()
-	ctx := context.Background()
-	acc, err := env.DB.CreateStaff(ctx, loginID, name, []string{role}, hash)
-	if err != nil {
-		t.Fatalf("create staff %s: %v", loginID, err)
-	}
-	if _, err := env.DB.Bun.NewUpdate().Model((*db.Account)(nil)).Set("must_change_password = false").
-		Where("id = ?", acc.ID).Exec(ctx); err != nil {
-		t.Fatalf("staff %s: %v", loginID, err)
-	}
-	acc.MustChangePassword = false
-	return acc
 }
 
 // confirmInline taps 確認する (confirmLabel) on registration id in the staff

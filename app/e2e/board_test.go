@@ -15,6 +15,7 @@ import (
 
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
 
@@ -558,10 +559,7 @@ type boardCast struct {
 func newBoardCast(t *testing.T, env *Env) *boardCast {
 	t.Helper()
 	ctx := context.Background()
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	c := &boardCast{env: env,
 		town:   &db.BoardCategory{Slug: "town", NameJa: "まちの話題", NameEn: "Around town", SortOrder: 1},
 		events: &db.BoardCategory{Slug: "events", NameJa: "催し・募集", NameEn: "Events", SortOrder: 2},
@@ -571,33 +569,16 @@ func newBoardCast(t *testing.T, env *Env) *boardCast {
 			t.Fatalf("category %s: %v", cat.Slug, err)
 		}
 	}
-	c.alice = newMember(t, env, "M9000001", "ありさE2E", h)
-	c.bob = newMember(t, env, "M9000002", "ぼぶE2E", h)
-	c.mod1 = newStaff(t, env, "e2e-mod1", "審査担当一", db.RoleModerator, h)
-	c.mod2 = newStaff(t, env, "e2e-mod2", "審査担当二", db.RoleModerator, h)
-	c.ward = newStaff(t, env, "e2e-ward", "区職員テスト", db.RoleWardStaff, h)
+	c.alice = dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9000001", Handle: "ありさE2E", PasswordHash: h})
+	c.bob = dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9000002", Handle: "ぼぶE2E", PasswordHash: h})
+	c.mod1 = dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-mod1", Name: "審査担当一", Roles: []string{db.RoleModerator}, PasswordHash: h})
+	c.mod2 = dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-mod2", Name: "審査担当二", Roles: []string{db.RoleModerator}, PasswordHash: h})
+	c.ward = dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-ward", Name: "区職員テスト", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
+	var err error
 	if c.group, err = env.DB.CreateGroup(ctx, "四谷町会E2E", "G9000001", h, c.ward, "127.0.0.1"); err != nil {
 		t.Fatalf("group: %v", err)
 	}
 	return c
-}
-
-// newMember creates an active member with a profile, past the first
-// sign-in, as registration and both confirmations would leave them.
-func newMember(t *testing.T, env *Env, loginID, handle, hash string) *db.Account {
-	t.Helper()
-	ctx := context.Background()
-	acc := &db.Account{Kind: db.KindMember, LoginID: loginID, PasswordHash: hash, Status: db.StatusActive, DisplayName: handle}
-	if _, err := env.DB.Bun.NewInsert().Model(acc).Returning("*").Exec(ctx); err != nil {
-		t.Fatalf("member %s: %v", loginID, err)
-	}
-	p := &db.MemberProfile{AccountID: acc.ID, Name: "区民 " + handle, NameKana: "クミン", PostalCode: "160-0004",
-		Town: "四谷", Address: "四谷1-1-1", Phone: "03-9999-" + loginID[len(loginID)-4:],
-		Email: strings.ToLower(loginID) + "@example.jp", TermsVersion: "2026-04"}
-	if _, err := env.DB.Bun.NewInsert().Model(p).Exec(ctx); err != nil {
-		t.Fatalf("member %s profile: %v", loginID, err)
-	}
-	return acc
 }
 
 // submit posts as author without a browser: a topic in cat, or a reply to

@@ -49,6 +49,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/wardportal/portal/app"
+	"github.com/wardportal/portal/app/apptest"
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
@@ -63,9 +64,6 @@ const (
 	ReflowWidth = 320
 )
 
-// TestSecret is the PORTAL_SECRET of every test app (32+ characters).
-const TestSecret = "e2e-test-secret-0123456789abcdefghij"
-
 // ---------------------------------------------------------------------------
 // The portal under test
 
@@ -77,7 +75,7 @@ type Env struct {
 	Server *httptest.Server // the server behind URL
 	Seed   seed.Options     // what the database was seeded with
 	Counts seed.Counts      // what the seed inserted
-	logs   *lockedBuffer
+	logs   *apptest.Logs
 }
 
 // SeedOptions is the small, fast data set Start seeds: enough rows for every
@@ -101,11 +99,15 @@ var (
 	hashErr  error
 )
 
-// passwordHash hashes seed.Password once per test binary: argon2id is slow
-// on purpose.
-func passwordHash() (string, error) {
+// passwordHash is the hash of seed.Password, made once per test binary:
+// argon2id is slow on purpose.
+func passwordHash(t testing.TB) string {
+	t.Helper()
 	hashOnce.Do(func() { hash, hashErr = auth.HashPassword(seed.Password) })
-	return hash, hashErr
+	if hashErr != nil {
+		t.Fatalf("e2e: hash password: %v", hashErr)
+	}
+	return hash
 }
 
 // Start serves the portal on a fresh database seeded with SeedOptions.
@@ -123,13 +125,9 @@ func StartWith(t testing.TB, edit func(*seed.Options)) *Env {
 	if edit != nil {
 		edit(&o)
 	}
-	env := &Env{DB: d, Seed: o, logs: new(lockedBuffer)}
+	env := &Env{DB: d, Seed: o}
 	if o.Members+o.Groups+o.Events+o.Posts+o.Notices+o.Subsidies+o.Articles > 0 {
-		h, err := passwordHash()
-		if err != nil {
-			t.Fatalf("e2e: hash password: %v", err)
-		}
-		o.PasswordHash = h
+		o.PasswordHash = passwordHash(t)
 		if o.Now.IsZero() {
 			o.Now = time.Now().Truncate(time.Minute)
 		}
@@ -141,31 +139,12 @@ func StartWith(t testing.TB, edit func(*seed.Options)) *Env {
 		env.Seed, env.Counts = o, counts
 	}
 
-	cfg, err := app.LoadConfig(func(k string) string {
-		if k == "PORTAL_SECRET" {
-			return TestSecret
-		}
-		return ""
-	})
+	cfg, err := app.LoadConfig(apptest.Getenv)
 	if err != nil {
 		t.Fatalf("e2e: config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.New(cfg, d, log)
-	if err != nil {
-		t.Fatalf("e2e: app.New: %v", err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	// Cleanups run last-in first-out: server, then app, then (registered by
-	// dbtest earlier) the database.
-	t.Cleanup(a.Close)
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("e2e: application log:\n%s", env.logs.tail(16<<10))
-		}
-	})
-	env.URL, env.App, env.Server = srv.URL, a, srv
+	s := apptest.Start(t, func(log *slog.Logger) (*app.App, error) { return app.New(cfg, d, log) })
+	env.URL, env.App, env.Server, env.logs = s.URL, s.App, s.Server, s.Logs
 	return env
 }
 
@@ -177,10 +156,7 @@ func (e *Env) Get(t testing.TB, path string, want int) *goquery.Document {
 	if strings.HasPrefix(path, "/") {
 		u = e.URL + path
 	}
-	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
-	res, err := client.Get(u)
+	res, err := apptest.Client().Get(u)
 	if err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}
@@ -218,31 +194,6 @@ func (e *Env) FirstLink(t testing.TB, path, selector string) string {
 
 // Logs returns what the application logged so far.
 func (e *Env) Logs() string { return e.logs.String() }
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) tail(n int) string {
-	s := b.String()
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
 
 // ---------------------------------------------------------------------------
 // The browser

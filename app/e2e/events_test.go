@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
 
@@ -26,12 +27,9 @@ func TestEventSignUpFlow(t *testing.T) {
 	// An empty database: /events and /account/events hold only these events.
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
 	ja := jaCatalog(t)
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice := newMember(t, env, "M9100001", "あやかE2E", h)
-	bob := newMember(t, env, "M9100002", "ぶんたE2E", h)
+	h := passwordHash(t)
+	alice := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9100001", Handle: "あやかE2E", PasswordHash: h})
+	bob := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9100002", Handle: "ぶんたE2E", PasswordHash: h})
 
 	now := time.Now().Truncate(time.Minute)
 	// Another event, sooner and without a limit, so A has to pick the right
@@ -314,13 +312,9 @@ const holdSignupJS = `(() => {
 func newSignupEvent(t *testing.T, env *Env, title string, starts time.Time, capacity *int, waitlist int) *db.Event {
 	t.Helper()
 	until := starts.Add(-24 * time.Hour)
-	e := &db.Event{OrganiserKind: "ward", Title: title, Description: title + "を開きます。どなたでも参加できます。",
-		Category: "講座", Town: "四谷", Venue: "四谷区民センター 3階集会室", StartsAt: starts, EndsAt: starts.Add(2 * time.Hour),
-		Capacity: capacity, WaitlistSize: waitlist, ApplyUntil: &until, Contact: "区役所 地域振興課", Status: "published"}
-	if _, err := env.DB.Bun.NewInsert().Model(e).Returning("id").Exec(context.Background()); err != nil {
-		t.Fatalf("event %q: %v", title, err)
-	}
-	return e
+	return dbtest.Event(t, env.DB, db.Event{Title: title, Description: title + "を開きます。どなたでも参加できます。",
+		Category: "講座", Venue: "四谷区民センター 3階集会室", StartsAt: starts, Capacity: capacity, WaitlistSize: waitlist,
+		ApplyUntil: &until, Contact: "区役所 地域振興課"})
 }
 
 // signupRows is every sign-up row, live or cancelled, of the account for the

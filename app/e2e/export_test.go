@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
 
@@ -22,13 +23,10 @@ import (
 func TestMemberExportPage(t *testing.T) {
 	br := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ward := newStaff(t, env, "wardX", "区 花子", db.RoleWardStaff, h)
+	h := passwordHash(t)
+	ward := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "wardX", Name: "区 花子", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
 	for _, m := range []struct{ login, handle string }{{"M9300001", "かきだし"}, {"M9300002", "よしだ"}} {
-		newMember(t, env, m.login, m.handle, h)
+		dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: m.login, Handle: m.handle, PasswordHash: h})
 	}
 	if _, err := env.DB.Pool.Exec(context.Background(), `UPDATE member_profiles SET name = '𠮷田 一郎'
 		WHERE account_id = (SELECT id FROM accounts WHERE login_id = 'M9300002')`); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
 
@@ -24,11 +25,8 @@ func TestFailedTapSaysWhatHappened(t *testing.T) {
 	browser := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
 	ja := jaCatalog(t)
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	member := newMember(t, env, "M9300001", "ためすE2E", h)
+	h := passwordHash(t)
+	member := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9300001", Handle: "ためすE2E", PasswordHash: h})
 	ten := 10
 	now := time.Now().Truncate(time.Minute)
 	ev := newSignupEvent(t, env, "区民センターの防災講座", now.Add(72*time.Hour), &ten, 0)

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
 )
 
@@ -17,26 +18,16 @@ import (
 func TestOrganiserPages(t *testing.T) {
 	browser := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
-	h, err := passwordHash()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := passwordHash(t)
 	ctx := context.Background()
-	ward := newStaff(t, env, "wardE2E", "区 花子", db.RoleWardStaff, h)
-	mod := newStaff(t, env, "modE2E", "運営 太郎", db.RoleModerator, h)
-	member := newMember(t, env, "M9200001", "さんかE2E", h)
+	ward := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "wardE2E", Name: "区 花子", Roles: []string{db.RoleWardStaff}, PasswordHash: h})
+	mod := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "modE2E", Name: "運営 太郎", Roles: []string{db.RoleModerator}, PasswordHash: h})
+	member := dbtest.Member(t, env.DB, dbtest.MemberOptions{Login: "M9200001", Handle: "さんかE2E", PasswordHash: h})
 	ev := newSignupEvent(t, env, "区民センターの防災講座", time.Now().Add(72*time.Hour), nil, 0)
 	if _, err := env.DB.SignUp(ctx, ev.ID, member, time.Now(), db.AccessEvent{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	group := &db.Account{Kind: db.KindGroup, LoginID: "G90001", PasswordHash: h, Status: db.StatusActive, DisplayName: "四谷こども食堂"}
-	if _, err := env.DB.Bun.NewInsert().Model(group).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	g := &db.Group{AccountID: &group.ID, Name: "四谷こども食堂", Category: "子育て", Town: "四谷"}
-	if _, err := env.DB.Bun.NewInsert().Model(g).Returning("*").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	group, g := dbtest.Group(t, env.DB, dbtest.GroupOptions{Login: "G90001", Name: "四谷こども食堂", PasswordHash: h})
 	start := time.Now().Add(96 * time.Hour)
 	if err := env.DB.CreateEvent(ctx, &db.Event{OrganiserKind: "group", GroupID: &g.ID, Title: "こども食堂クリスマス会",
 		Description: "みんなでごはん。連絡は03-1234-5678まで", Category: "子育て", Town: "四谷", Venue: "四谷地域センター",

@@ -4,6 +4,9 @@
 // The template is named after a checksum of the migrations, created once under
 // an advisory lock (test binaries of several packages run at the same time)
 // and reused until the migrations change.
+//
+// Its fixtures (Member, Group, Staff, Event, Post) are the rows tests start
+// from; see fixtures.go.
 package dbtest
 
 import (

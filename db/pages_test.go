@@ -37,11 +37,7 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 		t.Fatal(err)
 	}
 	staff := func(login string, roles ...string) *db.Account {
-		acc, err := d.CreateStaff(ctx, login, "職員 "+login, roles, "x")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return acc
+		return dbtest.Staff(t, d, dbtest.StaffOptions{Login: login, Roles: roles})
 	}
 	f.admin = staff("admin1", db.RoleWardStaff)
 	act := db.Actor{Account: f.admin, Role: db.RoleWardStaff}

@@ -66,7 +66,12 @@ func overrideValue(e *ApprovalEntry, s ApprovalState, urgent string) string {
 }
 
 // approvalText is a text area of the decision form, with an id of its item.
+// An optional note gets two lines, so the approve button stays near.
 func approvalText(pageID int64, name, labelKey, hintKey, value string, required bool) FieldSpec {
+	rows := 3
+	if !required {
+		rows = 2
+	}
 	return FieldSpec{Name: name, ID: approvalID(pageID) + "-" + name, LabelKey: labelKey, HintKey: hintKey,
-		Required: required, MaxLen: form.MessageMax, Rows: 3, Value: value}
+		Required: required, MaxLen: form.MessageMax, Rows: rows, Value: value}
 }

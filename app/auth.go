@@ -106,6 +106,7 @@ const (
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
+	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -124,6 +125,7 @@ var permRoles = map[perm][]string{
 	permAuditLog:      {db.RoleWardStaff},
 	permStaffAccounts: {db.RoleWardStaff},
 	permUnlockSignIn:  {db.RoleWardStaff},
+	permApprove:       {db.RoleApprover},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -200,6 +202,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permGroupAccounts, components.StaffLink{Href: "/staff/groups", Key: "groups_admin.title"}},
 		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
+		{permApprove, components.StaffLink{Href: "/staff/approvals", Key: "approvals.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},

@@ -29,6 +29,9 @@ type Config struct {
 	DBWait        time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
 	ShutdownGrace time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
 	HashMemoryMiB int           // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
+	// PORTAL_APPROVAL_REMIND_HOURS: approvers are reminded by mail of a
+	// submission waiting longer than this, and again after each such period.
+	ApprovalRemind time.Duration
 }
 
 // Defaults of the waits, in seconds. A minute covers a database that boots
@@ -47,6 +50,13 @@ const (
 	DefaultRetentionDays = 1826
 	MinRetentionDays     = 30
 	MaxRetentionDays     = 36525 // a century: beyond it the cutoff leaves PostgreSQL's date range
+)
+
+// Reminder period of submissions waiting for approval, in hours: a day by
+// default, at most thirty days.
+const (
+	DefaultApprovalRemindHours = 24
+	MaxApprovalRemindHours     = 720
 )
 
 // DefaultDatabaseURL is the local server a fresh Debian machine runs.
@@ -101,6 +111,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.HashMemoryMiB, err = hashMemory(get("PORTAL_HASH_MEMORY_MB", strconv.Itoa(DefaultHashMemoryMiB()))); err != nil {
 		return c, fmt.Errorf("PORTAL_HASH_MEMORY_MB: %w", err)
 	}
+	if c.ApprovalRemind, err = remindHours(get("PORTAL_APPROVAL_REMIND_HOURS", strconv.Itoa(DefaultApprovalRemindHours))); err != nil {
+		return c, fmt.Errorf("PORTAL_APPROVAL_REMIND_HOURS: %w", err)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("PORTAL_BASE_URL: %q is not an http(s) address", c.BaseURL)
@@ -129,6 +142,15 @@ func retentionDays(v string) (int, error) {
 		return 0, fmt.Errorf("%d days is too long: at most %d", days, MaxRetentionDays)
 	}
 	return days, nil
+}
+
+// remindHours parses the approval reminder period.
+func remindHours(v string) (time.Duration, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxApprovalRemindHours {
+		return 0, fmt.Errorf("%q is not a whole number of hours from 1 to %d (default %d)", v, MaxApprovalRemindHours, DefaultApprovalRemindHours)
+	}
+	return time.Duration(n) * time.Hour, nil
 }
 
 // seconds parses a whole number of seconds, at least lowest and at most a day.

@@ -82,6 +82,7 @@ var validSamples = map[string]string{
 	"phone": "03-1234-5678", "email": "hostile@example.jp", "handle": "てすとのひと", "agree": "yes",
 	"reason": "その他", "message": "理由の説明です。", "note": "区と協議したいです。", "slug": "hostile", "name_ja": "試験",
 	"name_en": "Test", "word": "試験語", "login_id": "hostile-group", "sort_order": "1",
+	"override": "緊急のお知らせのため", "comment": "日付を直してください。",
 }
 
 // formSpec is one rendered form: who saw it, where it posts, its fields
@@ -199,13 +200,14 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// People: a visitor, a member, a group, ward staff and a moderator,
 	// and a staff account whose roles the ward may change.
 	clients := map[string]*testEnv{"visitor": e.client()}
-	order := []string{"member", "group", "ward", "mod", "visitor"}
+	order := []string{"member", "group", "ward", "mod", "approver", "visitor"}
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
 	e.staffAccount("ward-h", db.RoleWardStaff)
 	e.staffAccount("mod-h", db.RoleModerator)
-	e.staffAccount("editor-h", db.RoleEditor)
+	editorAcc := e.staffAccount("editor-h", db.RoleEditor)
+	approverAcc := e.staffAccount("approver-h", db.RoleApprover, db.RoleSiteManager)
 	signIn := func(name, login, password string) {
 		c := e.client()
 		c.signIn(login, password).wantStatus(t, http.StatusSeeOther)
@@ -215,6 +217,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	signIn("group", "G80001", "group-password-1")
 	signIn("ward", "ward-h", "staff-password-1")
 	signIn("mod", "mod-h", "staff-password-1")
+	signIn("approver", "approver-h", "staff-password-1")
 	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
 	// A failed sign-in on the member's account puts the unlock button on
 	// the member's staff page, so the walk reaches that form too.
@@ -245,6 +248,42 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
 		tokenHash(resetToken), memberAcc.ID); err != nil {
 		t.Fatal(err)
+	}
+	// For the approver's queue: a submission inside the lead time (the
+	// override form), one outside it (the approve form) and a live page
+	// (the end form).
+	official, err := e.db.OfficialSite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := db.Actor{Account: approverAcc, Role: db.RoleApprover}
+	div := &db.Division{Code: "hostile", Name: "試験課"}
+	if err := e.db.CreateDivision(ctx, act, div); err != nil {
+		t.Fatal(err)
+	}
+	for _, acc := range []*db.Account{editorAcc, approverAcc} {
+		if err := e.db.SetStaffDivisions(ctx, act, acc.ID, []int64{div.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.AddSiteStaff(ctx, act, official.ID, editorAcc.ID, approverAcc.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range []time.Duration{time.Hour, 72 * time.Hour, 0} {
+		now := time.Now()
+		p, _, err := e.db.CreatePage(ctx, db.Actor{Account: editorAcc}, db.NewPage{SiteID: official.ID, DivisionID: div.ID, Kind: db.PageNotice,
+			PageContent: db.PageContent{Title: fmt.Sprintf("試験のお知らせ %d", i), Body: "本文", PublishAt: now.Add(in)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.SubmitPage(ctx, db.Transition{PageID: p.ID, Actor: db.Actor{Account: editorAcc}, Now: now}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if in == 0 {
+			if err := e.db.ApprovePage(ctx, db.Transition{PageID: p.ID, Actor: act, Now: now, Override: "試験"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {

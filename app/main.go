@@ -175,6 +175,7 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	}()
 	running.Go(func() { a.RunReminders(jobs) })
 	running.Go(func() { a.RunRetention(jobs) })
+	running.Go(func() { a.RunScheduler(jobs) })
 	mailCfg, err := worker.LoadMailConfig(getenv)
 	if err != nil {
 		return err

@@ -16,9 +16,10 @@ import (
 // gets the whole layout. Rendering into a buffer first means a template error
 // becomes a clean 500 instead of half a page.
 func (a *App) render(c echo.Context, status int, title string, body templ.Component) error {
-	a.viewRequest(c) // make sure the view state exists (error pages, unmatched routes)
+	vr := a.viewRequest(c) // make sure the view state exists (error pages, unmatched routes)
 	comp := body
 	if !htmx.IsPartial(c.Request()) {
+		vr.Waiting = a.approvalBadge(c, vr.User)
 		comp = components.Layout(title, body)
 	}
 	buf := templ.GetBuffer()

@@ -118,6 +118,9 @@ var roleMatrix = map[string]string{
 	"GET /staff/audit":                   "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail":                    "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail/:id":                "login 403   403   403   ok    403   403   403   403",
+	"GET /staff/approvals":               "login 403   403   403   403   403   ok    403   403",
+	"POST /staff/approvals/:id":          "403   403   403   403   403   403   ok    403   403",
+	"POST /staff/approvals/:id/end":      "403   403   403   403   403   403   ok    403   403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator

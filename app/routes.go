@@ -133,5 +133,10 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/audit", a.auditLog, a.require(permAuditLog))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
+
+	// Publishing: the approver's queue.
+	site.GET("/staff/approvals", a.approvals, a.require(permApprove))
+	site.POST("/staff/approvals/:id", a.decidePage, a.require(permApprove))
+	site.POST("/staff/approvals/:id/end", a.endPage, a.require(permApprove))
 	return e
 }

@@ -16,7 +16,18 @@ import (
 )
 
 func (a *App) staffHome(c echo.Context) error {
-	return a.page(c, a.t(c, "staff.title"), components.StaffHome(staffLinks(currentUser(c))))
+	u := currentUser(c)
+	links := staffLinks(u)
+	for i := range links {
+		if links[i].Href == "/staff/approvals" {
+			n, err := a.db.ApprovalCount(c.Request().Context(), u)
+			if err != nil {
+				return err
+			}
+			links[i].Count, links[i].CountKey = n, "approvals.waiting"
+		}
+	}
+	return a.page(c, a.t(c, "staff.title"), components.StaffHome(links))
 }
 
 // sideOf maps the acting role to the side whose confirmation it gives.

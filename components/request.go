@@ -25,6 +25,9 @@ type Request struct {
 	Live    bool        // the page has live lists: load the SSE extension
 	Script  string      // another script the page needs, e.g. js/export.js
 	Now     time.Time   // the app's clock when the request began: what is open or over is judged against it
+	// Waiting is the number of submissions waiting for the signed-in
+	// approver, shown beside the back office's link in the header.
+	Waiting int
 }
 
 // User returns the signed-in account, or nil.

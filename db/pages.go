@@ -614,7 +614,7 @@ func (d *DB) ApprovePage(ctx context.Context, t Transition) (err error) {
 			return err
 		}
 		action := PageActApprove
-		earliest := t.Now.Add(time.Duration(s.Site.LeadDays) * 24 * time.Hour)
+		earliest := EarliestPublish(&s.Site, t.Now)
 		if s.Working.PublishAt.Before(earliest) {
 			if t.Override == "" {
 				return &ErrTooSoon{LeadDays: s.Site.LeadDays, Earliest: earliest}

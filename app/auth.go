@@ -106,6 +106,7 @@ const (
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
+	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -124,6 +125,7 @@ var permRoles = map[perm][]string{
 	permAuditLog:      {db.RoleWardStaff},
 	permStaffAccounts: {db.RoleWardStaff},
 	permUnlockSignIn:  {db.RoleWardStaff},
+	permAuthor:        {db.RoleEditor, db.RoleModerator},
 }
 
 // roleFor returns the role through which acc holds p, or "".

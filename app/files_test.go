@@ -419,3 +419,41 @@ func TestFilesOnlyForThePagesAuthors(t *testing.T) {
 		t.Errorf("a deleted file: %d", res.StatusCode)
 	}
 }
+
+// authorWithImage makes acc (a moderator) the author of an operator's
+// article with one image attached, for walks over every form.
+func authorWithImage(t *testing.T, e *testEnv, acc *db.Account) (*db.ContentPage, *db.Attachment) {
+	t.Helper()
+	ctx := context.Background()
+	site, err := e.db.OfficialSite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := db.Actor{Account: acc, Role: db.RoleModerator}
+	dv := &db.Division{Code: "operator-files", Name: "ポータル運営事務局"}
+	if err := e.db.CreateDivision(ctx, act, dv); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetStaffDivisions(ctx, act, acc.ID, []int64{dv.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.AddSiteStaff(ctx, act, site.ID, acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := e.db.CreatePage(ctx, act, db.NewPage{SiteID: site.ID, DivisionID: dv.ID, Kind: db.PageArticle,
+		PageContent: db.PageContent{Title: "清掃活動の記録", Body: "写真を載せます。", PublishAt: time.Now().Add(72 * time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := upload.Inspect("清掃.png", uploadtest.PNG(20, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &db.Attachment{PageID: p.ID, Filename: f.Name, ContentType: f.ContentType, Size: int64(len(f.Data)), SHA256: f.SHA256,
+		Data: f.Data, Width: &f.Width, Height: &f.Height, Alt: "清掃活動", DataSmall: f.Small, SmallType: &f.SmallType,
+		SmallSHA256: &f.SmallSHA256}
+	if err := e.db.AddAttachment(ctx, act, a); err != nil {
+		t.Fatal(err)
+	}
+	return p, a
+}

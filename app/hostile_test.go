@@ -212,7 +212,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.staffAccount("ward-h", db.RoleWardStaff)
-	e.staffAccount("mod-h", db.RoleModerator)
+	modAcc := e.staffAccount("mod-h", db.RoleModerator)
 	e.staffAccount("editor-h", db.RoleEditor)
 	signIn := func(name, login, password string) {
 		c := e.client()
@@ -257,6 +257,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		tokenHash(resetToken), memberAcc.ID); err != nil {
 		t.Fatal(err)
 	}
+	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
 		t.Fatal(err)
@@ -283,6 +284,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/members/exports/:token": "/staff/members/exports/" + strings.Repeat("ab", 16),
 		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
 		"/static/*":                     "/static/css/site.css",
+		"/files/:id/:name":              image.Path(),
+		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
 

@@ -90,7 +90,7 @@ func MarkdownSnippet(f db.Attachment) string {
 
 // markdownText escapes what would end or change a link's text.
 func markdownText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, "*", `\*`, "_", `\_`, "`", "\\`").Replace(s)
+	return strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, "*", `\*`, "`", "\\`").Replace(s)
 }
 
 // filesPath is the files page of page id.

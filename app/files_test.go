@@ -195,6 +195,9 @@ func TestUploadReadsTheTypeFromTheContent(t *testing.T) {
 	}
 	res = ed.upload(f.filesPath(), "", "huge.txt", "text/plain", bytes.Repeat([]byte("a"), 12<<20))
 	res.wantStatus(t, http.StatusRequestEntityTooLarge)
+	// The larger limit is the upload route's alone.
+	res = ed.post(f.filesPath()+"/1/alt", url.Values{"_csrf": {ed.token()}, "alt": {strings.Repeat("a", 3<<20)}})
+	res.wantStatus(t, http.StatusRequestEntityTooLarge)
 
 	// An image needs its alt text; the page asks to choose the file again.
 	res = ed.upload(f.filesPath(), "", "photo.jpg", "image/jpeg", uploadtest.JPEG(100, 80, 1))

@@ -46,6 +46,7 @@ type App struct {
 	facets     ttlValue[components.EventFacets]
 	towns      ttlValue[[]string] // members' towns, offered by the export form
 	items      onceCache[int64, *db.QueueEntry]
+	imaging    chan struct{} // one upload's images decoded at a time (files.go)
 }
 
 // New wires the application. Close releases what it started.
@@ -71,6 +72,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		catalog: catalog,
 		assets:  assets,
 		now:     time.Now,
+		imaging: make(chan struct{}, 1),
 	}
 	a.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	a.sessions = scs.New()

@@ -107,6 +107,7 @@ const (
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
 	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
+	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -126,6 +127,7 @@ var permRoles = map[perm][]string{
 	permStaffAccounts: {db.RoleWardStaff},
 	permUnlockSignIn:  {db.RoleWardStaff},
 	permApprove:       {db.RoleApprover},
+	permAuthor:        {db.RoleEditor, db.RoleModerator},
 }
 
 // roleFor returns the role through which acc holds p, or "".

@@ -205,7 +205,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	e.memberAccount("M8000002", "ほかのひと")
 	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
 	e.staffAccount("ward-h", db.RoleWardStaff)
-	e.staffAccount("mod-h", db.RoleModerator)
+	modAcc := e.staffAccount("mod-h", db.RoleModerator)
 	editorAcc := e.staffAccount("editor-h", db.RoleEditor)
 	approverAcc := e.staffAccount("approver-h", db.RoleApprover, db.RoleSiteManager)
 	signIn := func(name, login, password string) {
@@ -285,6 +285,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 			}
 		}
 	}
+	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
 		t.Fatal(err)
@@ -311,6 +312,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/members/exports/:token": "/staff/members/exports/" + strings.Repeat("ab", 16),
 		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
 		"/static/*":                     "/static/css/site.css",
+		"/files/:id/:name":              image.Path(),
+		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
 

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -22,13 +24,24 @@ func (a *App) routes() *echo.Echo {
 	e.Use(a.accessLog())
 	e.Use(a.recoverPanics())
 	e.Use(a.securityHeaders)
-	e.Use(middleware.BodyLimit("2M"))
+	// Bodies: 2 MB, except the upload route's, which carries a file
+	// (files.go). By route pattern, so it holds before any middleware reads
+	// the form.
+	upload := func(c echo.Context) bool { return c.Path() == uploadRoute && c.Request().Method == http.MethodPost }
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: upload}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadBodyLimit,
+		Skipper: func(c echo.Context) bool { return !upload(c) }}))
 
 	// Infrastructure: no session, no CSRF, no compression games.
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	e.GET(static.Prefix+"*", echo.WrapHandler(a.assets))
 	e.HEAD(static.Prefix+"*", echo.WrapHandler(a.assets))
+
+	// Attachments of pages: no compression (images and Office files are
+	// compressed already, and the strong ETag names exactly the bytes
+	// sent), and a session only for a file not yet public (files.go).
+	e.GET("/files/:id/:name", a.serveFile, a.readableInput)
 
 	// Calendar feeds, polled by calendar apps: no session, no cookies.
 	e.GET("/events.ics", a.eventsFeed, a.gzip(), a.readableInput)
@@ -138,5 +151,11 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/approvals", a.approvals, a.require(permApprove))
 	site.POST("/staff/approvals/:id", a.decidePage, a.require(permApprove))
 	site.POST("/staff/approvals/:id/end", a.endPage, a.require(permApprove))
+	// A page's attachments and images, for the page's authors (files.go).
+	author := a.require(permAuthor)
+	site.GET(uploadRoute, a.files, author)
+	site.POST(uploadRoute, a.uploadFile, author)
+	site.POST("/staff/pages/:id/files/:file/alt", a.setFileAlt, author)
+	site.POST("/staff/pages/:id/files/:file/delete", a.deleteFile, author)
 	return e
 }

@@ -104,6 +104,15 @@ func fill(t *testing.T, d *db.DB) {
 		`INSERT INTO password_resets (token_hash, account_id, expires_at)
 			SELECT md5(account_id::text), account_id, now() + interval '1 hour' FROM member_profiles ORDER BY account_id LIMIT 2`,
 		`INSERT INTO sessions (token, data, expiry) VALUES ('secret-token', '\x00ff', now() + interval '1 day')`,
+		// An image attached to a page: bytea with a NUL, 0xff and every
+		// other byte value must come back as it was.
+		`INSERT INTO divisions (code, name) VALUES ('handover-pr', '広報課')`,
+		`INSERT INTO sites (slug, official, name, division_id, status) SELECT 'official', true, '公式サイト', id, 'active' FROM divisions WHERE code = 'handover-pr'`,
+		`INSERT INTO pages (site_id, division_id, kind) SELECT id, division_id, 'notice' FROM sites WHERE official`,
+		`INSERT INTO attachments (page_id, filename, content_type, size, sha256, data, width, height, alt, data_small, small_type, small_sha256)
+			SELECT p.id, '地図,第1版.png', 'image/png', 256, encode(sha256(b.data), 'hex'), b.data, 2, 1, '区役所までの地図, "徒歩5分"',
+			       '\x00ff0a0d5c22', 'image/png', repeat('a', 64)
+			FROM pages AS p, (SELECT string_agg(set_byte('\x00'::bytea, 0, i), ''::bytea ORDER BY i) AS data FROM generate_series(0, 255) AS i) AS b`,
 		`INSERT INTO handover_test_notes VALUES (NULL, NULL, NULL), ('', '{}', now()), ('a,b', '{"x y",z}', now()), ('a,b', '{"x y",z}', now())`,
 	} {
 		if _, err := d.Pool.Exec(ctx, sql); err != nil {
@@ -223,7 +232,7 @@ func checkManifest(t *testing.T, src *db.DB, dir string, m handover.Manifest, pr
 	}
 	wantMode(t, filepath.Join(dir, handover.ManifestFile), 0o600)
 	wantMode(t, dir, 0o700|os.ModeDir)
-	for _, want := range []string{"accounts", "member_profiles", "audit_log", "board_posts", "mail_outbox", "event_signups", "handover_test_notes"} {
+	for _, want := range []string{"accounts", "member_profiles", "audit_log", "board_posts", "mail_outbox", "event_signups", "attachments", "handover_test_notes"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("table %s is not in the handover (tables: %v)", want, names)
 		}
@@ -279,6 +288,27 @@ func checkRoundTrip(t *testing.T, src *db.DB, dir string, m handover.Manifest) {
 	}
 	if n := count(t, dst, "sessions"); n != 0 {
 		t.Errorf("sessions: %d rows imported", n)
+	}
+	// Attachments' bytes come back as they were.
+	var files [2][][]byte
+	for i, d := range []*db.DB{src, dst} {
+		rows, err := d.Pool.Query(ctx, `SELECT data FROM attachments UNION ALL SELECT data_small FROM attachments`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			files[i] = append(files[i], b)
+		}
+		if rows.Err() != nil {
+			t.Fatal(rows.Err())
+		}
+	}
+	if len(files[0]) != 2 || len(files[0][0]) != 256 || !slices.EqualFunc(files[0], files[1], bytes.Equal) {
+		t.Errorf("attachments' bytes after the round trip: %d files, %x\nwant %x", len(files[1]), files[1], files[0])
 	}
 	var wrong int
 	if err := dst.Pool.QueryRow(ctx, `SELECT count(*) FROM notices WHERE title_length IS DISTINCT FROM char_length(title)`).Scan(&wrong); err != nil || wrong != 0 {

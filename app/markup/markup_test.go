@@ -38,3 +38,34 @@ func TestExternalLinks(t *testing.T) {
 		t.Errorf("ExternalLinks = %v", got)
 	}
 }
+
+func TestLabelFiles(t *testing.T) {
+	labels := map[int64]string{12: "PDF 245KB", 3: "Word 1.2MB", 4: "JPEG 80KB"}
+	lookup := func(id int64) (string, bool) { l, ok := labels[id]; return l, ok }
+	for _, tc := range []struct{ name, in, want string }{
+		{"a PDF link gets its label", "[申請書](/files/12/申請書.pdf)",
+			`<p><a href="/files/12/%E7%94%B3%E8%AB%8B%E6%9B%B8.pdf">申請書（PDF 245KB）</a></p>` + "\n"},
+		{"the pasted snippet is not labelled twice", "[様式（Word 1.2MB）](/files/3/a.docx) と [様式](/files/3/a.docx)",
+			`<p><a href="/files/3/a.docx">様式（Word 1.2MB）</a> と <a href="/files/3/a.docx">様式（Word 1.2MB）</a></p>` + "\n"},
+		{"emphasis inside the link", "[**重要** 案内](/files/12/a.pdf)",
+			`<p><a href="/files/12/a.pdf"><strong>重要</strong> 案内（PDF 245KB）</a></p>` + "\n"},
+		{"an image is not labelled", "![写真](/files/4/a.jpg)", `<p><img src="/files/4/a.jpg" alt="写真" loading="lazy"></p>` + "\n"},
+		{"a linked image alone is not labelled", "[![写真](/files/4/a.jpg)](/files/4/a.jpg)",
+			`<p><a href="/files/4/a.jpg"><img src="/files/4/a.jpg" alt="写真" loading="lazy"></a></p>` + "\n"},
+		{"an unknown file is left alone", "[古い](/files/99/x.pdf)", `<p><a href="/files/99/x.pdf">古い</a></p>` + "\n"},
+		{"id 1 is not id 12", "[別](/files/1/x.pdf) [/files/12 ではない](/filesx/12/a)",
+			`<p><a href="/files/1/x.pdf">別</a> <a href="/filesx/12/a">/files/12 ではない</a></p>` + "\n"},
+		{"other links and text stay byte for byte", "# 見出し\n\n[外](https://example.org/) & <b>x</b> \"引用\"",
+			Render("# 見出し\n\n[外](https://example.org/) & <b>x</b> \"引用\"")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := LabelFiles(Render(tc.in), lookup); got != tc.want {
+				t.Errorf("LabelFiles(Render(%q))\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	ids := FileIDs(Render("[a](/files/12/a.pdf) ![b](/files/4/b.png) [c](/files/12/a.pdf) [d](/files/3/d.docx) [e](/events/1)"))
+	if len(ids) != 2 || ids[0] != 12 || ids[1] != 3 {
+		t.Errorf("FileIDs = %v, want [12 3] (links only, each once)", ids)
+	}
+}

@@ -106,20 +106,37 @@ type Checker func(d *Doc) []Problem
 
 // All is the default set: every check that needs nothing but the Input.
 func All() []Checker {
-	return []Checker{Phones, Emails, Addresses, Names}
+	return []Checker{
+		Phones, Emails, Addresses, Names,
+		ImageAlt, Headings, LinkText, TableHeaders, HalfWidthKana, MachineDependent,
+		SpacedWords, Dates, ColourCues, Attachments,
+	}
 }
 
 // IDs lists every check id a Checker of this package reports. The message
 // of id is "check."+id and its fix "check."+id+".fix".
 func IDs() []string {
-	return []string{idPhone, idEmail, idAddress, idName}
+	return []string{
+		idPhone, idEmail, idAddress, idName,
+		idImgAlt, idHeading, idLinkText, idTable, idKana, idMachine, idSpaced, idDate, idColour, idAttachment,
+	}
 }
 
 const (
-	idPhone   = "pii.phone"
-	idEmail   = "pii.email"
-	idAddress = "pii.address"
-	idName    = "pii.name"
+	idPhone      = "pii.phone"
+	idEmail      = "pii.email"
+	idAddress    = "pii.address"
+	idName       = "pii.name"
+	idImgAlt     = "a11y.img_alt"
+	idHeading    = "a11y.heading_skip"
+	idLinkText   = "a11y.link_text"
+	idTable      = "a11y.table_header"
+	idKana       = "a11y.halfwidth_kana"
+	idMachine    = "a11y.machine_char"
+	idSpaced     = "a11y.spaced_word"
+	idDate       = "a11y.date"
+	idColour     = "a11y.colour"
+	idAttachment = "a11y.attachment"
 )
 
 // Run runs checks (All when none are given) over in and returns their

@@ -3,6 +3,7 @@ package check
 import (
 	"cmp"
 	"html"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -351,6 +352,17 @@ func (st *structure) mask(src string, start, end int) {
 		return
 	}
 	st.masks = append(st.masks, span{start, end})
+}
+
+// leaveTarget is the destination of a link already sent through the
+// portal's /leave notice, or dest itself.
+func leaveTarget(dest string) string {
+	if to, ok := strings.CutPrefix(strings.TrimSpace(dest), "/leave?to="); ok {
+		if s, err := url.QueryUnescape(to); err == nil {
+			return s
+		}
+	}
+	return dest
 }
 
 // trimURL drops what Linkify leaves out of an address: trailing

@@ -85,6 +85,11 @@ func (t *text) problem(id string, sev Severity, start, end int, args map[string]
 		Excerpt: excerpt(t.slice(start, end)), Message: "check." + id, Fix: "check." + id + ".fix", Args: args}
 }
 
+// problemBytes is problem at byte offsets of src.
+func (t *text) problemBytes(id string, sev Severity, start, end int, args map[string]any) Problem {
+	return t.problem(id, sev, t.runeAt(start), t.runeAt(end), args)
+}
+
 // folded builds fold on first use.
 func (t *text) folded() string {
 	if t.foldRune != nil {

@@ -105,11 +105,13 @@ type Allowances struct {
 type Checker func(d *Doc) []Problem
 
 // All is the default set: every check that needs nothing but the Input.
+// Words needs the board's dictionary and is added by the caller.
 func All() []Checker {
 	return []Checker{
 		Phones, Emails, Addresses, Names,
 		ImageAlt, Headings, LinkText, TableHeaders, HalfWidthKana, MachineDependent,
 		SpacedWords, Dates, ColourCues, Attachments,
+		Outbound,
 	}
 }
 
@@ -119,6 +121,7 @@ func IDs() []string {
 	return []string{
 		idPhone, idEmail, idAddress, idName,
 		idImgAlt, idHeading, idLinkText, idTable, idKana, idMachine, idSpaced, idDate, idColour, idAttachment,
+		idOutbound, idWord,
 	}
 }
 
@@ -137,6 +140,8 @@ const (
 	idDate       = "a11y.date"
 	idColour     = "a11y.colour"
 	idAttachment = "a11y.attachment"
+	idOutbound   = "link.outbound"
+	idWord       = "word.listed"
 )
 
 // Run runs checks (All when none are given) over in and returns their

@@ -44,6 +44,8 @@ var roleMatrix = map[string]string{
 	"GET /subsidies/:id":                 "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /articles":                      "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /articles/:id":                  "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /pages/:id":                     "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /topics/:tag":                   "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /groups":                        "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /groups/:id":                    "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /events":                        "ok    ok    ok    ok    ok    ok    ok    ok    ok",

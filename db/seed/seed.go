@@ -1,6 +1,7 @@
 // Package seed fills a database with realistic, entirely made-up Japanese
 // data: members with personal profiles, groups, facilities, events, board
-// topics and replies, notices, subsidies and articles.
+// topics and replies, and the pages of the official site: notices, subsidies,
+// articles, facility links and general pages, owned by divisions.
 //
 // The data is deterministic: the same Options (Seed, Now and sizes) give the
 // same rows. Big tables are streamed with COPY, so 350,000 members and

@@ -1,15 +1,20 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/i18n"
+	"github.com/wardportal/portal/app/markup"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -23,75 +28,108 @@ func (a *App) home(c echo.Context) error {
 }
 
 func (a *App) notices(c echo.Context) error {
-	after, err := cursorParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := a.db.ListNotices(c.Request().Context(), a.queryTime(), after)
-	if err != nil {
-		return err
-	}
-	return a.page(c, a.t(c, "nav.notices"), components.Notices(p))
+	return a.publicList(c, db.PageNotice, "nav.notices", components.Notices)
 }
 
 func (a *App) notice(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	n, err := a.db.GetNotice(c.Request().Context(), a.queryTime(), id)
-	if err != nil {
-		return err
-	}
-	return a.page(c, n.Title, components.NoticeDetail(n))
+	return a.publicPage(c, db.PageNotice, components.NoticeDetail)
 }
 
 func (a *App) subsidies(c echo.Context) error {
-	after, err := cursorParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := a.db.ListSubsidies(c.Request().Context(), a.queryTime(), after)
-	if err != nil {
-		return err
-	}
-	return a.page(c, a.t(c, "nav.subsidies"), components.Subsidies(p, a.queryTime()))
+	return a.publicList(c, db.PageSubsidy, "nav.subsidies", components.Subsidies)
 }
 
 func (a *App) subsidy(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	s, err := a.db.GetSubsidy(c.Request().Context(), a.queryTime(), id)
-	if err != nil {
-		return err
-	}
-	return a.page(c, s.Title, components.SubsidyDetail(s, a.queryTime()))
+	return a.publicPage(c, db.PageSubsidy, components.SubsidyDetail)
 }
 
 func (a *App) articles(c echo.Context) error {
+	return a.publicList(c, db.PageArticle, "nav.articles", components.Articles)
+}
+
+func (a *App) article(c echo.Context) error {
+	return a.publicPage(c, db.PageArticle, components.ArticleDetail)
+}
+
+// generalPage is a general page of the official site (/pages/{id}).
+func (a *App) generalPage(c echo.Context) error {
+	return a.publicPage(c, db.PageGeneral, components.GeneralPage)
+}
+
+// publicList pages through the live pages of one kind, newest first.
+func (a *App) publicList(c echo.Context, kind, titleKey string, show func(db.Page[db.PublicPage]) templ.Component) error {
 	after, err := cursorParam(c)
 	if err != nil {
 		return err
 	}
-	p, err := a.db.ListArticles(c.Request().Context(), a.queryTime(), after)
+	p, err := a.db.PublicPages(c.Request().Context(), kind, after)
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "nav.articles"), components.Articles(p))
+	return a.page(c, a.t(c, titleKey), show(p))
 }
 
-func (a *App) article(c echo.Context) error {
+// publicPage shows a live page of kind with its body rendered, and for an
+// article what it links to. An id that is no page of the kind but was a row
+// of the tables before the migration (an old bookmark, a search engine's
+// link) is sent to its page for good (301).
+func (a *App) publicPage(c echo.Context, kind string, show func(components.PageView) templ.Component) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	art, err := a.db.GetArticle(c.Request().Context(), a.queryTime(), id)
+	ctx := c.Request().Context()
+	p, err := a.db.PublicPage(ctx, kind, id)
+	if errors.Is(err, db.ErrNotFound) {
+		to, lerr := a.db.LegacyPageID(ctx, kind, id)
+		if lerr != nil {
+			return lerr
+		}
+		return c.Redirect(http.StatusMovedPermanently, string(components.PageURL(kind, to)))
+	}
 	if err != nil {
 		return err
 	}
-	return a.page(c, art.Title, components.ArticleDetail(art))
+	v := components.PageView{Page: p, BodyHTML: markup.Render(p.Body)}
+	if kind == db.PageArticle {
+		if v.Groups, v.Facilities, err = a.db.PageLinks(ctx, p.Fields); err != nil {
+			return err
+		}
+	}
+	return a.page(c, p.Title, show(v))
+}
+
+// maxTagLen bounds a topic's tag in the address; no page's tag is longer.
+const maxTagLen = 50
+
+// tagTopic is the cross-division topic page of a tag (第9条2項): the live
+// pages of the official site, of every division and kind, that carry it.
+// A tag no live page carries is no page.
+func (a *App) tagTopic(c echo.Context) error {
+	tag := c.Param("tag")
+	if c.Request().URL.RawPath != "" {
+		// The router matched the escaped path; a tag with a reserved
+		// character (a slash, say) arrives escaped.
+		var err error
+		if tag, err = url.PathUnescape(tag); err != nil {
+			return fmt.Errorf("tag %q: %w", c.Param("tag"), db.ErrNotFound)
+		}
+	}
+	if tag == "" || utf8.RuneCountInString(tag) > maxTagLen {
+		return fmt.Errorf("tag %q: %w", tag, db.ErrNotFound)
+	}
+	after, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.db.TopicPages(c.Request().Context(), tag, after)
+	if err != nil {
+		return err
+	}
+	if len(p.Items) == 0 && after.IsZero() {
+		return fmt.Errorf("tag %q: no live page: %w", tag, db.ErrNotFound)
+	}
+	return a.page(c, a.catalog.T(a.viewRequest(c).Lang, "topics.title", map[string]any{"Tag": tag}), components.TagPages(components.TagView{Tag: tag, Page: p}))
 }
 
 func (a *App) groups(c echo.Context) error {
@@ -184,12 +222,19 @@ func (a *App) event(c echo.Context) error {
 	return a.page(c, e.Title, components.EventDetail(e, box))
 }
 
+// facilities is the facility link collection: the live facility pages.
 func (a *App) facilities(c echo.Context) error {
 	fs, err := a.db.ListFacilities(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "nav.facilities"), components.Facilities(fs))
+	v := components.FacilityView{Items: fs, Bodies: map[int64]string{}}
+	for _, f := range fs {
+		if f.Body != "" {
+			v.Bodies[f.PageID] = markup.Render(f.Body)
+		}
+	}
+	return a.page(c, a.t(c, "nav.facilities"), components.Facilities(v))
 }
 
 // queryTime is "now" for the public lists, truncated to the minute: bun

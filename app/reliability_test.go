@@ -440,7 +440,7 @@ func newShutdownScene(t *testing.T, graceSeconds string) *shutdownScene {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.locks.Rollback(context.Background()) })
-	if _, err := s.locks.Exec(ctx, `LOCK TABLE access_history IN EXCLUSIVE MODE; LOCK TABLE notices IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := s.locks.Exec(ctx, `LOCK TABLE access_history IN EXCLUSIVE MODE; LOCK TABLE pages IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	send := func(c *testEnv, req *http.Request, out chan<- *http.Response) {
@@ -464,7 +464,7 @@ func newShutdownScene(t *testing.T, graceSeconds string) *shutdownScene {
 	for {
 		var waiting int
 		if err := d.Bun.NewRaw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-			AND (query ILIKE '%INSERT INTO "access_history"%' OR query ILIKE '%FROM "notices"%')`).
+			AND (query ILIKE '%INSERT INTO "access_history"%' OR query ILIKE '%FROM pages AS p%')`).
 			Scan(ctx, &waiting); err != nil {
 			t.Fatal(err)
 		}

@@ -126,6 +126,8 @@ var roleMatrix = map[string]string{
 	"POST /staff/pages/:id/files":              "403   403   403   ok    403   ok    403   403   403",
 	"POST /staff/pages/:id/files/:file/alt":    "403   403   403   ok    403   ok    403   403   403",
 	"POST /staff/pages/:id/files/:file/delete": "403   403   403   ok    403   ok    403   403   403",
+	"GET /pages/:id":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /topics/:tag":                         "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 }
 
 // personalDataRoutes show members' personal data. The system administrator

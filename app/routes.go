@@ -59,6 +59,8 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/subsidies/:id", a.subsidy)
 	site.GET("/articles", a.articles)
 	site.GET("/articles/:id", a.article)
+	site.GET("/pages/:id", a.generalPage)
+	site.GET("/topics/:tag", a.tagTopic)
 	site.GET("/groups", a.groups)
 	site.GET("/groups/:id", a.group)
 	site.GET("/events", a.events)

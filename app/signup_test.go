@@ -430,9 +430,12 @@ func TestGroupEventsAreModerated(t *testing.T) {
 		t.Errorf("editing a published group event: %d", res.StatusCode)
 	}
 	b.ward.get(edit).wantStatus(t, http.StatusForbidden)
-	// Ward staff publish directly, at a public facility the page links to.
-	fac := &db.Facility{Name: "四谷区民センター", Category: "区民センター", Town: "四谷", URL: "https://www.example.jp/yotsuya"}
-	if _, err := b.db.Bun.NewInsert().Model(fac).Returning("id").Exec(ctx); err != nil {
+	// Ward staff publish directly, at a public facility the page links to:
+	// one of the link collection, a live facility page.
+	newPublisher(t, b.testEnv).publish(pageSpec{kind: db.PageFacility, title: "四谷区民センター",
+		fields: db.PageFields{Category: "区民センター", Town: "四谷", URL: "https://www.example.jp/yotsuya"}})
+	fac := &db.Facility{}
+	if err := b.db.Bun.NewSelect().Model(fac).Where("name = '四谷区民センター'").Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
 	res = b.ward.post("/events/new", withValues(fields, "_csrf", b.ward.token(), "end", "19:00", "title", "区の防災講座", "facility", "999999"))

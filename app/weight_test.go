@@ -189,6 +189,12 @@ func TestPageWeight(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var general int64
+	if err := e.db.Bun.NewSelect().Table("pages").Column("id").Where("kind = ? AND live_revision_id IS NOT NULL", db.PageGeneral).
+		OrderExpr("id").Limit(1).Scan(ctx, &general); err != nil {
+		t.Fatalf("a live general page: %v", err)
+	}
+
 	pages := []struct {
 		name  string
 		who   *testEnv
@@ -211,6 +217,8 @@ func TestPageWeight(t *testing.T) {
 		{"board search", visitor, "/board?q=" + url.QueryEscape("清掃"), "main ul.list li"},
 		{"topic", visitor, first(visitor, "/board", `#topics a.title[href^="/board/"]`), ""},
 		{"facilities", visitor, "/facilities", "main li"},
+		{"tag topic", visitor, first(visitor, "/facilities", `main .page-tags a[href^="/topics/"]`), "main a.title"},
+		{"general page", visitor, fmt.Sprintf("/pages/%d", general), "main .page-body table"},
 		{"leave", visitor, "/leave?to=" + url.QueryEscape("https://www.example.jp/"), ""},
 		{"register", visitor, "/register", ""},
 		{"login", visitor, "/login", ""},

@@ -13,7 +13,7 @@ import (
 
 // Home is what the home page shows.
 type Home struct {
-	Notices []Notice
+	Notices []PublicPage
 	Events  []Event
 	Topics  []BoardPost
 }
@@ -25,14 +25,12 @@ const HomeLimit = 5
 // same SQL through bare pgx to measure what our layers cost.
 func (d *DB) HomeQueries(now time.Time) (notices, events, topics *bun.SelectQuery) {
 	var (
-		ns []Notice
+		ns []PublicPage
 		es []Event
 		ts []BoardPost
 	)
-	notices = d.Bun.NewSelect().Model(&ns).
-		Column("id", "title", "department", "published_at").
-		Where("published_at <= ?", now).
-		OrderExpr("published_at DESC, id DESC").Limit(HomeLimit)
+	notices = d.publicPages(&ns).ColumnExpr(publicListColumns).Where("p.kind = ?", PageNotice).
+		OrderExpr("p.published_at DESC, p.id DESC").Limit(HomeLimit)
 	events = d.upcomingEvents(&es, now).Limit(HomeLimit)
 	topics = d.publishedTopics(&ts, 0).Limit(HomeLimit)
 	return notices, events, topics
@@ -84,75 +82,6 @@ func (d *DB) publishedTopics(dst *[]BoardPost, categoryID int64) *bun.SelectQuer
 		q = q.Where("p.category_id = ?", categoryID)
 	}
 	return q
-}
-
-// ListNotices pages through published notices, newest first.
-func (d *DB) ListNotices(ctx context.Context, now time.Time, after Cursor) (Page[Notice], error) {
-	var rows []Notice
-	q := d.Bun.NewSelect().Model(&rows).
-		Column("id", "title", "department", "published_at").
-		Where("published_at <= ?", now).
-		OrderExpr("published_at DESC, id DESC").Limit(PageSize + 1)
-	if !after.IsZero() {
-		q = q.Where("(published_at, id) < (?, ?)", after.At, after.ID)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return Page[Notice]{}, err
-	}
-	return paginate(rows, PageSize, func(n *Notice) Cursor { return Cursor{n.PublishedAt, n.ID} }), nil
-}
-
-// GetNotice loads one published notice.
-func (d *DB) GetNotice(ctx context.Context, now time.Time, id int64) (*Notice, error) {
-	n := new(Notice)
-	err := d.Bun.NewSelect().Model(n).Where("id = ? AND published_at <= ?", id, now).Scan(ctx)
-	return n, notFound(err, "notice")
-}
-
-// ListSubsidies pages through published subsidies, newest first.
-func (d *DB) ListSubsidies(ctx context.Context, now time.Time, after Cursor) (Page[Subsidy], error) {
-	var rows []Subsidy
-	q := d.Bun.NewSelect().Model(&rows).
-		Column("id", "title", "department", "amount", "apply_until", "published_at").
-		Where("published_at <= ?", now).
-		OrderExpr("published_at DESC, id DESC").Limit(PageSize + 1)
-	if !after.IsZero() {
-		q = q.Where("(published_at, id) < (?, ?)", after.At, after.ID)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return Page[Subsidy]{}, err
-	}
-	return paginate(rows, PageSize, func(s *Subsidy) Cursor { return Cursor{s.PublishedAt, s.ID} }), nil
-}
-
-// GetSubsidy loads one published subsidy.
-func (d *DB) GetSubsidy(ctx context.Context, now time.Time, id int64) (*Subsidy, error) {
-	s := new(Subsidy)
-	err := d.Bun.NewSelect().Model(s).Where("id = ? AND published_at <= ?", id, now).Scan(ctx)
-	return s, notFound(err, "subsidy")
-}
-
-// ListArticles pages through published articles and columns, newest first.
-func (d *DB) ListArticles(ctx context.Context, now time.Time, after Cursor) (Page[Article], error) {
-	var rows []Article
-	q := d.Bun.NewSelect().Model(&rows).
-		Column("id", "kind", "title", "author_label", "published_at").
-		Where("published_at <= ?", now).
-		OrderExpr("published_at DESC, id DESC").Limit(PageSize + 1)
-	if !after.IsZero() {
-		q = q.Where("(published_at, id) < (?, ?)", after.At, after.ID)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return Page[Article]{}, err
-	}
-	return paginate(rows, PageSize, func(a *Article) Cursor { return Cursor{a.PublishedAt, a.ID} }), nil
-}
-
-// GetArticle loads one published article.
-func (d *DB) GetArticle(ctx context.Context, now time.Time, id int64) (*Article, error) {
-	a := new(Article)
-	err := d.Bun.NewSelect().Model(a).Where("id = ? AND published_at <= ?", id, now).Scan(ctx)
-	return a, notFound(err, "article")
 }
 
 // ListGroups pages through published groups by name. The cursor's ID is the
@@ -341,11 +270,4 @@ WHERE p.status = ` + lit(PostPublished) + ` AND p.topic_id IS NULL`)
 	// plan would not know how few rows are wanted.
 	fmt.Fprintf(&b, " ORDER BY p.published_at DESC, p.id DESC LIMIT %d", limit)
 	return b.String(), args
-}
-
-// ListFacilities returns the facility link collection in display order.
-func (d *DB) ListFacilities(ctx context.Context) ([]Facility, error) {
-	var fs []Facility
-	err := d.Bun.NewSelect().Model(&fs).OrderExpr("category, sort_order, name, id").Scan(ctx)
-	return fs, err
 }

@@ -118,6 +118,11 @@ type Facility struct {
 	Phone     string `bun:"phone"`
 	URL       string `bun:"url"`
 	SortOrder int    `bun:"sort_order"`
+
+	// The facility's page, read by ListFacilities from its live revision.
+	PageID int64    `bun:"page_id,scanonly"`
+	Body   string   `bun:"body,scanonly"`
+	Tags   []string `bun:"tags,array,scanonly"`
 }
 
 // Event is a local event, organised by a group, the ward or the operator.
@@ -230,42 +235,3 @@ const (
 
 // IsReply reports whether the post answers a topic.
 func (p *BoardPost) IsReply() bool { return p.TopicID != nil }
-
-// Notice is a ward notice.
-type Notice struct {
-	bun.BaseModel `bun:"table:notices"`
-
-	ID          int64     `bun:"id,pk,autoincrement"`
-	Title       string    `bun:"title"`
-	Body        string    `bun:"body"`
-	Department  string    `bun:"department"`
-	PublishedAt time.Time `bun:"published_at"`
-	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
-}
-
-// Subsidy is a ward subsidy programme with an application deadline.
-type Subsidy struct {
-	bun.BaseModel `bun:"table:subsidies"`
-
-	ID          int64      `bun:"id,pk,autoincrement"`
-	Title       string     `bun:"title"`
-	Body        string     `bun:"body"`
-	Department  string     `bun:"department"`
-	Amount      string     `bun:"amount"`
-	ApplyUntil  *time.Time `bun:"apply_until,type:date"`
-	PublishedAt time.Time  `bun:"published_at"`
-	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
-}
-
-// Article is an article or column written by the operator.
-type Article struct {
-	bun.BaseModel `bun:"table:articles"`
-
-	ID          int64     `bun:"id,pk,autoincrement"`
-	Kind        string    `bun:"kind"`
-	Title       string    `bun:"title"`
-	Body        string    `bun:"body"`
-	AuthorLabel string    `bun:"author_label"`
-	PublishedAt time.Time `bun:"published_at"`
-	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
-}

@@ -192,9 +192,9 @@ func countRows(ctx context.Context, d *db.DB) (counts, error) {
 		(SELECT count(*) FROM board_posts),
 		(SELECT count(*) FROM events),
 		(SELECT count(*) FROM groups),
-		(SELECT count(*) FROM notices),
-		(SELECT count(*) FROM subsidies),
-		(SELECT count(*) FROM articles)`).
+		(SELECT count(*) FROM pages WHERE kind = '`+db.PageNotice+`'),
+		(SELECT count(*) FROM pages WHERE kind = '`+db.PageSubsidy+`'),
+		(SELECT count(*) FROM pages WHERE kind = '`+db.PageArticle+`')`).
 		Scan(&c.Members, &c.Posts, &c.Events, &c.Groups, &c.Notices, &c.Subsidies, &c.Articles)
 	return c, err
 }

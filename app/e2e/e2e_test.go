@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +32,11 @@ func TestPages(t *testing.T) {
 	topic := env.FirstLink(t, "/board", `main a.title[href^="/board/"]`)
 	category := env.FirstLink(t, "/board", `main a[href^="/board?category="]`)
 	boardPage2 := env.FirstLink(t, "/board", `main a[rel="next"]`)
+	topicTag := env.FirstLink(t, "/facilities", `main .page-tags a[href^="/topics/"]`)
+	var general int64
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT min(id) FROM pages WHERE kind = 'page' AND live_revision_id IS NOT NULL`).Scan(&general); err != nil {
+		t.Fatalf("a live general page: %v", err)
+	}
 
 	pages := []struct {
 		name string
@@ -57,6 +63,8 @@ func TestPages(t *testing.T) {
 		{"board search", "/board?q=" + url.QueryEscape("清掃"), nil},
 		{"topic", topic, nil},
 		{"facilities", "/facilities", nil},
+		{"tag topic", topicTag, nil},
+		{"general page", fmt.Sprintf("/pages/%d", general), nil},
 		{"leave", "/leave?to=" + "https%3A%2F%2Fwww.example.jp%2F", nil},
 		{"404 unknown address", "/no-such-page", []CheckOption{WantStatus(http.StatusNotFound)}},
 		{"404 missing notice", "/notices/999999999", []CheckOption{WantStatus(http.StatusNotFound)}},

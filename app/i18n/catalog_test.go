@@ -152,6 +152,9 @@ func TestEveryUsedIDExists(t *testing.T) {
 	// Sign-in limits and the mails that tell owners about them.
 	dynamic = append(dynamic, "history.signin_unlock", "history.register_attempt", "audit.action.signin_unlock",
 		"mail.signin_attack.subject", "mail.signin_attack.body", "mail.register_attempt.subject", "mail.register_attempt.body")
+	for _, k := range []string{"notice", "subsidy", "article", "facility", "page"} {
+		dynamic = append(dynamic, "page_kind."+k)
+	}
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

@@ -73,8 +73,11 @@ func (s *seeder) facilities(ctx context.Context) error {
 				id := first + int64(i)
 				i++
 				order[f.Category]++
-				return []any{id, f.Name, f.Category, f.Town, streetAddress(r, townByName(f.Town), false),
-					landline(r, 3), fmt.Sprintf("https://www.example.jp/facilities/%d", id), order[f.Category] * 10}
+				row := db.Facility{ID: id, Name: f.Name, Category: f.Category, Town: f.Town,
+					Address: streetAddress(r, townByName(f.Town), false), Phone: landline(r, 3),
+					URL: fmt.Sprintf("https://www.example.jp/facilities/%d", id), SortOrder: order[f.Category] * 10}
+				s.newFacilities = append(s.newFacilities, row)
+				return []any{row.ID, row.Name, row.Category, row.Town, row.Address, row.Phone, row.URL, row.SortOrder}
 			})
 		if err != nil {
 			return err

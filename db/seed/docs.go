@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/wardportal/portal/db"
 )
 
 // docReplacer fills a template's placeholders for one document.
@@ -33,22 +35,18 @@ func pastTime(r *rand.Rand, now time.Time, span time.Duration, i, n int) time.Ti
 	return t
 }
 
-// notices writes ward notices over the past year; a couple are scheduled
-// for the coming days.
+// notices writes ward notices over the past year, each owned by the
+// division its template names; a couple are approved and scheduled for the
+// coming days, waiting for the scheduler.
 func (s *seeder) notices(ctx context.Context) error {
 	N := s.o.Notices
 	if N == 0 {
 		return nil
 	}
-	start := time.Now()
 	r := newRand(s.o.Seed, streamNotices)
 	future := min(2, N/10)
 	perm := r.Perm(len(noticeTemplates))
-	i := 0
-	n, err := s.copyRows(ctx, "notices", []string{"title", "body", "department", "published_at", "created_at"}, func() []any {
-		if i == N {
-			return nil
-		}
+	for i := range N {
 		var pub time.Time
 		if i < future {
 			pub = atJST(s.now, 1+r.IntN(14), 9, 0)
@@ -56,16 +54,17 @@ func (s *seeder) notices(ctx context.Context) error {
 			pub = pastTime(r, s.now, 365*24*time.Hour, i-future, N-future)
 		}
 		t := noticeTemplates[perm[i%len(perm)]]
-		i++
 		rep := s.docReplacer(r, pub, t.Department)
 		created := pub.Add(-time.Duration(1+r.IntN(120)) * time.Hour)
-		return []any{rep.Replace(t.Title), expandDoc(t.Paragraphs, rep), t.Department, pub, created}
-	})
-	if err != nil {
-		return err
+		div, err := s.division(ctx, t.Department)
+		if err != nil {
+			return err
+		}
+		title := rep.Replace(t.Title)
+		s.pages = append(s.pages, seedPage{kind: db.PageNotice, division: div, title: title,
+			body: expandDoc(t.Paragraphs, rep), tags: tagsFor(title), publish: pub, created: created, scheduled: i < future})
 	}
-	s.c.Notices = n
-	s.done("notices", n, start)
+	s.c.Notices = N
 	return nil
 }
 
@@ -75,17 +74,11 @@ func (s *seeder) subsidies(ctx context.Context) error {
 	if N == 0 {
 		return nil
 	}
-	start := time.Now()
 	r := newRand(s.o.Seed, streamSubsidies)
 	perm := r.Perm(len(subsidyTemplates))
-	i := 0
-	n, err := s.copyRows(ctx, "subsidies", []string{"title", "body", "department", "amount", "apply_until", "published_at", "created_at"}, func() []any {
-		if i == N {
-			return nil
-		}
+	for i := range N {
 		t := subsidyTemplates[perm[i%len(perm)]]
-		i++
-		pub := pastTime(r, s.now, 300*24*time.Hour, i-1, N)
+		pub := pastTime(r, s.now, 300*24*time.Hour, i, N)
 		var until time.Time
 		if r.IntN(4) == 0 {
 			// Closed: the deadline passed.
@@ -96,46 +89,56 @@ func (s *seeder) subsidies(ctx context.Context) error {
 		} else {
 			until = s.now.AddDate(0, 0, 14+r.IntN(170))
 		}
-		u := until.In(jst)
-		var applyUntil any = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+		f := db.PageFields{Amount: t.Amount, ApplyUntil: until.In(jst).Format(time.DateOnly)}
 		if r.IntN(12) == 0 {
-			applyUntil = nil // year-round
+			f.ApplyUntil = "" // year-round
+		} else {
+			f.ApplyFrom = pub.In(jst).Format(time.DateOnly)
 		}
 		// The programme's fiscal year is the one its deadline falls in.
 		rep := s.docReplacer(r, until, t.Department)
 		body := expandDoc(t.Paragraphs, rep) + "\n\n助成額：" + t.Amount
 		created := pub.Add(-time.Duration(1+r.IntN(72)) * time.Hour)
-		return []any{rep.Replace(t.Title), body, t.Department, t.Amount, applyUntil, pub, created}
-	})
-	if err != nil {
-		return err
+		f.Eligibility = pick(r, eligibilities)
+		div, err := s.division(ctx, t.Department)
+		if err != nil {
+			return err
+		}
+		title := rep.Replace(t.Title)
+		s.pages = append(s.pages, seedPage{kind: db.PageSubsidy, division: div, title: title, body: body, fields: f,
+			tags: tagsFor(title), publish: pub, created: created})
 	}
-	s.c.Subsidies = n
-	s.done("subsidies", n, start)
+	s.c.Subsidies = N
 	return nil
 }
 
-// articles writes articles and columns over the past two years.
+// articles writes the operator's articles and columns over the past two
+// years; some articles introduce a group or report from a facility and
+// link them.
 func (s *seeder) articles(ctx context.Context) error {
 	N := s.o.Articles
 	if N == 0 {
 		return nil
 	}
-	start := time.Now()
 	r := newRand(s.o.Seed, streamArticles)
 	ai, ci := r.Perm(len(articleTemplates)), r.Perm(len(columnTemplates))
 	na, nc := 0, 0
-	i := 0
-	n, err := s.copyRows(ctx, "articles", []string{"kind", "title", "body", "author_label", "published_at", "created_at"}, func() []any {
-		if i == N {
-			return nil
+	var published []groupRow
+	for _, g := range s.groupRows {
+		if g.Published {
+			published = append(published, g)
 		}
+	}
+	div, err := s.division(ctx, operatorDivision)
+	if err != nil {
+		return err
+	}
+	for i := range N {
 		pub := pastTime(r, s.now, 2*365*24*time.Hour, i, N)
-		i++
-		kind, author := "article", articleAuthor
+		f := db.PageFields{ArticleKind: "article", AuthorLabel: articleAuthor}
 		var t docTemplate
 		if r.IntN(100) < 35 {
-			kind, author = "column", pick(r, columnAuthors)
+			f.ArticleKind, f.AuthorLabel = "column", pick(r, columnAuthors)
 			t = columnTemplates[ci[nc%len(ci)]]
 			nc++
 		} else {
@@ -144,12 +147,33 @@ func (s *seeder) articles(ctx context.Context) error {
 		}
 		rep := s.docReplacer(r, pub, "")
 		created := pub.Add(-time.Duration(1+r.IntN(240)) * time.Hour)
-		return []any{kind, rep.Replace(t.Title), expandDoc(t.Paragraphs, rep), author, pub, created}
-	})
-	if err != nil {
-		return err
+		if f.ArticleKind == "article" {
+			if len(published) > 0 && r.IntN(2) == 0 {
+				f.GroupIDs = []int64{pick(r, published).ID}
+			}
+			if len(s.facilityRows) > 0 && r.IntN(5) < 2 {
+				f.FacilityIDs = []int64{pick(r, s.facilityRows).ID}
+			}
+		}
+		title := rep.Replace(t.Title)
+		s.pages = append(s.pages, seedPage{kind: db.PageArticle, division: div, title: title,
+			body: expandDoc(t.Paragraphs, rep), fields: f, tags: tagsFor(title), publish: pub, created: created})
 	}
-	s.c.Articles = n
-	s.done("articles", n, start)
+	s.c.Articles = N
 	return nil
+}
+
+// tagsFor gives a document the topics its title speaks of, so that topic
+// pages gather notices, subsidies and articles of several divisions.
+func tagsFor(title string) []string {
+	tags := []string{}
+	for _, rule := range tagRules {
+		for _, w := range rule.words {
+			if strings.Contains(title, w) {
+				tags = append(tags, rule.tag)
+				break
+			}
+		}
+	}
+	return tags
 }

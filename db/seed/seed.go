@@ -1,6 +1,7 @@
 // Package seed fills a database with realistic, entirely made-up Japanese
 // data: members with personal profiles, groups, facilities, events, board
-// topics and replies, notices, subsidies and articles.
+// topics and replies, and the pages of the official site: notices, subsidies,
+// articles, facility links and general pages, owned by divisions.
 //
 // The data is deterministic: the same Options (Seed, Now and sizes) give the
 // same rows. Big tables are streamed with COPY, so 350,000 members and
@@ -74,9 +75,11 @@ type Counts struct {
 	Topics          int
 	Replies         int
 	ModerationItems int // the queue items of seeded posts that are not public
-	Notices         int
-	Subsidies       int
-	Articles        int
+	Notices         int // notice pages (a few scheduled, not yet live)
+	Subsidies       int // subsidy pages
+	Articles        int // article and column pages
+	Divisions       int // divisions created (existing ones are reused by name)
+	Pages           int // pages of every kind: the documents, facility links and general pages
 }
 
 // Posts is the number of board posts, topics plus replies.
@@ -93,6 +96,7 @@ const (
 	streamSubsidies
 	streamArticles
 	streamFacilities
+	streamDivisions // the last: divisions draw from streamDivisions + n
 )
 
 // seedLockKey serialises concurrent seed runs on one database.
@@ -103,11 +107,11 @@ const termsVersion = "2026-04"
 
 var jst = time.FixedZone("JST", 9*60*60)
 
-// IsEmpty reports whether the database has no accounts and no notices, the
+// IsEmpty reports whether the database has no accounts and no pages, the
 // condition under which development start-up seeds it.
 func IsEmpty(ctx context.Context, d *db.DB) (bool, error) {
 	var empty bool
-	err := d.Pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM notices)`).Scan(&empty)
+	err := d.Pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM accounts) AND NOT EXISTS (SELECT 1 FROM pages)`).Scan(&empty)
 	return empty, err
 }
 
@@ -136,6 +140,11 @@ func Run(ctx context.Context, d *db.DB, o Options, log io.Writer) (Counts, error
 		log = io.Discard
 	}
 	began := time.Now()
+	// Pages belong to the official site; the portal makes it when it first
+	// starts, and so does a seed run before it.
+	if err := d.EnsureOfficialSite(ctx); err != nil {
+		return Counts{}, err
+	}
 	conn, err := d.Pool.Acquire(ctx)
 	if err != nil {
 		return Counts{}, err
@@ -152,6 +161,7 @@ func Run(ctx context.Context, d *db.DB, o Options, log io.Writer) (Counts, error
 		fn   func(context.Context) error
 	}{
 		{"lock", s.lock},
+		{"organisation", s.organisation},
 		{"board categories", s.boardCategories},
 		{"facilities", s.facilities},
 		{"members", s.members},
@@ -162,6 +172,9 @@ func Run(ctx context.Context, d *db.DB, o Options, log io.Writer) (Counts, error
 		{"notices", s.notices},
 		{"subsidies", s.subsidies},
 		{"articles", s.articles},
+		{"facility pages", s.facilityPages},
+		{"general pages", s.generalPages},
+		{"pages", s.writePages},
 	}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {
@@ -175,7 +188,7 @@ func Run(ctx context.Context, d *db.DB, o Options, log io.Writer) (Counts, error
 	s.done("(commit)", -1, start)
 	// Fresh statistics, so the first queries after a big load get good plans.
 	start = time.Now()
-	if _, err := conn.Exec(ctx, `ANALYZE accounts, member_profiles, groups, facilities, events, board_categories, board_posts, notices, subsidies, articles`); err != nil {
+	if _, err := conn.Exec(ctx, `ANALYZE accounts, member_profiles, groups, facilities, events, board_categories, board_posts, divisions, pages, page_revisions, page_history`); err != nil {
 		return s.c, fmt.Errorf("seed analyze: %w", err)
 	}
 	s.done("(analyze)", -1, start)
@@ -197,10 +210,15 @@ type seeder struct {
 
 	categoryIDs   []int64 // in boardCategories order
 	facilityRows  []facilityRow
-	activeMembers []int64
-	withdrawn     []int64
-	groupRows     []groupRow
-	groupAuthors  []int64 // accounts of active groups
+	newFacilities []db.Facility // the facilities this run created, for their pages
+
+	siteID, siteDivision int64            // the official site and its division
+	divisionIDs          map[string]int64 // by name
+	pages                []seedPage       // written last, by writePages
+	activeMembers        []int64
+	withdrawn            []int64
+	groupRows            []groupRow
+	groupAuthors         []int64 // accounts of active groups
 }
 
 func (s *seeder) done(table string, n int, start time.Time) {

@@ -65,6 +65,12 @@ func TestRun(t *testing.T) {
 		Members: o.Members, Groups: o.Groups, Facilities: 25, Events: o.Events, BoardCategories: 7,
 		Topics: (o.Posts + 4) / 5, Replies: o.Posts - (o.Posts+4)/5,
 		Notices: o.Notices, Subsidies: o.Subsidies, Articles: o.Articles,
+		// The divisions the templates name plus the operator's; the pages
+		// of the documents, the 25 facilities and the 2 general pages.
+		Divisions: c.Divisions, Pages: o.Notices + o.Subsidies + o.Articles + 25 + 2,
+	}
+	if c.Divisions < 5 {
+		t.Errorf("%d divisions created", c.Divisions)
 	}
 	want.MemberProfiles = c.MemberProfiles
 	want.ModerationItems = c.ModerationItems
@@ -83,9 +89,12 @@ func TestRun(t *testing.T) {
 		`SELECT count(*) FROM board_categories`:                                         7,
 		`SELECT count(*) FROM board_posts`:                                              o.Posts,
 		`SELECT count(*) FROM board_posts WHERE topic_id IS NULL`:                       c.Topics,
-		`SELECT count(*) FROM notices`:                                                  o.Notices,
-		`SELECT count(*) FROM subsidies`:                                                o.Subsidies,
-		`SELECT count(*) FROM articles`:                                                 o.Articles,
+		`SELECT count(*) FROM pages WHERE kind = 'notice'`:                              o.Notices,
+		`SELECT count(*) FROM pages WHERE kind = 'subsidy'`:                             o.Subsidies,
+		`SELECT count(*) FROM pages WHERE kind = 'article'`:                             o.Articles,
+		`SELECT count(*) FROM pages WHERE kind = 'facility'`:                            25,
+		`SELECT count(*) FROM pages WHERE kind = 'page'`:                                2,
+		`SELECT count(*) FROM divisions`:                                                c.Divisions + 1, // and the official site's
 		`SELECT count(*) FROM member_profiles`:                                          c.MemberProfiles,
 		`SELECT count(*) FROM accounts WHERE kind = 'member' AND status <> 'withdrawn'`: c.MemberProfiles,
 		// Withdrawn members have no profile.
@@ -118,8 +127,21 @@ func TestRun(t *testing.T) {
 		`SELECT count(*) FROM events WHERE organiser_kind = 'group' AND group_id IS NULL`:                                                           0,
 		`SELECT count(*) FROM events WHERE created_at > $2`:                                                                                         0,
 		`SELECT count(*) FROM facilities WHERE url !~ '^https://www\.example\.jp/facilities/[0-9]+$'`:                                               0,
-		`SELECT count(*) FROM articles WHERE body NOT LIKE '%' || chr(10) || chr(10) || '%' OR published_at > $2`:                                   0,
-		`SELECT count(*) FROM notices WHERE body NOT LIKE '%' || chr(10) || chr(10) || '%'`:                                                         0,
+		`SELECT count(*) FROM pages p JOIN page_revisions r ON r.page_id = p.id
+			WHERE p.kind IN ('notice', 'article') AND r.body NOT LIKE '%' || chr(10) || chr(10) || '%'`: 0,
+		`SELECT count(*) FROM pages WHERE kind = 'article' AND published_at > $2`: 0,
+		// Every page of the official site, with one revision and its history line;
+		// live ones published before now, scheduled ones approved and not live.
+		`SELECT count(*) FROM pages WHERE site_id <> (SELECT id FROM sites WHERE official)`: 0,
+		`SELECT count(*) FROM page_revisions`:                                               o.Notices + o.Subsidies + o.Articles + 27,
+		`SELECT count(*) FROM page_history h JOIN page_revisions r ON r.id = h.revision_id AND r.page_id = h.page_id
+			AND h.to_status = r.status`: o.Notices + o.Subsidies + o.Articles + 27,
+		`SELECT count(*) FROM pages p JOIN page_revisions r ON r.id = p.live_revision_id
+			WHERE r.status = 'published' AND r.published_at <= $2 AND p.published_at = r.published_at`: o.Notices - 1 + o.Subsidies + o.Articles + 27,
+		`SELECT count(*) FROM pages p JOIN page_revisions r ON r.page_id = p.id
+			WHERE p.live_revision_id IS NULL AND p.published_at IS NULL AND r.status = 'approved' AND r.publish_at > $2`: 1,
+		`SELECT count(*) FROM pages p JOIN facilities f ON f.id = p.facility_id JOIN page_revisions r ON r.id = p.live_revision_id
+			WHERE r.title = f.name AND r.fields->>'phone' = f.phone AND r.fields->>'url' = f.url`: 25,
 	} {
 		q := strings.NewReplacer("$1", "'"+testHash+"'", "$2", "'"+testNow.Format(time.RFC3339)+"'::timestamptz").Replace(sql)
 		if got := count(t, d, q); got != n {
@@ -142,11 +164,17 @@ func TestRun(t *testing.T) {
 			t.Errorf("only %d posts mention %s", n, q)
 		}
 	}
-	if n := count(t, d, `SELECT count(*) FROM notices WHERE published_at > $1`, testNow); n != 1 {
-		t.Errorf("%d scheduled notices, want 1", n)
-	}
-	if n := count(t, d, `SELECT count(*) FROM subsidies WHERE apply_until >= $1::date`, testNow); n == 0 || n == o.Subsidies {
+	if n := count(t, d, `SELECT count(*) FROM page_revisions r JOIN pages p ON p.id = r.page_id
+		WHERE p.kind = 'subsidy' AND (r.fields->>'apply_until')::date >= $1::date`, testNow); n == 0 || n == o.Subsidies {
 		t.Errorf("%d of %d subsidies open", n, o.Subsidies)
+	}
+	// Topic pages have something to gather: tags shared by pages of several divisions and kinds.
+	if n := count(t, d, `SELECT max(n) FROM (SELECT count(DISTINCT p.division_id) + count(DISTINCT p.kind) AS n
+		FROM pages p JOIN page_revisions r ON r.id = p.live_revision_id, unnest(r.tags) AS tag GROUP BY tag) AS x`); n < 4 {
+		t.Errorf("no tag spans divisions and kinds (%d)", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM page_revisions WHERE fields ? 'group_ids' OR fields ? 'facility_ids'`); n == 0 {
+		t.Error("no article links a group or a facility")
 	}
 	if n := count(t, d, `SELECT count(DISTINCT organiser_kind) FROM events`); n != 3 {
 		t.Errorf("%d organiser kinds", n)
@@ -169,7 +197,7 @@ func TestRun(t *testing.T) {
 	}
 
 	// Identity sequences continue after the seeded ids.
-	for _, table := range []string{"accounts", "groups", "facilities", "board_posts", "events", "notices"} {
+	for _, table := range []string{"accounts", "groups", "facilities", "board_posts", "events", "pages", "page_revisions", "page_history"} {
 		var maxID, next int64
 		if err := d.Pool.QueryRow(ctx, `SELECT max(id), nextval(pg_get_serial_sequence($1, 'id')) FROM `+table, table).Scan(&maxID, &next); err != nil {
 			t.Fatal(err)
@@ -180,7 +208,7 @@ func TestRun(t *testing.T) {
 	}
 	dbtest.Staff(t, d, dbtest.StaffOptions{Login: "admin", Name: "管理者"}) // its id collides with no seeded one
 
-	for _, table := range []string{"board_categories", "facilities", "accounts (members)", "member_profiles", "groups", "events", "board_posts", "notices", "subsidies", "articles"} {
+	for _, table := range []string{"board_categories", "facilities", "accounts (members)", "member_profiles", "groups", "events", "board_posts", "pages"} {
 		if !strings.Contains(log.String(), "seed: "+table) {
 			t.Errorf("log has no line for %s", table)
 		}
@@ -206,8 +234,9 @@ func digest(t *testing.T, d *db.DB) string {
 		`SELECT md5(string_agg(concat_ws('|', id, name, summary, description), ',' ORDER BY id)) FROM groups`,
 		`SELECT md5(string_agg(concat_ws('|', id, title, starts_at, capacity, confirmed, status), ',' ORDER BY id)) FROM events`,
 		`SELECT md5(string_agg(concat_ws('|', id, topic_id, author_id, title, body, status, reply_count, created_at, published_at), ',' ORDER BY id)) FROM board_posts`,
-		`SELECT md5(string_agg(concat_ws('|', id, title, body, published_at), ',' ORDER BY id)) FROM notices`,
-		`SELECT md5(string_agg(concat_ws('|', id, title, body, published_at), ',' ORDER BY id)) FROM articles`,
+		`SELECT md5(string_agg(concat_ws('|', id, kind, division_id, live_revision_id, published_at, facility_id), ',' ORDER BY id)) FROM pages`,
+		`SELECT md5(string_agg(concat_ws('|', id, page_id, status, title, body, fields, tags, publish_at), ',' ORDER BY id)) FROM page_revisions`,
+		`SELECT md5(string_agg(concat_ws('|', id, code, name, contact), ',' ORDER BY id)) FROM divisions`,
 	} {
 		var s string
 		if err := d.Pool.QueryRow(context.Background(), sql).Scan(&s); err != nil {

@@ -239,3 +239,87 @@ var columnAuthors = []string{
 }
 
 const articleAuthor = "新宿NPOネットワーク協議会 編集部"
+
+// tagRules give seeded pages their topics (a tag when the title holds one
+// of the words).
+var tagRules = []struct {
+	tag   string
+	words []string
+}{
+	{"防災", []string{"防災", "耐震", "感震", "家具転倒", "備蓄"}},
+	{"子育て", []string{"子ども", "児童"}},
+	{"健康", []string{"健康", "熱中症", "予防接種", "インフルエンザ"}},
+	{"地域活動", []string{"地域", "町会", "自治会", "祭", "ボランティア", "商店街", "団体"}},
+	{"ごみ・リサイクル", []string{"ごみ", "資源", "清掃"}},
+	{"高齢者", []string{"高齢者"}},
+	{"多文化共生", []string{"国際", "多文化"}},
+}
+
+// facilityTags are the topics of a facility category.
+var facilityTags = map[string][]string{
+	"地域センター": {"地域活動"},
+	"児童館":    {"子育て"},
+}
+
+var eligibilities = []string{
+	"区内で活動する地域活動団体（町会・自治会、NPO法人、ボランティア団体など）",
+	"区内に住所のある個人",
+	"区内の町会・自治会",
+	"区内で1年以上活動している団体",
+}
+
+// operatorDivision is the division of the operator's pages (articles and
+// facility links), as migration 0015 names it.
+const operatorDivision = "ポータル運営事務局"
+
+// divisionCodes are the codes of the divisions the templates name.
+var divisionCodes = map[string]string{
+	operatorDivision: "operator",
+	"健康づくり課":         "health-promotion",
+	"防災課":            "disaster-prevention",
+	"ごみ減量リサイクル課":     "waste-recycling",
+	"子ども家庭課":         "children-families",
+	"地域振興課":          "community",
+	"道路課":            "roads",
+	"区政情報課":          "public-information",
+	"保健予防課":          "health-prevention",
+	"生涯学習スポーツ課":      "lifelong-learning",
+	"みどり公園課":         "parks",
+	"防災都市づくり課":       "resilient-city",
+	"高齢者支援課":         "elderly-support",
+	"多文化共生推進課":       "multicultural",
+	"商工観光課":          "commerce-tourism",
+	"環境対策課":          "environment",
+	"文化観光課":          "culture-tourism",
+}
+
+// generalPages are the official site's general pages a run writes when it
+// has none: Markdown with what a page body may hold.
+var generalPages = []struct{ Title, Body string }{
+	{"このサイトについて", `区民活動ポータルは、区内の地域活動団体の情報、イベント、掲示板、区からのお知らせをまとめて掲載するサイトです。
+
+## 掲載している情報
+
+- 団体紹介とイベント情報
+- 区からのお知らせ、補助金・助成金の情報
+- 運営者による取材記事・コラム
+- 公共施設のリンク集
+
+## 運営
+
+| 項目 | 内容 |
+|---|---|
+| 運営者 | 新宿NPOネットワーク協議会（ダミー） |
+| 監修 | 区 広報課（ダミー） |
+
+区の公式サイトは [こちら](https://www.example.jp/) です。`},
+	{"ウェブアクセシビリティ方針", `このサイトは、JIS X 8341-3:2016 の適合レベル AA に準拠することを目標としています。
+
+## 対象範囲
+
+このサイトのすべてのページを対象とします。
+
+## 試験の方法
+
+スマートフォンの画面幅（360ピクセル）で、自動試験ツールによる確認を行っています。`},
+}

@@ -106,6 +106,7 @@ const (
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
+	permDisaster      perm = "disaster"       // disaster mode's switch: site managers see it, those of the official site use it (db.ManagesOfficialSite)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -124,6 +125,7 @@ var permRoles = map[perm][]string{
 	permAuditLog:      {db.RoleWardStaff},
 	permStaffAccounts: {db.RoleWardStaff},
 	permUnlockSignIn:  {db.RoleWardStaff},
+	permDisaster:      {db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -203,6 +205,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},
+		{permDisaster, components.StaffLink{Href: "/staff/disaster", Key: "disaster.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

@@ -118,6 +118,10 @@ var roleMatrix = map[string]string{
 	"GET /staff/audit":                   "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail":                    "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail/:id":                "login 403   403   403   ok    403   403   403   403",
+	// Every site manager sees the switch; only one working on the official
+	// site may use it, and the matrix's site manager works on no site.
+	"GET /staff/disaster":  "login 403   403   403   403   403   403   ok    403",
+	"POST /staff/disaster": "403   403   403   403   403   403   403   403   403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator

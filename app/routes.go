@@ -35,7 +35,7 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/calendar/:token", a.memberFeed, a.gzip(), a.readableInput) // /calendar/{token}.ics, a member's private feed
 
 	// Pages.
-	site := e.Group("", a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
+	site := e.Group("", a.pageCacheMiddleware, a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)
@@ -133,5 +133,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/audit", a.auditLog, a.require(permAuditLog))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
+	site.GET("/staff/disaster", a.disasterPage, a.require(permDisaster))
+	site.POST("/staff/disaster", a.switchDisaster, a.require(permDisaster))
 	return e
 }

@@ -64,6 +64,7 @@ var knownQueryParams = map[string][]string{
 	"/staff/members":               {"login_id", "name", "kana", "email", "phone", "status", "after"},
 	"/staff/registrations":         {"side"},
 	"/staff/mail":                  {"after"},
+	"/staff/disaster":              {"mode"},
 	"/login":                       {"next"},
 	"/leave":                       {"to"},
 	"/events/:id/participants.csv": {"enc"},
@@ -199,7 +200,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// People: a visitor, a member, a group, ward staff and a moderator,
 	// and a staff account whose roles the ward may change.
 	clients := map[string]*testEnv{"visitor": e.client()}
-	order := []string{"member", "group", "ward", "mod", "visitor"}
+	order := []string{"member", "group", "ward", "mod", "manager", "visitor"}
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	hash, _ := auth.HashPassword("group-password-1")
@@ -223,6 +224,16 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	signIn("group", "G80001", "group-password-1")
 	signIn("ward", "ward-h", "staff-password-1")
 	signIn("mod", "mod-h", "staff-password-1")
+	// A site manager of the official site, who may switch disaster mode.
+	manager := e.staffAccount("manager-h", db.RoleSiteManager)
+	official, err := e.db.OfficialSite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.AddSiteStaff(ctx, db.Actor{Account: manager, Role: db.RoleSiteManager}, official.ID, manager.ID); err != nil {
+		t.Fatal(err)
+	}
+	signIn("manager", "manager-h", "staff-password-1")
 	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
 	// A failed sign-in on the member's account puts the unlock button on
 	// the member's staff page, so the walk reaches that form too.
@@ -284,7 +295,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
 		"/static/*":                     "/static/css/site.css",
 	}
-	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
+	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
+		"/staff/disaster?mode=on"} // the switch's confirmation step
 
 	type route struct{ method, path string }
 	var routes []route

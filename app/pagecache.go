@@ -30,8 +30,9 @@ import (
 //
 // A page is shared only if nothing in it belongs to one visitor: it is
 // rendered with components.Request.Shared (no CSRF token, languages as
-// links), and an answer that sets a cookie, carries a token anyway, or is
-// not a 200 is passed on and never kept. Entries live pageTTL at most and
+// links), and an answer that sets a cookie (but the CSRF cookie, dropped
+// from a page that has no use for it), carries a token anyway, or is not a
+// 200 is passed on and never kept. Entries live pageTTL at most and
 // are all dropped when a page is published or ended or a portal switch
 // changes (the live streams every instance follows; followChanges).
 const (
@@ -326,7 +327,10 @@ func (a *App) fillPage(c echo.Context, key string, next echo.HandlerFunc) error 
 	}
 	h := plain.Header()
 	body := rec.buf.Bytes()
-	if rec.status == http.StatusOK && len(body) > 0 && shareable(h, body, c) {
+	if rec.status == http.StatusOK && len(body) > 0 && a.shareable(h, body, c) {
+		// The CSRF cookie a first visit gets is of no use to a page that
+		// carries no token; the next page with a form sets it.
+		h.Del("Set-Cookie")
 		p := &cachedPage{header: http.Header{}}
 		for _, k := range keptHeaders {
 			if v := h.Values(k); len(v) > 0 {
@@ -359,14 +363,22 @@ func (a *App) fillPage(c echo.Context, key string, next echo.HandlerFunc) error 
 }
 
 // shareable reports whether a 200 answer may be kept and served to other
-// visitors: it sets no cookie (a CSRF cookie, a session, a language) and
-// carries no CSRF token.
-func shareable(h http.Header, body []byte, c echo.Context) bool {
-	if len(h.Values("Set-Cookie")) > 0 || h.Get("Content-Encoding") != "" {
+// visitors: it carries no CSRF token and sets no cookie (a session, a
+// language) but the CSRF cookie, which echo's middleware gives a browser
+// that sends no Sec-Fetch-Site on its first visit, and which a page
+// without a token does not need.
+func (a *App) shareable(h http.Header, body []byte, c echo.Context) bool {
+	if h.Get("Content-Encoding") != "" {
 		return false
 	}
-	if vr, ok := c.Get("view").(*components.Request); ok && vr.CarriesToken() {
+	if vr, ok := c.Get("view").(*components.Request); !ok || vr.CarriesToken() {
 		return false
+	}
+	csrf := csrfCookieName(a.cfg) + "="
+	for _, ck := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(ck, csrf) {
+			return false
+		}
 	}
 	// The components ask for the token through Request.Token; this catches
 	// one written any other way.

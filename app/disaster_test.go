@@ -341,6 +341,9 @@ func TestDisasterModeReachesEveryInstance(t *testing.T) {
 	if !three.app.disaster.Load() {
 		t.Error("an instance started during disaster mode is not in it")
 	}
+	if three.client().get("/").Doc.Find("article.urgent").Length() != 1 {
+		t.Error("an instance started during disaster mode does not show the urgent notices")
+	}
 }
 
 // queryCounter counts the statements bun sends, but for the live hub's.

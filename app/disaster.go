@@ -52,7 +52,8 @@ func (a *App) disasterPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if m := (form.DisasterSwitch{Mode: c.QueryParam("mode")}); v.CanSwitch {
+	if v.CanSwitch {
+		m := form.DisasterSwitch{Mode: c.QueryParam("mode")}
 		m.Normalize()
 		if !m.Validate().Any() && m.On() != v.Settings.DisasterMode {
 			v.Confirm = m.Mode

@@ -334,10 +334,11 @@ func (a *App) fillPage(c echo.Context, key string, next echo.HandlerFunc) error 
 		p := &cachedPage{header: http.Header{}}
 		for _, k := range keptHeaders {
 			if v := h.Values(k); len(v) > 0 {
-				p.header[k] = v
+				p.header[k] = slices.Clone(v)
 			}
 		}
 		addVary(p.header, "Accept-Encoding")
+		addVary(h, "Accept-Encoding")
 		p.body = body
 		if compressible(h, body) {
 			if p.body, err = gzipBytes(body); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -47,6 +48,12 @@ type App struct {
 	towns      ttlValue[[]string] // members' towns, offered by the export form
 	items      onceCache[int64, *db.QueueEntry]
 	imaging    chan struct{} // one upload's images decoded at a time (files.go)
+
+	// Disaster mode as this instance knows it (disaster.go), and the pages
+	// it shares between visitors meanwhile (pagecache.go).
+	disaster   atomic.Bool
+	pages      *pageCache
+	urgentHTML onceCache[int64, string]
 }
 
 // New wires the application. Close releases what it started.
@@ -95,12 +102,22 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	if err := a.hub.Start(sctx); err != nil {
 		return nil, err
 	}
+	// The mode is read after the id it is current at: every switch after
+	// that id reaches followChanges.
+	a.pages = newPageCache(pageTTL, pageMaxEntries, pageMaxBytes, a.now)
+	since := a.hub.Last()
+	settings, err := d.Settings(sctx)
+	if err != nil {
+		return nil, err
+	}
+	a.disaster.Store(settings.DisasterMode)
 	a.liveCtx, a.stopLive = context.WithCancel(context.Background())
 	go func() {
 		if err := a.hub.Run(a.liveCtx); err != nil && a.liveCtx.Err() == nil {
 			log.Error("live hub stopped", "err", err)
 		}
 	}()
+	go a.followChanges(a.liveCtx, since)
 	a.echo = a.routes()
 	return a, nil
 }

@@ -108,6 +108,7 @@ const (
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
 	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
 	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
+	permDisaster      perm = "disaster"       // disaster mode's switch: site managers see it, those of the official site use it (db.ManagesOfficialSite)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -128,6 +129,7 @@ var permRoles = map[perm][]string{
 	permUnlockSignIn:  {db.RoleWardStaff},
 	permApprove:       {db.RoleApprover},
 	permAuthor:        {db.RoleEditor, db.RoleModerator},
+	permDisaster:      {db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -208,6 +210,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},
+		{permDisaster, components.StaffLink{Href: "/staff/disaster", Key: "disaster.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

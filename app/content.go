@@ -20,6 +20,9 @@ import (
 )
 
 func (a *App) home(c echo.Context) error {
+	if a.disaster.Load() {
+		return a.disasterHome(c)
+	}
 	h, err := a.db.Home(c.Request().Context(), a.queryTime())
 	if err != nil {
 		return err

@@ -65,6 +65,7 @@ var knownQueryParams = map[string][]string{
 	"/staff/members":               {"login_id", "name", "kana", "email", "phone", "status", "after"},
 	"/staff/registrations":         {"side"},
 	"/staff/mail":                  {"after"},
+	"/staff/disaster":              {"mode"},
 	"/login":                       {"next"},
 	"/leave":                       {"to"},
 	"/events/:id/participants.csv": {"enc"},
@@ -201,7 +202,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// People: a visitor, a member, a group, ward staff and a moderator,
 	// and a staff account whose roles the ward may change.
 	clients := map[string]*testEnv{"visitor": e.client()}
-	order := []string{"member", "group", "ward", "mod", "approver", "visitor"}
+	order := []string{"member", "group", "ward", "mod", "approver", "manager", "visitor"}
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
@@ -219,6 +220,16 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	signIn("ward", "ward-h", "staff-password-1")
 	signIn("mod", "mod-h", "staff-password-1")
 	signIn("approver", "approver-h", "staff-password-1")
+	// A site manager of the official site, who may switch disaster mode.
+	manager := e.staffAccount("manager-h", db.RoleSiteManager)
+	official, err := e.db.OfficialSite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.AddSiteStaff(ctx, db.Actor{Account: manager, Role: db.RoleSiteManager}, official.ID, manager.ID); err != nil {
+		t.Fatal(err)
+	}
+	signIn("manager", "manager-h", "staff-password-1")
 	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
 	// A failed sign-in on the member's account puts the unlock button on
 	// the member's staff page, so the walk reaches that form too.
@@ -253,7 +264,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// For the approver's queue: a submission inside the lead time (the
 	// override form), one outside it (the approve form) and a live page
 	// (the end form).
-	official, err := e.db.OfficialSite(ctx)
+	official, err = e.db.OfficialSite(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +329,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/files/:id/:name":              image.Path(),
 		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
 	}
-	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
+	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
+		"/staff/disaster?mode=on"} // the switch's confirmation step
 
 	type route struct{ method, path string }
 	var routes []route

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/static"
 )
@@ -186,23 +185,20 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		return vr
 	}
 	r := c.Request()
-	lang := ""
-	if q := r.URL.Query().Get("lang"); i18n.Supported(q) {
-		lang = q
+	lang := langOf(r)
+	if q := r.URL.Query().Get("lang"); q == lang {
 		if ck, err := r.Cookie(langCookie); err != nil || ck.Value != q {
 			a.setLangCookie(c, q)
 		}
-	} else if ck, err := r.Cookie(langCookie); err == nil && i18n.Supported(ck.Value) {
-		lang = ck.Value
-	} else {
-		lang = i18n.Default
 	}
 	vr := &components.Request{
-		Lang:    lang,
-		Path:    r.URL.Path,
-		Catalog: a.catalog,
-		Assets:  a.assets,
-		Now:     a.now(),
+		Lang:     lang,
+		Path:     r.URL.Path,
+		Catalog:  a.catalog,
+		Assets:   a.assets,
+		Now:      a.now(),
+		Disaster: a.disaster.Load(),
+		Shared:   c.Get(sharedKey) != nil,
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		vr.CSRF = tok

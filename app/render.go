@@ -22,6 +22,11 @@ func (a *App) render(c echo.Context, status int, title string, body templ.Compon
 		vr.Waiting = a.approvalBadge(c, vr.User)
 		comp = components.Layout(title, body)
 	}
+	return a.write(c, status, comp)
+}
+
+// write renders comp, a fragment or a whole document, as the answer.
+func (a *App) write(c echo.Context, status int, comp templ.Component) error {
 	buf := templ.GetBuffer()
 	defer templ.ReleaseBuffer(buf)
 	if err := comp.Render(c.Request().Context(), buf); err != nil {

@@ -128,6 +128,10 @@ var roleMatrix = map[string]string{
 	"POST /staff/pages/:id/files/:file/delete": "403   403   403   ok    403   ok    403   403   403",
 	"GET /pages/:id":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /topics/:tag":                         "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	// Every site manager sees the switch; only one working on the official
+	// site may use it, and the matrix's site manager works on no site.
+	"GET /staff/disaster":  "login 403   403   403   403   403   403   ok    403",
+	"POST /staff/disaster": "403   403   403   403   403   403   403   403   403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator

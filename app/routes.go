@@ -48,7 +48,7 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/calendar/:token", a.memberFeed, a.gzip(), a.readableInput) // /calendar/{token}.ics, a member's private feed
 
 	// Pages.
-	site := e.Group("", a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
+	site := e.Group("", a.pageCacheMiddleware, a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)
@@ -159,5 +159,7 @@ func (a *App) routes() *echo.Echo {
 	site.POST(uploadRoute, a.uploadFile, author)
 	site.POST("/staff/pages/:id/files/:file/alt", a.setFileAlt, author)
 	site.POST("/staff/pages/:id/files/:file/delete", a.deleteFile, author)
+	site.GET("/staff/disaster", a.disasterPage, a.require(permDisaster))
+	site.POST("/staff/disaster", a.switchDisaster, a.require(permDisaster))
 	return e
 }

@@ -37,7 +37,7 @@ func (v AuditView) nextURL() string {
 	return "/staff/audit?" + q.Encode()
 }
 
-var auditActions = []string{db.AuditView, db.AuditEdit, db.AuditExport, db.AuditConfirm, db.AuditReject, db.AuditSignIn, db.AuditRoleChange}
+var auditActions = []string{db.AuditView, db.AuditEdit, db.AuditExport, db.AuditConfirm, db.AuditReject, db.AuditSignIn, db.AuditRoleChange, db.AuditDisasterMode}
 
 // AuditLog is the ward's review of the audit log.
 func AuditLog(v AuditView) templ.Component {

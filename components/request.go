@@ -28,7 +28,26 @@ type Request struct {
 	// Waiting is the number of submissions waiting for the signed-in
 	// approver, shown beside the back office's link in the header.
 	Waiting int
+	// Disaster: the portal is in disaster mode; every page shows the banner.
+	Disaster bool
+	// Shared: the answer may be kept and served to other visitors
+	// (app/pagecache.go), so it must carry nothing of this one's: the
+	// layout then leaves the CSRF token out and offers the languages as
+	// links.
+	Shared bool
+
+	tokenUsed bool
 }
+
+// Token returns the CSRF token for a form or an htmx header and notes that
+// the page carries it: such a page is never shared between visitors.
+func (r *Request) Token() string {
+	r.tokenUsed = true
+	return r.CSRF
+}
+
+// CarriesToken reports whether the rendered page asked for the CSRF token.
+func (r *Request) CarriesToken() bool { return r.tokenUsed }
 
 // User returns the signed-in account, or nil.
 func User(ctx context.Context) *db.Account { return RequestFrom(ctx).User }

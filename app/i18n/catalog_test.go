@@ -120,7 +120,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, f := range []string{"title", "description", "category", "town", "venue"} {
 		dynamic = append(dynamic, "form.err.required_"+f)
 	}
-	for _, a := range []string{"view", "edit", "export", "confirm", "reject", "sign_in", "role_change"} {
+	for _, a := range []string{"view", "edit", "export", "confirm", "reject", "sign_in", "role_change", "disaster_mode"} {
 		dynamic = append(dynamic, "audit.action."+a)
 	}
 	for _, r := range []string{"moderator", "ward_staff", "editor", "approver", "site_manager", "system_admin"} {

@@ -29,10 +29,11 @@ var (
 			extension.Strikethrough, extension.Linkify),
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(rewriter{}, 100))),
 	)
-	policy = newPolicy()
+	policy   = newPolicy(true)
+	noImages = newPolicy(false)
 )
 
-func newPolicy() *bluemonday.Policy {
+func newPolicy(images bool) *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
 		"em", "strong", "del", "hr", "table", "thead", "tbody", "tr", "th", "td")
@@ -41,8 +42,10 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowURLSchemes("http", "https", "mailto", "tel")
 	p.AllowRelativeURLs(true)
 	p.RequireNoFollowOnFullyQualifiedLinks(false)
-	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
-	p.AllowAttrs("loading").Matching(bluemonday.Paragraph).OnElements("img")
+	if images {
+		p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
+		p.AllowAttrs("loading").Matching(bluemonday.Paragraph).OnElements("img")
+	}
 	return p
 }
 
@@ -55,6 +58,10 @@ func Render(source string) string {
 	}
 	return strings.TrimLeft(policy.Sanitize(b.String()), "\n")
 }
+
+// WithoutImages is html (Render's output) with its images taken out, for
+// pages that must stay light: the disaster-mode home page.
+func WithoutImages(html string) string { return noImages.Sanitize(html) }
 
 // rewriter shifts headings one level down (the page title is the only h1)
 // and sends links that leave the site through /leave, where the resident

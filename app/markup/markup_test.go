@@ -69,3 +69,11 @@ func TestLabelFiles(t *testing.T) {
 		t.Errorf("FileIDs = %v, want [12 3] (links only, each once)", ids)
 	}
 }
+
+func TestWithoutImages(t *testing.T) {
+	in := Render("避難所の地図です。\n\n![地図](/files/3/map.png)\n\n[一覧](/facilities)")
+	want := "<p>避難所の地図です。</p>\n<p></p>\n<p><a href=\"/facilities\">一覧</a></p>\n"
+	if got := WithoutImages(in); got != want {
+		t.Errorf("WithoutImages(%q)\n got %q\nwant %q", in, got, want)
+	}
+}

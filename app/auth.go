@@ -106,6 +106,7 @@ const (
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
+	permPages         perm = "pages"          // write and follow pages (/staff/pages); divisions and sites say which (db.CanAuthor)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -124,6 +125,7 @@ var permRoles = map[perm][]string{
 	permAuditLog:      {db.RoleWardStaff},
 	permStaffAccounts: {db.RoleWardStaff},
 	permUnlockSignIn:  {db.RoleWardStaff},
+	permPages:         {db.RoleEditor, db.RoleApprover, db.RoleSiteManager, db.RoleModerator},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -195,6 +197,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		p    perm
 		link components.StaffLink
 	}{
+		{permPages, components.StaffLink{Href: "/staff/pages", Key: "pages.title"}},
 		{permRegistrations, components.StaffLink{Href: "/staff/registrations", Key: "registrations.title"}},
 		{permMembers, components.StaffLink{Href: "/staff/members", Key: "members.title"}},
 		{permGroupAccounts, components.StaffLink{Href: "/staff/groups", Key: "groups_admin.title"}},

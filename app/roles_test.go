@@ -118,6 +118,14 @@ var roleMatrix = map[string]string{
 	"GET /staff/audit":                   "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail":                    "login 403   403   403   ok    403   403   403   403",
 	"GET /staff/mail/:id":                "login 403   403   403   ok    403   403   403   403",
+	"GET /staff/pages":                   "login 403   403   ok    403   ok    ok    ok    403",
+	"GET /staff/pages/new":               "login 403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/new":              "403   403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/preview":          "403   403   403   ok    403   ok    ok    ok    403",
+	"GET /staff/pages/:id":               "login 403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/:id":              "403   403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/:id/withdraw":     "403   403   403   ok    403   ok    ok    ok    403",
+	"GET /staff/pages/:id/diff":          "login 403   403   ok    403   ok    ok    ok    403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator

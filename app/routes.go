@@ -133,5 +133,16 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/audit", a.auditLog, a.require(permAuditLog))
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
+
+	// Authoring: pages of every kind, in one workflow (README, "Publishing").
+	pages := a.require(permPages)
+	site.GET("/staff/pages", a.staffPages, pages)
+	site.GET("/staff/pages/new", a.newStaffPage, pages)
+	site.POST("/staff/pages/new", a.createStaffPage, pages)
+	site.POST("/staff/pages/preview", a.previewStaffPage, pages)
+	site.GET("/staff/pages/:id", a.staffPage, pages)
+	site.POST("/staff/pages/:id", a.saveStaffPage, pages)
+	site.POST("/staff/pages/:id/withdraw", a.withdrawStaffPage, pages)
+	site.GET("/staff/pages/:id/diff", a.staffPageDiff, pages)
 	return e
 }

@@ -228,6 +228,9 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.PageView, erro
 	if v.Revisions, err = a.db.Revisions(ctx, id); err != nil {
 		return v, err
 	}
+	if v.Shown = s.Latest(); v.Shown == nil {
+		v.Shown = &v.Revisions[0] // a page always has a revision; none working or live: its newest
+	}
 	for i := range v.History {
 		if h := v.History[i]; h.Action == db.PageActSendBack && s.Working != nil && h.RevisionID == s.Working.ID {
 			v.SentBack = &v.History[i]
@@ -248,9 +251,7 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.PageView, erro
 		e.Version = w.Version
 		v.Editable = w.Status == db.RevDraft || w.Status == db.RevSentBack
 	}
-	if l := s.Latest(); l != nil {
-		e.Preview = &components.Preview{Title: l.Title, HTML: markup.Render(l.Body)}
-	}
+	e.Preview = &components.Preview{Title: v.Shown.Title, HTML: markup.Render(v.Shown.Body)}
 	v.Editor = e
 	return v, a.kindChoices(c, &v.Editor)
 }
@@ -265,7 +266,7 @@ func (a *App) staffPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, v.State.Latest().Title, components.StaffPage(v))
+	return a.page(c, v.Shown.Title, components.StaffPage(v))
 }
 
 // formVersion reads the version a form was opened at; anything else is 0,
@@ -308,7 +309,7 @@ func (a *App) saveStaffPage(c echo.Context) error {
 			return err
 		}
 		v.Editor.Preview = preview(in)
-		return a.page(c, v.State.Latest().Title, components.StaffPage(v))
+		return a.page(c, v.Shown.Title, components.StaffPage(v))
 	}
 	content, errs := in.Validate(a.now(), i18n.JST)
 	if err := typed(errs); err != nil {
@@ -317,7 +318,7 @@ func (a *App) saveStaffPage(c echo.Context) error {
 	checkLinks(&v.Editor, content.Fields, errs)
 	if errs.Any() {
 		v.Editor.Preview = preview(in)
-		return a.render(c, http.StatusUnprocessableEntity, v.State.Latest().Title, components.StaffPage(v))
+		return a.render(c, http.StatusUnprocessableEntity, v.Shown.Title, components.StaffPage(v))
 	}
 	_, err = a.db.EditPage(c.Request().Context(), db.Edit{
 		Transition:  db.Transition{PageID: id, Version: v.Editor.Version, Actor: actorAs(c, actingRole(c)), Now: a.now()},
@@ -358,7 +359,7 @@ func (a *App) staffPageConflict(c echo.Context, id int64, keep func(*components.
 			return err
 		}
 	}
-	return a.render(c, http.StatusConflict, v.State.Latest().Title, components.StaffPage(v))
+	return a.render(c, http.StatusConflict, v.Shown.Title, components.StaffPage(v))
 }
 
 // withdrawStaffPage takes the working revision back: a submission or an
@@ -447,7 +448,11 @@ func (a *App) staffPageDiff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.PageDiffView{State: s, From: fr, To: tr, Revisions: revs, Fields: a.diffFields(c, s.Page.Kind, fr, tr)}
+	shown := s.Latest()
+	if shown == nil {
+		shown = &revs[0]
+	}
+	v := components.PageDiffView{State: s, Shown: shown, From: fr, To: tr, Revisions: revs, Fields: a.diffFields(c, s.Page.Kind, fr, tr)}
 	return a.page(c, a.t(c, "pages.diff"), components.PageDiff(v))
 }
 

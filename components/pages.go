@@ -77,6 +77,7 @@ func (e PageEditor) action(s *db.PageState) string {
 // edited), its revisions and its history.
 type PageView struct {
 	State     *db.PageState
+	Shown     *db.Revision // what the page is called by: the working revision, else the live one, else the newest
 	CanAuthor bool
 	Editable  bool // the form is shown: no working revision, or a draft or sent-back one
 	Editor    PageEditor
@@ -100,6 +101,7 @@ func (f FieldDiff) Changed() bool { return textdiff.Changed(f.Segments) }
 // PageDiffView compares two revisions of a page.
 type PageDiffView struct {
 	State     *db.PageState
+	Shown     *db.Revision // as PageView.Shown
 	From, To  *db.Revision
 	Fields    []FieldDiff
 	Revisions []db.Revision

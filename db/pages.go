@@ -158,7 +158,7 @@ type Revision struct {
 	PageID         int64      `bun:"page_id"`
 	Number         int        `bun:"number"`
 	Status         string     `bun:"status"`
-	Version        int        `bun:"version"`
+	Version        int        `bun:"version,nullzero"` // from 1; 0 in a Transition means "do not check"
 	Title          string     `bun:"title"`
 	Body           string     `bun:"body"`
 	Fields         PageFields `bun:"fields,type:jsonb"`

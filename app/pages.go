@@ -131,7 +131,7 @@ func (a *App) newStaffPage(c echo.Context) error {
 	return a.page(c, a.t(c, "pages.new"), components.NewPage(e))
 }
 
-// readPage reads the editor's form for a page of kind, normalised.
+// readPage reads the editor's form for a page of kind, as typed.
 func readPage(c echo.Context, kind string) form.Page {
 	f := form.Page{Kind: kind,
 		Title: c.FormValue("title"), Body: c.FormValue("body"), Tags: c.FormValue("tags"),
@@ -147,7 +147,6 @@ func readPage(c echo.Context, kind string) form.Page {
 	if vs, err := c.FormParams(); err == nil {
 		f.Facilities = append([]string(nil), vs["facilities"]...)
 	}
-	f.Normalize()
 	return f
 }
 
@@ -184,7 +183,7 @@ func (a *App) createStaffPage(c echo.Context) error {
 		return err
 	}
 	in := form.NewPage{Page: readPage(c, kind), Site: c.FormValue("site"), Division: c.FormValue("division")}
-	in.Site, in.Division = form.Fold(in.Site), form.Fold(in.Division)
+	in.Normalize()
 	siteID, divisionID, content, errs := in.Validate(a.now(), i18n.JST)
 	e, err := a.newPageEditor(c, in, errs)
 	if err != nil {
@@ -297,6 +296,7 @@ func (a *App) saveStaffPage(c echo.Context) error {
 		return fmt.Errorf("page %d: %w", id, db.ErrForbidden)
 	}
 	in := readPage(c, v.State.Page.Kind)
+	in.Normalize()
 	typed := func(errs form.Errors) error {
 		v.Editor.In, v.Editor.Errs = in, errs
 		v.Editor.Version, v.Editor.NewRevision = formVersion(c), c.FormValue("new_revision") != ""

@@ -134,7 +134,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/mail", a.mailOutbox, a.require(permMailOutbox))
 	site.GET("/staff/mail/:id", a.mailMessage, a.require(permMailOutbox))
 
-	// Authoring: pages of every kind, in one workflow (README, "Publishing").
+	// Authoring: pages of every kind, in one workflow (README, "Writing pages").
 	pages := a.require(permPages)
 	site.GET("/staff/pages", a.staffPages, pages)
 	site.GET("/staff/pages/new", a.newStaffPage, pages)

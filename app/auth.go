@@ -109,6 +109,7 @@ const (
 	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
 	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
 	permDisaster      perm = "disaster"       // disaster mode's switch: site managers see it, those of the official site use it (db.ManagesOfficialSite)
+	permPages         perm = "pages"          // write and follow pages (/staff/pages); divisions and sites say which (db.CanAuthor)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -130,6 +131,7 @@ var permRoles = map[perm][]string{
 	permApprove:       {db.RoleApprover},
 	permAuthor:        {db.RoleEditor, db.RoleModerator},
 	permDisaster:      {db.RoleSiteManager},
+	permPages:         {db.RoleEditor, db.RoleApprover, db.RoleSiteManager, db.RoleModerator},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -201,6 +203,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		p    perm
 		link components.StaffLink
 	}{
+		{permPages, components.StaffLink{Href: "/staff/pages", Key: "pages.title"}},
 		{permRegistrations, components.StaffLink{Href: "/staff/registrations", Key: "registrations.title"}},
 		{permMembers, components.StaffLink{Href: "/staff/members", Key: "members.title"}},
 		{permGroupAccounts, components.StaffLink{Href: "/staff/groups", Key: "groups_admin.title"}},

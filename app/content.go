@@ -14,7 +14,6 @@ import (
 
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/i18n"
-	"github.com/wardportal/portal/app/markup"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -93,7 +92,7 @@ func (a *App) publicPage(c echo.Context, kind string, show func(components.PageV
 	if err != nil {
 		return err
 	}
-	v := components.PageView{Page: p, BodyHTML: markup.Render(p.Body)}
+	v := components.PageView{Page: p, BodyHTML: a.pageHTML(ctx, p.Body)}
 	if kind == db.PageArticle {
 		if v.Groups, v.Facilities, err = a.db.PageLinks(ctx, p.Fields); err != nil {
 			return err
@@ -234,7 +233,7 @@ func (a *App) facilities(c echo.Context) error {
 	v := components.FacilityView{Items: fs, Bodies: map[int64]string{}}
 	for _, f := range fs {
 		if f.Body != "" {
-			v.Bodies[f.PageID] = markup.Render(f.Body)
+			v.Bodies[f.PageID] = a.pageHTML(c.Request().Context(), f.Body)
 		}
 	}
 	return a.page(c, a.t(c, "nav.facilities"), components.Facilities(v))

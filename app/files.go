@@ -290,6 +290,21 @@ func etagMatches(header, etag string) bool {
 // labelFiles adds to the links of html that lead to this portal's files
 // their kind and size (「PDF 245KB」), as markup.LabelFiles does; pages call
 // it on what markup.Render gave them.
+// pageHTML is a page body as every screen shows it: rendered and sanitised
+// by app/markup, with the type and size after each attachment link. The
+// editor's preview, the approver's queue and the public page all use it, so
+// the preview is what goes live. Without the labels (the database did not
+// answer) the body still shows.
+func (a *App) pageHTML(ctx context.Context, body string) string {
+	html := markup.Render(body)
+	labelled, err := a.labelFiles(ctx, html)
+	if err != nil {
+		a.log.WarnContext(ctx, "attachment labels", "err", err)
+		return html
+	}
+	return labelled
+}
+
 func (a *App) labelFiles(ctx context.Context, html string) (string, error) {
 	ids := markup.FileIDs(html)
 	if len(ids) == 0 {

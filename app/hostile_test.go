@@ -70,6 +70,9 @@ var knownQueryParams = map[string][]string{
 	"/leave":                       {"to"},
 	"/events/:id/participants.csv": {"enc"},
 	"/calendar/:token":             {"lang"},
+	"/staff/pages":                 {"after", "status", "kind"},
+	"/staff/pages/new":             {"kind"},
+	"/staff/pages/:id/diff":        {"from", "to"},
 }
 
 // validSamples fill the empty fields of a form so that a hostile value in
@@ -184,6 +187,20 @@ func readForms(doc *goquery.Document, page, client string) []formSpec {
 			}
 		}
 		out = append(out, fs)
+		// A control inside the form that htmx posts elsewhere (a live
+		// preview) sends the whole form there: another form to walk.
+		f.Find("[hx-post]").Each(func(_ int, el *goquery.Selection) {
+			u, err := url.Parse(el.AttrOr("hx-post", ""))
+			if err != nil || u.Path == fs.action {
+				return
+			}
+			hx := fs
+			hx.action, hx.values = u.Path, url.Values{}
+			for k, vs := range fs.values {
+				hx.values[k] = append([]string(nil), vs...)
+			}
+			out = append(out, hx)
+		})
 	})
 	return out
 }
@@ -303,6 +320,26 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The moderator writes the operator's articles: a division, the
+	// official site, and a draft article with its editor and withdraw forms.
+	opDiv := &db.Division{Code: "operator-h", Name: "運営事務局"}
+	wardActor := db.Actor{Account: modAcc, Role: db.RoleModerator}
+	if err := e.db.CreateDivision(ctx, wardActor, opDiv); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetStaffDivisions(ctx, wardActor, modAcc.ID, []int64{opDiv.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.AddSiteStaff(ctx, wardActor, official.ID, modAcc.ID); err != nil {
+		t.Fatal(err)
+	}
+	article, _, err := e.db.CreatePage(ctx, wardActor, db.NewPage{SiteID: official.ID, DivisionID: opDiv.ID, Kind: db.PageArticle,
+		PageContent: db.PageContent{Title: "取材記事", Body: "本文", PublishAt: time.Now().Add(72 * time.Hour),
+			Fields: db.PageFields{ArticleKind: "article"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// The address each route with parameters is opened at, and more pages
 	// whose forms the walk needs.
 	paths := map[string]string{
@@ -328,9 +365,12 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/static/*":                     "/static/css/site.css",
 		"/files/:id/:name":              image.Path(),
 		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
+		"/staff/pages/:id":              fmt.Sprintf("/staff/pages/%d", article.ID),
+		"/staff/pages/:id/diff":         fmt.Sprintf("/staff/pages/%d/diff", article.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
-		"/staff/disaster?mode=on"} // the switch's confirmation step
+		"/staff/disaster?mode=on", // the switch's confirmation step
+		"/staff/pages/new?kind=article"}
 
 	type route struct{ method, path string }
 	var routes []route

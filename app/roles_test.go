@@ -130,8 +130,16 @@ var roleMatrix = map[string]string{
 	"GET /topics/:tag":                         "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	// Every site manager sees the switch; only one working on the official
 	// site may use it, and the matrix's site manager works on no site.
-	"GET /staff/disaster":  "login 403   403   403   403   403   403   ok    403",
-	"POST /staff/disaster": "403   403   403   403   403   403   403   403   403",
+	"GET /staff/disaster":            "login 403   403   403   403   403   403   ok    403",
+	"POST /staff/disaster":           "403   403   403   403   403   403   403   403   403",
+	"GET /staff/pages":               "login 403   403   ok    403   ok    ok    ok    403",
+	"GET /staff/pages/new":           "login 403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/new":          "403   403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/preview":      "403   403   403   ok    403   ok    ok    ok    403",
+	"GET /staff/pages/:id":           "login 403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/:id":          "403   403   403   ok    403   ok    ok    ok    403",
+	"POST /staff/pages/:id/withdraw": "403   403   403   ok    403   ok    ok    ok    403",
+	"GET /staff/pages/:id/diff":      "login 403   403   ok    403   ok    ok    ok    403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator

@@ -161,5 +161,15 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/pages/:id/files/:file/delete", a.deleteFile, author)
 	site.GET("/staff/disaster", a.disasterPage, a.require(permDisaster))
 	site.POST("/staff/disaster", a.switchDisaster, a.require(permDisaster))
+	// Authoring: pages of every kind, in one workflow (README, "Writing pages").
+	pages := a.require(permPages)
+	site.GET("/staff/pages", a.staffPages, pages)
+	site.GET("/staff/pages/new", a.newStaffPage, pages)
+	site.POST("/staff/pages/new", a.createStaffPage, pages)
+	site.POST("/staff/pages/preview", a.previewStaffPage, pages)
+	site.GET("/staff/pages/:id", a.staffPage, pages)
+	site.POST("/staff/pages/:id", a.saveStaffPage, pages)
+	site.POST("/staff/pages/:id/withdraw", a.withdrawStaffPage, pages)
+	site.GET("/staff/pages/:id/diff", a.staffPageDiff, pages)
 	return e
 }

@@ -158,7 +158,7 @@ type Revision struct {
 	PageID         int64      `bun:"page_id"`
 	Number         int        `bun:"number"`
 	Status         string     `bun:"status"`
-	Version        int        `bun:"version"`
+	Version        int        `bun:"version,nullzero"` // from 1; 0 in a Transition means "do not check"
 	Title          string     `bun:"title"`
 	Body           string     `bun:"body"`
 	Fields         PageFields `bun:"fields,type:jsonb"`
@@ -414,40 +414,45 @@ func (d *DB) SavePage(ctx context.Context, t Transition, c PageContent) (_ *Revi
 	defer wrap(&err, "save page")
 	var rev *Revision
 	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		s, role, err := d.lockFor(ctx, tx, t, RoleEditor)
-		if err != nil {
-			return err
-		}
-		if w := s.Working; w != nil {
-			if w.Status != RevDraft && w.Status != RevSentBack {
-				return fmt.Errorf("revision is %s: %w", w.Status, ErrConflict)
-			}
-			if t.Version != 0 && w.Version != t.Version {
-				return fmt.Errorf("revision changed meanwhile: %w", ErrConflict)
-			}
-			from := w.Status
-			w.setContent(c)
-			w.Status, w.AuthorID = RevDraft, &t.Actor.Account.ID
-			if _, err := tx.NewUpdate().Model(w).
-				Column("title", "body", "fields", "tags", "publish_at", "end_at", "status", "author_id").
-				Set("version = version + 1, updated_at = now()").WherePK().Returning("*").Exec(ctx); err != nil {
-				return err
-			}
-			rev = w
-			return pageHistory(ctx, tx, w, PageActSave, from, t.Actor.Account, role, "")
-		}
-		var n int
-		if err := tx.NewSelect().Model((*Revision)(nil)).ColumnExpr("max(number)").Where("page_id = ?", t.PageID).Scan(ctx, &n); err != nil {
-			return err
-		}
-		rev = &Revision{PageID: t.PageID, Number: n + 1, Status: RevDraft, AuthorID: &t.Actor.Account.ID}
-		rev.setContent(c)
-		if _, err := tx.NewInsert().Model(rev).Returning("*").Exec(ctx); err != nil {
-			return err
-		}
-		return pageHistory(ctx, tx, rev, PageActCreate, "", t.Actor.Account, role, "")
+		rev, err = d.savePage(ctx, tx, t, c)
+		return err
 	})
 	return rev, err
+}
+
+// savePage is SavePage inside tx.
+func (d *DB) savePage(ctx context.Context, tx bun.Tx, t Transition, c PageContent) (*Revision, error) {
+	s, role, err := d.lockFor(ctx, tx, t, RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	if w := s.Working; w != nil {
+		if w.Status != RevDraft && w.Status != RevSentBack {
+			return nil, fmt.Errorf("revision is %s: %w", w.Status, ErrConflict)
+		}
+		if t.Version != 0 && w.Version != t.Version {
+			return nil, fmt.Errorf("revision changed meanwhile: %w", ErrConflict)
+		}
+		from := w.Status
+		w.setContent(c)
+		w.Status, w.AuthorID = RevDraft, &t.Actor.Account.ID
+		if _, err := tx.NewUpdate().Model(w).
+			Column("title", "body", "fields", "tags", "publish_at", "end_at", "status", "author_id").
+			Set("version = version + 1, updated_at = now()").WherePK().Returning("*").Exec(ctx); err != nil {
+			return nil, err
+		}
+		return w, pageHistory(ctx, tx, w, PageActSave, from, t.Actor.Account, role, "")
+	}
+	var n int
+	if err := tx.NewSelect().Model((*Revision)(nil)).ColumnExpr("max(number)").Where("page_id = ?", t.PageID).Scan(ctx, &n); err != nil {
+		return nil, err
+	}
+	rev := &Revision{PageID: t.PageID, Number: n + 1, Status: RevDraft, AuthorID: &t.Actor.Account.ID}
+	rev.setContent(c)
+	if _, err := tx.NewInsert().Model(rev).Returning("*").Exec(ctx); err != nil {
+		return nil, err
+	}
+	return rev, pageHistory(ctx, tx, rev, PageActCreate, "", t.Actor.Account, role, "")
 }
 
 // lockFor locks the page and checks the actor may act on it as want;
@@ -524,18 +529,23 @@ func approvers(ctx context.Context, idb bun.IDB, siteID, divisionID int64) ([]Ac
 func (d *DB) SubmitPage(ctx context.Context, t Transition, mailFor func(to *Account, s *PageState) *Mail) (err error) {
 	defer wrap(&err, "submit page")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		s, role, err := d.lockFor(ctx, tx, t, RoleEditor)
-		if err != nil {
-			return err
-		}
-		if _, err := step(ctx, tx, s, t, role, PageActSubmit, RevSubmitted, []string{RevDraft, RevSentBack},
-			func(q *bun.UpdateQuery) *bun.UpdateQuery {
-				return q.Set("submitted_at = ?, reminded_at = NULL, comment = ''", t.Now)
-			}); err != nil {
-			return err
-		}
-		return mailApprovers(ctx, tx, s, mailFor)
+		return d.submitPage(ctx, tx, t, mailFor)
 	})
+}
+
+// submitPage is SubmitPage inside tx.
+func (d *DB) submitPage(ctx context.Context, tx bun.Tx, t Transition, mailFor func(to *Account, s *PageState) *Mail) error {
+	s, role, err := d.lockFor(ctx, tx, t, RoleEditor)
+	if err != nil {
+		return err
+	}
+	if _, err := step(ctx, tx, s, t, role, PageActSubmit, RevSubmitted, []string{RevDraft, RevSentBack},
+		func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Set("submitted_at = ?, reminded_at = NULL, comment = ''", t.Now)
+		}); err != nil {
+		return err
+	}
+	return mailApprovers(ctx, tx, s, mailFor)
 }
 
 func mailApprovers(ctx context.Context, tx bun.IDB, s *PageState, mailFor func(to *Account, s *PageState) *Mail) error {

@@ -46,6 +46,7 @@ type App struct {
 	facets     ttlValue[components.EventFacets]
 	towns      ttlValue[[]string] // members' towns, offered by the export form
 	items      onceCache[int64, *db.QueueEntry]
+	siteHosts  ttlValue[map[string]string] // sub-sites' own host names → their slugs
 }
 
 // New wires the application. Close releases what it started.

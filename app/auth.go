@@ -106,6 +106,10 @@ const (
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
 	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
+	permDivisions     perm = "divisions"      // divisions and which staff belong to them: the ward keeps its organisation
+	permSites         perm = "sites"          // the list of sites and one site's page: the publishing roles
+	permSiteApply     perm = "site_apply"     // apply for a sub-site for one's division (第5条)
+	permSiteManage    perm = "site_manage"    // decide applications, run a site: db checks which site
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -124,6 +128,10 @@ var permRoles = map[perm][]string{
 	permAuditLog:      {db.RoleWardStaff},
 	permStaffAccounts: {db.RoleWardStaff},
 	permUnlockSignIn:  {db.RoleWardStaff},
+	permDivisions:     {db.RoleWardStaff},
+	permSites:         {db.RoleSiteManager, db.RoleEditor, db.RoleApprover},
+	permSiteApply:     {db.RoleSiteManager, db.RoleEditor},
+	permSiteManage:    {db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -203,6 +211,8 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},
+		{permDivisions, components.StaffLink{Href: "/staff/divisions", Key: "divisions.title"}},
+		{permSites, components.StaffLink{Href: "/staff/sites", Key: "sites.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

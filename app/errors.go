@@ -26,7 +26,7 @@ func statusOf(err error) int {
 		return he.Code
 	case errors.Is(err, db.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, db.ErrNotOrganiser):
+	case errors.Is(err, db.ErrNotOrganiser), errors.Is(err, db.ErrForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, errUnreadable):
 		return http.StatusBadRequest

@@ -68,6 +68,7 @@ var knownQueryParams = map[string][]string{
 	"/leave":                       {"to"},
 	"/events/:id/participants.csv": {"enc"},
 	"/calendar/:token":             {"lang"},
+	"/s/:site":                     {"after"},
 }
 
 // validSamples fill the empty fields of a form so that a hostile value in
@@ -82,6 +83,7 @@ var validSamples = map[string]string{
 	"phone": "03-1234-5678", "email": "hostile@example.jp", "handle": "てすとのひと", "agree": "yes",
 	"reason": "その他", "message": "理由の説明です。", "note": "区と協議したいです。", "slug": "hostile", "name_ja": "試験",
 	"name_en": "Test", "word": "試験語", "login_id": "hostile-group", "sort_order": "1",
+	"code": "hostile-div", "lead_days": "2", "comment": "公式サイトで足ります。", "work_email": "walker@city.example.jp",
 }
 
 // formSpec is one rendered form: who saw it, where it posts, its fields
@@ -199,7 +201,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// People: a visitor, a member, a group, ward staff and a moderator,
 	// and a staff account whose roles the ward may change.
 	clients := map[string]*testEnv{"visitor": e.client()}
-	order := []string{"member", "group", "ward", "mod", "visitor"}
+	order := []string{"member", "group", "ward", "mod", "site", "visitor"}
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	hash, _ := auth.HashPassword("group-password-1")
@@ -213,7 +215,12 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	}
 	e.staffAccount("ward-h", db.RoleWardStaff)
 	e.staffAccount("mod-h", db.RoleModerator)
-	e.staffAccount("editor-h", db.RoleEditor)
+	editor := e.staffAccount("editor-h", db.RoleEditor)
+	// A manager of the official site who also writes and approves, in a
+	// division with a sub-site of its own (with a published page) and an
+	// application waiting.
+	siteMgr := e.staffAccount("site-h", db.RoleSiteManager, db.RoleEditor, db.RoleApprover)
+	sub, subPage := e.subSiteFixture(siteMgr, "hostile-sub", "hostile-app")
 	signIn := func(name, login, password string) {
 		c := e.client()
 		c.signIn(login, password).wantStatus(t, http.StatusSeeOther)
@@ -223,6 +230,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	signIn("group", "G80001", "group-password-1")
 	signIn("ward", "ward-h", "staff-password-1")
 	signIn("mod", "mod-h", "staff-password-1")
+	signIn("site", "site-h", "staff-password-1")
 	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
 	// A failed sign-in on the member's account puts the unlock button on
 	// the member's staff page, so the walk reaches that form too.
@@ -283,6 +291,10 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/members/exports/:token": "/staff/members/exports/" + strings.Repeat("ab", 16),
 		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
 		"/static/*":                     "/static/css/site.css",
+		"/s/:site":                      "/s/" + sub.Slug,
+		"/s/:site/pages/:id":            fmt.Sprintf("/s/%s/pages/%d", sub.Slug, subPage),
+		"/staff/sites/:id":              fmt.Sprintf("/staff/sites/%d", sub.ID),
+		"/staff/divisions/accounts/:id": fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
 

@@ -515,7 +515,7 @@ func (d *DB) SetStaffPlacement(ctx context.Context, actor Actor, p Placement) (e
 		}
 		var after []Division
 		if len(p.DivisionIDs) > 0 {
-			if err := tx.NewSelect().Model(&after).Where("id IN (?)", bun.In(p.DivisionIDs)).Order("code").Scan(ctx); err != nil {
+			if err := tx.NewSelect().Model(&after).Where("id IN (?)", bun.List(p.DivisionIDs)).Order("code").Scan(ctx); err != nil {
 				return err
 			}
 		}

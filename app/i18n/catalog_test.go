@@ -152,6 +152,15 @@ func TestEveryUsedIDExists(t *testing.T) {
 	// Sign-in limits and the mails that tell owners about them.
 	dynamic = append(dynamic, "history.signin_unlock", "history.register_attempt", "audit.action.signin_unlock",
 		"mail.signin_attack.subject", "mail.signin_attack.body", "mail.register_attempt.subject", "mail.register_attempt.body")
+	// Sub-sites: statuses, page kinds, and the messages named by a field.
+	for _, s := range []string{"applied", "active", "refused", "closed"} {
+		dynamic = append(dynamic, "sites.status."+s)
+	}
+	for _, k := range []string{"notice", "subsidy", "article", "facility", "page"} {
+		dynamic = append(dynamic, "subsite.kind."+k)
+	}
+	dynamic = append(dynamic, "sites.last_manager", "form.err.slug_taken_site", "form.err.host_taken_site",
+		"audit.action.division_change", "audit.action.site_change")
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

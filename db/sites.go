@@ -139,8 +139,12 @@ func (d *DB) RemoveSiteStaff(ctx context.Context, actor Actor, siteID, accountID
 }
 
 func removeSiteStaff(ctx context.Context, tx bun.Tx, actor Actor, siteID, accountID int64) error {
-	if _, err := tx.NewDelete().Table("site_staff").Where("site_id = ? AND account_id = ?", siteID, accountID).Exec(ctx); err != nil {
+	res, err := tx.NewDelete().Table("site_staff").Where("site_id = ? AND account_id = ?", siteID, accountID).Exec(ctx)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // not on the site (removed meanwhile): nothing changed, nothing to record
 	}
 	return Audit(ctx, tx, actor.Entry(AuditSiteChange, &accountID, []string{"sites"}, fmt.Sprintf("removed from site %d", siteID)))
 }

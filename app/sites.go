@@ -114,7 +114,14 @@ func (a *App) decideSite(c echo.Context) error {
 	}
 	if !errs.Any() {
 		err := a.db.DecideSite(ctx, db.SiteDecision{SiteID: id, Approve: approve, Comment: f.Comment,
-			Actor: actorAs(c, actingRole(c)), Now: a.now()})
+			Actor: actorAs(c, actingRole(c)), Now: a.now(),
+			Mail: func(_ *db.Account, s *db.Site) *db.Mail {
+				kind := "site_refused"
+				if approve {
+					kind = "site_approved"
+				}
+				return a.composeMail("ja", kind, "", map[string]any{"Site": s.Name, "Slug": s.Slug, "ID": s.ID, "Comment": f.Comment})
+			}})
 		if err != nil {
 			return err
 		}

@@ -229,6 +229,9 @@ func TestSubSiteApplicationIsDecidedByTheOfficialSite(t *testing.T) {
 	}
 	// Not served while applied for.
 	e.get("/s/kosodate").wantStatus(t, http.StatusNotFound)
+	if _, err := e.db.Bun.NewUpdate().Model(e.editorA).Set("work_email = 'editor-a@city.example.jp'").WherePK().Exec(e.ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	// Only a site manager of the official site decides: not a sub-site's
 	// manager, not an approver, not the applicant.
@@ -276,6 +279,15 @@ func TestSubSiteApplicationIsDecidedByTheOfficialSite(t *testing.T) {
 		t.Errorf("staff of the approved site: %+v", staff)
 	}
 	e.get("/s/kosodate2").wantStatus(t, http.StatusOK)
+	// The applicant was told each decision at their work address.
+	var mails []db.Mail
+	if err := e.db.Bun.NewSelect().Model(&mails).Where("to_addr = 'editor-a@city.example.jp'").Order("id").Scan(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(mails) != 2 || mails[0].Kind != "site_refused" || !strings.Contains(mails[0].Body, "公式サイトの子育てページで足ります。") ||
+		mails[1].Kind != "site_approved" || !strings.Contains(mails[1].Body, "/s/kosodate2") || *mails[1].AccountID != e.editorA.ID {
+		t.Errorf("mails to the applicant: %+v", mails)
+	}
 	log := e.auditDetails(t, db.AuditSiteChange)
 	for _, want := range []string{"site kosodate applied for: 相談窓口の案内", "site kosodate refused: 公式サイトの子育てページで足ります。",
 		"site kosodate2 active", fmt.Sprintf("added to site %d", app2.ID)} {

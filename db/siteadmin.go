@@ -205,12 +205,15 @@ type SiteDecision struct {
 	Comment string // refusing: why (required); approving: an optional note
 	Actor   Actor
 	Now     time.Time
+	// Mail composes the notice to the applicant (第5条2項: the applying
+	// department is told), sent to their work address when they have one.
+	Mail func(applicant *Account, s *Site) *Mail
 }
 
 // DecideSite approves (active) or refuses an application, or reopens a
-// closed site, by a site manager of the official site, on record. On
-// approval the applicant joins the site's staff, so the department can
-// start at once.
+// closed site, by a site manager of the official site, on record, and
+// tells the applicant by mail. On approval the applicant joins the site's
+// staff, so the department can start at once.
 func (d *DB) DecideSite(ctx context.Context, dec SiteDecision) (err error) {
 	defer wrap(&err, "decide site")
 	if !dec.Approve && dec.Comment == "" {
@@ -246,10 +249,24 @@ func (d *DB) DecideSite(ctx context.Context, dec SiteDecision) (err error) {
 		if err := Audit(ctx, tx, dec.Actor.Entry(AuditSiteChange, nil, []string{"status"}, detail)); err != nil {
 			return err
 		}
-		if dec.Approve && s.AppliedBy != nil {
-			return addSiteStaff(ctx, tx, dec.Actor, s.ID, *s.AppliedBy)
+		if s.AppliedBy == nil {
+			return nil
 		}
-		return nil
+		if dec.Approve {
+			if err := addSiteStaff(ctx, tx, dec.Actor, s.ID, *s.AppliedBy); err != nil {
+				return err
+			}
+		}
+		var applicant Account
+		if err := tx.NewSelect().Model(&applicant).Where("id = ?", *s.AppliedBy).Scan(ctx); err != nil {
+			return err
+		}
+		if dec.Mail == nil || applicant.WorkEmail == "" || applicant.Status != StatusActive {
+			return nil
+		}
+		m := dec.Mail(&applicant, s)
+		m.To, m.AccountID = applicant.WorkEmail, &applicant.ID
+		return EnqueueMail(ctx, tx, m)
 	})
 }
 

@@ -160,7 +160,8 @@ func TestEveryUsedIDExists(t *testing.T) {
 		dynamic = append(dynamic, "subsite.kind."+k)
 	}
 	dynamic = append(dynamic, "sites.last_manager", "form.err.slug_taken_site", "form.err.host_taken_site",
-		"audit.action.division_change", "audit.action.site_change")
+		"audit.action.division_change", "audit.action.site_change",
+		"mail.site_approved.subject", "mail.site_approved.body", "mail.site_refused.subject", "mail.site_refused.body")
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

@@ -54,6 +54,7 @@ type App struct {
 	disaster   atomic.Bool
 	pages      *pageCache
 	urgentHTML onceCache[int64, string]
+	siteHosts  ttlValue[map[string]string] // sub-sites' own host names → their slugs
 }
 
 // New wires the application. Close releases what it started.

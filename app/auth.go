@@ -110,6 +110,10 @@ const (
 	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
 	permDisaster      perm = "disaster"       // disaster mode's switch: site managers see it, those of the official site use it (db.ManagesOfficialSite)
 	permPages         perm = "pages"          // write and follow pages (/staff/pages); divisions and sites say which (db.CanAuthor)
+	permDivisions     perm = "divisions"      // divisions and which staff belong to them: the ward keeps its organisation
+	permSites         perm = "sites"          // the list of sites and one site's page: the publishing roles
+	permSiteApply     perm = "site_apply"     // apply for a sub-site for one's division (第5条)
+	permSiteManage    perm = "site_manage"    // decide applications, run a site: db checks which site
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -132,6 +136,10 @@ var permRoles = map[perm][]string{
 	permAuthor:        {db.RoleEditor, db.RoleModerator},
 	permDisaster:      {db.RoleSiteManager},
 	permPages:         {db.RoleEditor, db.RoleApprover, db.RoleSiteManager, db.RoleModerator},
+	permDivisions:     {db.RoleWardStaff},
+	permSites:         {db.RoleSiteManager, db.RoleEditor, db.RoleApprover},
+	permSiteApply:     {db.RoleSiteManager, db.RoleEditor},
+	permSiteManage:    {db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -214,6 +222,8 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},
 		{permDisaster, components.StaffLink{Href: "/staff/disaster", Key: "disaster.title"}},
+		{permDivisions, components.StaffLink{Href: "/staff/divisions", Key: "divisions.title"}},
+		{permSites, components.StaffLink{Href: "/staff/sites", Key: "sites.title"}},
 	}
 	var out []components.StaffLink
 	for _, l := range all {

@@ -73,6 +73,7 @@ var knownQueryParams = map[string][]string{
 	"/staff/pages":                 {"after", "status", "kind"},
 	"/staff/pages/new":             {"kind"},
 	"/staff/pages/:id/diff":        {"from", "to"},
+	"/s/:site":                     {"after"},
 }
 
 // validSamples fill the empty fields of a form so that a hostile value in
@@ -88,6 +89,7 @@ var validSamples = map[string]string{
 	"reason": "その他", "message": "理由の説明です。", "note": "区と協議したいです。", "slug": "hostile", "name_ja": "試験",
 	"name_en": "Test", "word": "試験語", "login_id": "hostile-group", "sort_order": "1",
 	"override": "緊急のお知らせのため", "comment": "日付を直してください。",
+	"code": "hostile-div", "lead_days": "2", "work_email": "walker@city.example.jp",
 }
 
 // formSpec is one rendered form: who saw it, where it posts, its fields
@@ -219,7 +221,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// People: a visitor, a member, a group, ward staff and a moderator,
 	// and a staff account whose roles the ward may change.
 	clients := map[string]*testEnv{"visitor": e.client()}
-	order := []string{"member", "group", "ward", "mod", "approver", "manager", "visitor"}
+	order := []string{"member", "group", "ward", "mod", "approver", "manager", "site", "visitor"}
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
@@ -227,6 +229,12 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	modAcc := e.staffAccount("mod-h", db.RoleModerator)
 	editorAcc := e.staffAccount("editor-h", db.RoleEditor)
 	approverAcc := e.staffAccount("approver-h", db.RoleApprover, db.RoleSiteManager)
+	editor := editorAcc
+	// A manager of the official site who also writes and approves, in a
+	// division with a sub-site of its own (with a published page) and an
+	// application waiting.
+	siteMgr := e.staffAccount("site-h", db.RoleSiteManager, db.RoleEditor, db.RoleApprover)
+	sub, subPage := e.subSiteFixture(siteMgr, "hostile-sub", "hostile-app")
 	signIn := func(name, login, password string) {
 		c := e.client()
 		c.signIn(login, password).wantStatus(t, http.StatusSeeOther)
@@ -247,6 +255,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		t.Fatal(err)
 	}
 	signIn("manager", "manager-h", "staff-password-1")
+	signIn("site", "site-h", "staff-password-1")
 	member, ward, mod := clients["member"], clients["ward"], clients["mod"]
 	// A failed sign-in on the member's account puts the unlock button on
 	// the member's staff page, so the walk reaches that form too.
@@ -367,6 +376,10 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
 		"/staff/pages/:id":              fmt.Sprintf("/staff/pages/%d", article.ID),
 		"/staff/pages/:id/diff":         fmt.Sprintf("/staff/pages/%d/diff", article.ID),
+		"/s/:site":                      "/s/" + sub.Slug,
+		"/s/:site/pages/:id":            fmt.Sprintf("/s/%s/pages/%d", sub.Slug, subPage),
+		"/staff/sites/:id":              fmt.Sprintf("/staff/sites/%d", sub.ID),
+		"/staff/divisions/accounts/:id": fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step

@@ -341,6 +341,8 @@ func staffCreate(ctx context.Context, cfg Config, args []string, stdout, stderr 
 	login := fs.String("login", "", "login ID (required)")
 	name := fs.String("name", "", "display name (required)")
 	roles := fs.String("roles", db.RoleWardStaff, "comma-separated roles: "+strings.Join(db.StaffRoles, ", "))
+	divisions := fs.String("divisions", "", "comma-separated division codes the account belongs to (e.g. public-relations)")
+	sites := fs.String("sites", "", "comma-separated sites (slugs) the account works on (e.g. official: the first site manager)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -366,13 +368,68 @@ func staffCreate(ctx context.Context, cfg Config, args []string, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	divs, slugs := commaList(*divisions), commaList(*sites)
+	if err := checkPlacement(ctx, d, divs, slugs); err != nil {
+		return err
+	}
 	acc, err := d.CreateStaff(ctx, *login, *name, rs, hash)
 	if err != nil {
+		return err
+	}
+	if err := d.PlaceNewStaff(ctx, acc.ID, divs, slugs); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "created staff account %d\nlogin ID: %s\ninitial password: %s\n(the password must be changed at first sign-in; it is not shown again)\n",
 		acc.ID, acc.LoginID, pw)
 	return nil
+}
+
+// checkPlacement makes sure the divisions and sites named on the command
+// line exist before an account is created for them; the official site is
+// made first, as serve would (the first site manager is placed on it).
+func checkPlacement(ctx context.Context, d *db.DB, divisions, sites []string) error {
+	if len(sites) > 0 {
+		if err := d.EnsureOfficialSite(ctx); err != nil {
+			return err
+		}
+	}
+	have := map[string]bool{}
+	ds, err := d.Divisions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, dv := range ds {
+		have["division "+dv.Code] = true
+	}
+	ss, err := d.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range ss {
+		have["site "+s.Slug] = true
+	}
+	for _, c := range divisions {
+		if !have["division "+c] {
+			return fmt.Errorf("no division %q (ward staff add divisions at /staff/divisions)", c)
+		}
+	}
+	for _, s := range sites {
+		if !have["site "+s] {
+			return fmt.Errorf("no site %q", s)
+		}
+	}
+	return nil
+}
+
+// commaList splits a flag's comma-separated values, leaving out blanks.
+func commaList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func validRole(r string) bool {

@@ -20,6 +20,7 @@ func (a *App) routes() *echo.Echo {
 	// Outermost first: every response gets an id, a log line, panic
 	// recovery and the security headers, including the ones for errors.
 	e.Pre(removeTrailingSlash)
+	e.Pre(a.siteHost) // a sub-site's own host name: its / and /pages/{id}
 	e.Use(middleware.RequestID())
 	e.Use(a.accessLog())
 	e.Use(a.recoverPanics())
@@ -75,6 +76,8 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)
 	site.GET("/facilities", a.facilities)
+	site.GET("/s/:site", a.subSiteHome)
+	site.GET("/s/:site/pages/:id", a.subSitePage)
 
 	// Accounts.
 	site.GET("/register", a.registerPage)
@@ -171,5 +174,18 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/pages/:id", a.saveStaffPage, pages)
 	site.POST("/staff/pages/:id/withdraw", a.withdrawStaffPage, pages)
 	site.GET("/staff/pages/:id/diff", a.staffPageDiff, pages)
+	// Divisions and sub-sites (Nakano rules 第5–6条).
+	site.GET("/staff/divisions", a.divisions, a.require(permDivisions))
+	site.POST("/staff/divisions", a.createDivision, a.require(permDivisions))
+	site.GET("/staff/divisions/accounts/:id", a.placementPage, a.require(permDivisions))
+	site.POST("/staff/divisions/accounts/:id", a.setPlacement, a.require(permDivisions))
+	site.GET("/staff/sites", a.sites, a.require(permSites))
+	site.POST("/staff/sites", a.applySite, a.require(permSiteApply))
+	site.GET("/staff/sites/:id", a.site, a.require(permSites))
+	site.POST("/staff/sites/:id/decision", a.decideSite, a.require(permSiteManage))
+	site.POST("/staff/sites/:id/settings", a.updateSiteSettings, a.require(permSiteManage))
+	site.POST("/staff/sites/:id/staff", a.addSiteStaff, a.require(permSiteManage))
+	site.POST("/staff/sites/:id/staff/remove", a.removeSiteStaff, a.require(permSiteManage))
+	site.POST("/staff/sites/:id/close", a.closeSite, a.require(permSiteManage))
 	return e
 }

@@ -134,14 +134,6 @@ func siteOptions(sites []db.Site) []Option {
 	return opts
 }
 
-func divisionOptions(ds []db.Division) []Option {
-	opts := make([]Option, len(ds))
-	for i, d := range ds {
-		opts[i] = Option{Value: itoa(d.ID), Label: d.Name}
-	}
-	return opts
-}
-
 func facilityOptions(fs []db.Facility) []Option {
 	opts := make([]Option, len(fs))
 	for i, f := range fs {

@@ -105,6 +105,7 @@ type Site struct {
 	DecidedBy  *int64     `bun:"decided_by"`
 	DecidedAt  *time.Time `bun:"decided_at"`
 	Decision   string     `bun:"decision"`
+	Nav        []NavLink  `bun:"nav,type:jsonb,nullzero,default:'[]'"` // the site's own navigation (db/siteadmin.go)
 	CreatedAt  time.Time  `bun:"created_at,nullzero,default:now()"`
 }
 

@@ -114,25 +114,37 @@ func (d *DB) SitesOf(ctx context.Context, accountID int64) (_ []Site, err error)
 func (d *DB) AddSiteStaff(ctx context.Context, actor Actor, siteID int64, accountIDs ...int64) (err error) {
 	defer wrap(&err, "add site staff")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for _, id := range accountIDs {
-			if _, err := tx.NewRaw("INSERT INTO site_staff (site_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING", siteID, id).Exec(ctx); err != nil {
-				return err
-			}
-			if err := Audit(ctx, tx, actor.Entry(AuditSiteChange, &id, []string{"sites"}, fmt.Sprintf("added to site %d", siteID))); err != nil {
-				return err
-			}
-		}
-		return nil
+		return addSiteStaff(ctx, tx, actor, siteID, accountIDs...)
 	})
+}
+
+func addSiteStaff(ctx context.Context, tx bun.Tx, actor Actor, siteID int64, accountIDs ...int64) error {
+	for _, id := range accountIDs {
+		if _, err := tx.NewRaw("INSERT INTO site_staff (site_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING", siteID, id).Exec(ctx); err != nil {
+			return err
+		}
+		if err := Audit(ctx, tx, actor.Entry(AuditSiteChange, &id, []string{"sites"}, fmt.Sprintf("added to site %d", siteID))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RemoveSiteStaff takes a staff account off a site, on record.
 func (d *DB) RemoveSiteStaff(ctx context.Context, actor Actor, siteID, accountID int64) (err error) {
 	defer wrap(&err, "remove site staff")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewDelete().Table("site_staff").Where("site_id = ? AND account_id = ?", siteID, accountID).Exec(ctx); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, actor.Entry(AuditSiteChange, &accountID, []string{"sites"}, fmt.Sprintf("removed from site %d", siteID)))
+		return removeSiteStaff(ctx, tx, actor, siteID, accountID)
 	})
+}
+
+func removeSiteStaff(ctx context.Context, tx bun.Tx, actor Actor, siteID, accountID int64) error {
+	res, err := tx.NewDelete().Table("site_staff").Where("site_id = ? AND account_id = ?", siteID, accountID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // not on the site (removed meanwhile): nothing changed, nothing to record
+	}
+	return Audit(ctx, tx, actor.Entry(AuditSiteChange, &accountID, []string{"sites"}, fmt.Sprintf("removed from site %d", siteID)))
 }

@@ -155,6 +155,16 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, k := range []string{"notice", "subsidy", "article", "facility", "page"} {
 		dynamic = append(dynamic, "page_kind."+k)
 	}
+	// Sub-sites: statuses, page kinds, and the messages named by a field.
+	for _, s := range []string{"applied", "active", "refused", "closed"} {
+		dynamic = append(dynamic, "sites.status."+s)
+	}
+	for _, k := range []string{"notice", "subsidy", "article", "facility", "page"} {
+		dynamic = append(dynamic, "subsite.kind."+k)
+	}
+	dynamic = append(dynamic, "sites.last_manager", "form.err.slug_taken_site", "form.err.host_taken_site",
+		"audit.action.division_change", "audit.action.site_change",
+		"mail.site_approved.subject", "mail.site_approved.body", "mail.site_refused.subject", "mail.site_refused.body")
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

@@ -208,3 +208,8 @@ func (r *response) wantStatus(t *testing.T, want int) {
 		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, main)
 	}
 }
+
+// fieldError is the message shown beside a form field, "" when none.
+func fieldError(res *response, field string) string {
+	return strings.TrimSpace(res.Doc.Find("#f-" + field + "-error").Text())
+}

@@ -142,9 +142,6 @@ func (f *filesEnv) publish(t *testing.T, body string) {
 	}
 }
 
-func fieldError(res *response, field string) string {
-	return strings.TrimSpace(res.Doc.Find("#f-" + field + "-error").Text())
-}
 
 var testPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 

@@ -169,9 +169,6 @@ func (e *sitesEnv) auditDetails(t *testing.T, action string) string {
 	return strings.Join(ds, "\n")
 }
 
-func fieldError(res *response, field string) string {
-	return strings.TrimSpace(res.Doc.Find("#f-" + field + "-error").Text())
-}
 
 func TestSubSiteApplicationIsDecidedByTheOfficialSite(t *testing.T) {
 	t.Parallel()

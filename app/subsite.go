@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wardportal/portal/app/markup"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -76,7 +75,7 @@ func (a *App) subSitePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, p.Live.Title+" | "+s.Site.Name, components.SubSitePage(s, p, markup.Render(p.Live.Body)))
+	return a.page(c, p.Live.Title+" | "+s.Site.Name, components.SubSitePage(s, p, a.pageHTML(c.Request().Context(), p.Live.Body)))
 }
 
 // requestHost is the request's host name, lower case, without the port.

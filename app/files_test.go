@@ -142,7 +142,6 @@ func (f *filesEnv) publish(t *testing.T, body string) {
 	}
 }
 
-
 var testPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 func TestUploadReadsTheTypeFromTheContent(t *testing.T) {

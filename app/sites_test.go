@@ -169,7 +169,6 @@ func (e *sitesEnv) auditDetails(t *testing.T, action string) string {
 	return strings.Join(ds, "\n")
 }
 
-
 func TestSubSiteApplicationIsDecidedByTheOfficialSite(t *testing.T) {
 	t.Parallel()
 	e := newSitesEnv(t)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -61,15 +60,6 @@ func (a *App) authorPage(c echo.Context) (*db.PageState, error) {
 		return nil, err
 	}
 	return a.db.AuthorPage(c.Request().Context(), currentUser(c), id)
-}
-
-// fileParam reads the :file route parameter, an attachment id.
-func fileParam(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("file"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("file %q: %w", c.Param("file"), db.ErrNotFound)
-	}
-	return id, nil
 }
 
 // uploadFile stores a file on the page. The form works without JavaScript

@@ -336,7 +336,16 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.CreateDivision(ctx, wardActor, opDiv); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.SetStaffDivisions(ctx, wardActor, modAcc.ID, []int64{opDiv.ID}); err != nil {
+	// Keep the divisions the attachments fixture gave the moderator.
+	modDivs, err := e.db.DivisionsOf(ctx, modAcc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	divIDs := []int64{opDiv.ID}
+	for _, d := range modDivs {
+		divIDs = append(divIDs, d.ID)
+	}
+	if err := e.db.SetStaffDivisions(ctx, wardActor, modAcc.ID, divIDs); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.db.AddSiteStaff(ctx, wardActor, official.ID, modAcc.ID); err != nil {

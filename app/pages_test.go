@@ -228,7 +228,7 @@ func TestPagesCreateSaveSubmitWithdraw(t *testing.T) {
 	if err := p.db.Bun.NewSelect().Model(&mails).Where("kind = ?", "page_submitted").Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(mails) != 1 || mails[0].To != "approver@city.example.jp" || !strings.Contains(mails[0].Body, fmt.Sprintf("/staff/pages/%d", id)) ||
+	if len(mails) != 1 || mails[0].To != "approver@city.example.jp" || !strings.Contains(mails[0].Body, fmt.Sprintf("/staff/approvals#approval-%d", id)) ||
 		!strings.Contains(mails[0].Subject, "年末年始の窓口（変更）") {
 		t.Fatalf("mails: %+v", mails)
 	}

@@ -53,3 +53,12 @@ func (a *App) composeMail(lang, kind, to string, data map[string]any) *db.Mail {
 		Kind:    kind,
 	}
 }
+
+// fileParam reads the :file route parameter, an attachment id.
+func fileParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("file"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("file %q: %w", c.Param("file"), db.ErrNotFound)
+	}
+	return id, nil
+}

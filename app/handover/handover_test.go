@@ -106,13 +106,12 @@ func fill(t *testing.T, d *db.DB) {
 		`INSERT INTO sessions (token, data, expiry) VALUES ('secret-token', '\x00ff', now() + interval '1 day')`,
 		// An image attached to a page: bytea with a NUL, 0xff and every
 		// other byte value must come back as it was.
-		`INSERT INTO divisions (code, name) VALUES ('handover-pr', '広報課')`,
-		`INSERT INTO sites (slug, official, name, division_id, status) SELECT 'official', true, '公式サイト', id, 'active' FROM divisions WHERE code = 'handover-pr'`,
-		`INSERT INTO pages (site_id, division_id, kind) SELECT id, division_id, 'notice' FROM sites WHERE official`,
+		`INSERT INTO pages (site_id, division_id, kind, legacy_id) SELECT id, division_id, 'notice', -1 FROM sites WHERE official`,
 		`INSERT INTO attachments (page_id, filename, content_type, size, sha256, data, width, height, alt, data_small, small_type, small_sha256)
 			SELECT p.id, '地図,第1版.png', 'image/png', 256, encode(sha256(b.data), 'hex'), b.data, 2, 1, '区役所までの地図, "徒歩5分"',
 			       '\x00ff0a0d5c22', 'image/png', repeat('a', 64)
-			FROM pages AS p, (SELECT string_agg(set_byte('\x00'::bytea, 0, i), ''::bytea ORDER BY i) AS data FROM generate_series(0, 255) AS i) AS b`,
+			FROM pages AS p, (SELECT string_agg(set_byte('\x00'::bytea, 0, i), ''::bytea ORDER BY i) AS data FROM generate_series(0, 255) AS i) AS b
+			WHERE p.legacy_id = -1`,
 		`INSERT INTO handover_test_notes VALUES (NULL, NULL, NULL), ('', '{}', now()), ('a,b', '{"x y",z}', now()), ('a,b', '{"x y",z}', now())`,
 	} {
 		if _, err := d.Pool.Exec(ctx, sql); err != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
 	"github.com/wardportal/portal/app/i18n"
-	"github.com/wardportal/portal/app/markup"
 	"github.com/wardportal/portal/app/worker"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
@@ -76,7 +75,7 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 			e.Author = names[*r.AuthorID]
 		}
 		if w := s.Working; w != nil && w.Status == db.RevSubmitted {
-			e.BodyHTML = markup.Render(w.Body)
+			e.BodyHTML = a.markup.Render(w.Body)
 			e.TooSoon = w.PublishAt.Before(e.Earliest)
 		}
 		out[i] = e

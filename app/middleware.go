@@ -203,6 +203,8 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		Catalog: a.catalog,
 		Assets:  a.assets,
 		Now:     a.now(),
+
+		SignLink: a.leaveSig,
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		vr.CSRF = tok

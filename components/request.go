@@ -28,6 +28,9 @@ type Request struct {
 	// Waiting is the number of submissions waiting for the signed-in
 	// approver, shown beside the back office's link in the header.
 	Waiting int
+	// SignLink signs an outbound destination for /leave (app: leaveSig);
+	// nil leaves links unsigned.
+	SignLink func(dest string) string
 }
 
 // User returns the signed-in account, or nil.

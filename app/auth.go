@@ -108,6 +108,8 @@ const (
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
 	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
 	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
+	permLinkRequest   perm = "link_request"   // see and make outbound link requests (第16条3項)
+	permLinkDecide    perm = "link_decide"    // approve or refuse link requests: the site manager (運用責任者)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -128,6 +130,8 @@ var permRoles = map[perm][]string{
 	permUnlockSignIn:  {db.RoleWardStaff},
 	permApprove:       {db.RoleApprover},
 	permAuthor:        {db.RoleEditor, db.RoleModerator},
+	permLinkRequest:   {db.RoleEditor, db.RoleSiteManager},
+	permLinkDecide:    {db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -205,6 +209,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
 		{permApprove, components.StaffLink{Href: "/staff/approvals", Key: "approvals.title"}},
+		{permLinkRequest, components.StaffLink{Href: "/staff/links", Key: "links.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},

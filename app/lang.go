@@ -114,4 +114,3 @@ func (a *App) setLanguage(c echo.Context) error {
 	a.flash(c, "success", "lang.changed")
 	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
 }
-

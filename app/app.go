@@ -19,6 +19,7 @@ import (
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/app/live"
+	"github.com/wardportal/portal/app/markup"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/static"
@@ -55,6 +56,9 @@ type App struct {
 	pages      *pageCache
 	urgentHTML onceCache[int64, string]
 	siteHosts  ttlValue[map[string]string] // sub-sites' own host names → their slugs
+	// markup renders Markdown with outbound links signed for /leave: use
+	// a.markup.Render, not markup.Render, for anything the portal shows.
+	markup markup.Renderer
 }
 
 // New wires the application. Close releases what it started.
@@ -82,6 +86,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		now:     time.Now,
 		imaging: make(chan struct{}, 1),
 	}
+	a.markup = markup.Renderer{Sign: a.leaveSig}
 	a.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	a.sessions = scs.New()
 	a.sessions.Store = a.store

@@ -114,6 +114,8 @@ const (
 	permSites         perm = "sites"          // the list of sites and one site's page: the publishing roles
 	permSiteApply     perm = "site_apply"     // apply for a sub-site for one's division (第5条)
 	permSiteManage    perm = "site_manage"    // decide applications, run a site: db checks which site
+	permLinkRequest   perm = "link_request"   // see and make outbound link requests (第16条3項)
+	permLinkDecide    perm = "link_decide"    // approve or refuse link requests: the site manager (運用責任者)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -140,6 +142,8 @@ var permRoles = map[perm][]string{
 	permSites:         {db.RoleSiteManager, db.RoleEditor, db.RoleApprover},
 	permSiteApply:     {db.RoleSiteManager, db.RoleEditor},
 	permSiteManage:    {db.RoleSiteManager},
+	permLinkRequest:   {db.RoleEditor, db.RoleSiteManager},
+	permLinkDecide:    {db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -218,6 +222,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
 		{permApprove, components.StaffLink{Href: "/staff/approvals", Key: "approvals.title"}},
+		{permLinkRequest, components.StaffLink{Href: "/staff/links", Key: "links.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},

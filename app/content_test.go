@@ -52,19 +52,6 @@ func TestNoticesPaginateAndHideScheduled(t *testing.T) {
 	e.get(fmt.Sprintf("/notices/%d", future)).wantStatus(t, http.StatusNotFound)
 }
 
-func TestLeaveNotice(t *testing.T) {
-	t.Parallel()
-	e := newTestEnv(t)
-	res := e.get("/leave?to=" + "https%3A%2F%2Fwww.example.jp%2Fpark")
-	res.wantStatus(t, http.StatusOK)
-	if href := res.Doc.Find("main a.button").AttrOr("href", ""); href != "https://www.example.jp/park" {
-		t.Errorf("continue link %q", href)
-	}
-	for _, bad := range []string{"", "javascript%3Aalert(1)", "%2Flocal", "https%3A%2F%2Fuser%3Apw%40evil.example%2F"} {
-		e.get("/leave?to="+bad).wantStatus(t, http.StatusBadRequest)
-	}
-}
-
 func TestStaffCreate(t *testing.T) {
 	t.Parallel()
 	url := dbtest.NewURL(t)

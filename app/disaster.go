@@ -34,7 +34,7 @@ func (a *App) disasterHome(c echo.Context) error {
 	for i, r := range revs {
 		// A published revision never changes, so its rendering is kept by id.
 		html, _ := a.urgentHTML.get(r.ID, func() (string, error) {
-			return markup.WithoutImages(markup.Render(r.Body)), nil
+			return markup.WithoutImages(a.markup.Render(r.Body)), nil
 		})
 		notices[i] = components.UrgentNotice{Title: r.Title, HTML: html}
 		if r.PublishedAt != nil {

@@ -286,7 +286,7 @@ func etagMatches(header, etag string) bool {
 // the preview is what goes live. Without the labels (the database did not
 // answer) the body still shows.
 func (a *App) pageHTML(ctx context.Context, body string) string {
-	html := markup.Render(body)
+	html := a.markup.Render(body)
 	labelled, err := a.labelFiles(ctx, html)
 	if err != nil {
 		a.log.WarnContext(ctx, "attachment labels", "err", err)

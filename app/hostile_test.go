@@ -90,6 +90,8 @@ var validSamples = map[string]string{
 	"name_en": "Test", "word": "試験語", "login_id": "hostile-group", "sort_order": "1",
 	"override": "緊急のお知らせのため", "comment": "日付を直してください。",
 	"code": "hostile-div", "lead_days": "2", "work_email": "walker@city.example.jp",
+	"site_name": "観光協会", "url": "https://www.example.jp/", "administrator": "会長 一郎", "start_date": "2026-12-01",
+	"content": "区内の観光案内",
 }
 
 // formSpec is one rendered form: who saw it, where it posts, its fields
@@ -322,6 +324,12 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+	// A waiting link request, so the site manager's page has its decision form.
+	if err := e.db.RequestLink(ctx, db.Actor{Account: editorAcc, Role: db.RoleEditor}, &db.LinkRequest{SiteName: "試験", URL: "https://hostile.example/",
+		Content: "試験", Administrator: "試験", Reason: "試験", StartDate: time.Now(), Contact: "試験",
+		NoneAdult: true, NoneCrime: true, NoneDefame: true, NonePolitical: true, NoneElection: true, NoneMalware: true}); err != nil {
+		t.Fatal(err)
 	}
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64

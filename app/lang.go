@@ -11,7 +11,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/wardportal/portal/app/i18n"
-	"github.com/wardportal/portal/components"
 )
 
 // localPath returns s when it is a path on this site, and "/" otherwise:
@@ -114,15 +113,4 @@ func (a *App) setLanguage(c echo.Context) error {
 	a.setLangCookie(c, lang)
 	a.flash(c, "success", "lang.changed")
 	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
-}
-
-// leave is the notice every outbound link passes: the destination is not run
-// by this site (the seed: 外部リンク先にアクセスする場合には…警告を表示する).
-func (a *App) leave(c echo.Context) error {
-	to := c.QueryParam("to")
-	u, err := url.Parse(to)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "invalid destination")
-	}
-	return a.page(c, a.t(c, "leave.title"), components.Leave(u.String()))
 }

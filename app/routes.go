@@ -156,6 +156,9 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/staff/approvals", a.approvals, a.require(permApprove))
 	site.POST("/staff/approvals/:id", a.decidePage, a.require(permApprove))
 	site.POST("/staff/approvals/:id/end", a.endPage, a.require(permApprove))
+	site.GET("/staff/links", a.links, a.require(permLinkRequest))
+	site.POST("/staff/links", a.requestLink, a.require(permLinkRequest))
+	site.POST("/staff/links/:id", a.decideLink, a.require(permLinkDecide))
 	// A page's attachments and images, for the page's authors (files.go).
 	author := a.require(permAuthor)
 	site.GET(uploadRoute, a.files, author)

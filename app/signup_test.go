@@ -451,6 +451,12 @@ func TestGroupEventsAreModerated(t *testing.T) {
 	wardEvent := res.Header.Get("Location")
 	if page := b.client().get(wardEvent); !strings.Contains(page.Body, "/leave?to=https%3A%2F%2Fwww.example.jp%2Fyotsuya") {
 		t.Error("the event page does not link its facility through the leaving notice")
+	} else {
+		// The link is signed: the notice links on to the facility.
+		href := page.Doc.Find(`main a[href^="/leave?to=https%3A%2F%2Fwww.example.jp%2Fyotsuya"]`).AttrOr("href", "")
+		if got := b.client().get(href).Doc.Find("main a.button").AttrOr("href", ""); got != "https://www.example.jp/yotsuya" {
+			t.Errorf("the facility's notice (%s) links to %q", href, got)
+		}
 	}
 	// Staff change their event's details at once; the form comes filled in.
 	form := b.ward.get(wardEvent + "/edit")

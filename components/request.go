@@ -37,6 +37,9 @@ type Request struct {
 	Shared bool
 
 	tokenUsed bool
+	// SignLink signs an outbound destination for /leave (app: leaveSig);
+	// nil leaves links unsigned.
+	SignLink func(dest string) string
 }
 
 // Token returns the CSRF token for a form or an htmx header and notes that

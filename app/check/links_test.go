@@ -17,6 +17,8 @@ func TestOutbound(t *testing.T) {
 		{"an HTML link", "<a href=\"https://example.com/\">例</a>", []got{{"link.outbound", Error, 0, 36, "<a href=\"https://example.com/\">例</a>"}}},
 		{"a protocol-relative address", "[資料](//example.com/a)", []got{{"link.outbound", Error, 0, 21, "[資料](//example.com/a)"}}},
 		{"already through /leave", "[資料](/leave?to=https%3A%2F%2Fexample.com%2F)", []got{{"link.outbound", Error, 0, 44, "[資料](/leave?to=https%3A%2F%2Fexample.com%2F)"}}},
+		{"a signed /leave link names its to=", "[資料](/leave?to=https%3A%2F%2Fexample.com%2F&sig=abc)", []got{{"link.outbound", Error, 0, 52, "[資料](/leave?to=https%3A%2F%2Fexample.com%2F&sig=abc)"}}},
+		{"a signed /leave link to an approved host", "[区](/leave?to=https%3A%2F%2Fwww.city.tokyo-nakano.lg.jp%2F&sig=abc)", nil},
 		{"trailing punctuation is not the address", "（https://example.com/a）。", []got{{"link.outbound", Error, 1, 22, "https://example.com/a"}}},
 		{"a subdomain of an exact approval", "[別サーバ](https://sub.city.tokyo-nakano.lg.jp/)", []got{{"link.outbound", Error, 0, 44, "[別サーバ](https://sub.city.tokyo-nakano.lg.jp/)"}}},
 		{"an approved host in the query", "https://evil.example/?u=www.city.tokyo-nakano.lg.jp", []got{{"link.outbound", Error, 0, 51, "https://evil.example/?u=www.city.tokyo-nakano.lg.jp"}}},

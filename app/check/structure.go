@@ -356,10 +356,11 @@ func (st *structure) mask(src string, start, end int) {
 
 // leaveTarget is the destination of a link already sent through the
 // portal's /leave notice, or dest itself.
+// Its query may carry more than to= (the signature, sig=).
 func leaveTarget(dest string) string {
-	if to, ok := strings.CutPrefix(strings.TrimSpace(dest), "/leave?to="); ok {
-		if s, err := url.QueryUnescape(to); err == nil {
-			return s
+	if q, ok := strings.CutPrefix(strings.TrimSpace(dest), "/leave?"); ok {
+		if v, err := url.ParseQuery(q); err == nil && v.Get("to") != "" {
+			return v.Get("to")
 		}
 	}
 	return dest

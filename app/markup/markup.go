@@ -49,10 +49,29 @@ func newPolicy(images bool) *bluemonday.Policy {
 	return p
 }
 
+// Render returns the sanitised HTML of source, its outbound links unsigned
+// (/leave then shows them as text unless their domain is approved). The
+// portal renders with its Renderer, which signs them.
+func Render(source string) string { return Renderer{}.Render(source) }
+
+// Renderer renders with a signer for outbound links: Sign returns the
+// signature of a destination address (the app's HMAC, keyed from its
+// secret), which LeaveURL adds as sig=, so /leave can tell the links the
+// portal made from addresses anyone typed. The zero Renderer signs nothing.
+type Renderer struct {
+	Sign func(dest string) string
+}
+
+// signerKey carries the Renderer's signer to the rewriter through goldmark's
+// parser context.
+var signerKey = parser.NewContextKey()
+
 // Render returns the sanitised HTML of source.
-func Render(source string) string {
+func (r Renderer) Render(source string) string {
 	var b bytes.Buffer
-	if err := md.Convert([]byte(source), &b); err != nil {
+	pc := parser.NewContext()
+	pc.Set(signerKey, r.Sign)
+	if err := md.Convert([]byte(source), &b, parser.WithContext(pc)); err != nil {
 		// goldmark's renderer writes to memory; it fails only on a writer error.
 		return ""
 	}
@@ -68,8 +87,9 @@ func WithoutImages(html string) string { return noImages.Sanitize(html) }
 // is told they are leaving (Nakano rules 第16条).
 type rewriter struct{}
 
-func (rewriter) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+func (rewriter) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	source := reader.Source()
+	sign, _ := pc.Get(signerKey).(func(string) string)
 	var autolinks []*ast.AutoLink
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -79,7 +99,7 @@ func (rewriter) Transform(doc *ast.Document, reader text.Reader, _ parser.Contex
 		case *ast.Heading:
 			n.Level = min(n.Level+1, 6)
 		case *ast.Link:
-			n.Destination = []byte(LeaveURL(string(n.Destination)))
+			n.Destination = []byte(SignedLeaveURL(string(n.Destination), sign))
 		case *ast.AutoLink:
 			if n.AutoLinkType == ast.AutoLinkURL {
 				autolinks = append(autolinks, n)
@@ -93,7 +113,7 @@ func (rewriter) Transform(doc *ast.Document, reader text.Reader, _ parser.Contex
 	for _, n := range autolinks {
 		label := n.Label(source)
 		link := ast.NewLink()
-		link.Destination = []byte(LeaveURL(string(n.URL(source))))
+		link.Destination = []byte(SignedLeaveURL(string(n.URL(source)), sign))
 		link.AppendChild(link, ast.NewString(append([]byte(nil), label...)))
 		n.Parent().ReplaceChild(n.Parent(), n, link)
 	}
@@ -101,12 +121,40 @@ func (rewriter) Transform(doc *ast.Document, reader text.Reader, _ parser.Contex
 
 // LeaveURL is href as a link on a page: an absolute http(s) address goes
 // through /leave; anything else (a path on this site, mailto:, tel:) stays.
-func LeaveURL(href string) string {
+// The link is unsigned; see SignedLeaveURL.
+func LeaveURL(href string) string { return SignedLeaveURL(href, nil) }
+
+// LeaveURL is href as a link on a page, signed with the Renderer's signer.
+func (r Renderer) LeaveURL(href string) string { return SignedLeaveURL(href, r.Sign) }
+
+// SignedLeaveURL is LeaveURL with the destination's signature, sign(dest),
+// added as sig= after to= (dest is the address as /leave receives it in
+// to). A nil sign adds none.
+func SignedLeaveURL(href string, sign func(dest string) string) string {
 	u, err := url.Parse(strings.TrimSpace(href))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return href
 	}
-	return "/leave?to=" + url.QueryEscape(u.String())
+	dest := u.String()
+	out := "/leave?to=" + url.QueryEscape(dest)
+	if sign != nil {
+		out += "&sig=" + url.QueryEscape(sign(dest))
+	}
+	return out
+}
+
+// LeaveTarget is the destination of a /leave link (its to=, whatever else
+// the query holds), or dest itself when it is not one.
+func LeaveTarget(dest string) string {
+	d := strings.TrimSpace(dest)
+	if !strings.HasPrefix(d, "/leave?") {
+		return dest
+	}
+	q, err := url.ParseQuery(strings.TrimPrefix(d, "/leave?"))
+	if err != nil || q.Get("to") == "" {
+		return dest
+	}
+	return q.Get("to")
 }
 
 // ExternalLinks returns the absolute http(s) addresses source links to, in
@@ -128,9 +176,7 @@ func ExternalLinks(source string) []string {
 				dest = string(n.URL([]byte(source)))
 			}
 		}
-		if to, ok := strings.CutPrefix(dest, "/leave?to="); ok {
-			dest, _ = url.QueryUnescape(to)
-		}
+		dest = LeaveTarget(dest)
 		if u, err := url.Parse(dest); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !seen[dest] {
 			seen[dest] = true
 			out = append(out, dest)

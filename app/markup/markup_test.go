@@ -77,3 +77,38 @@ func TestWithoutImages(t *testing.T) {
 		t.Errorf("WithoutImages(%q)\n got %q\nwant %q", in, got, want)
 	}
 }
+
+func TestLeaveSigned(t *testing.T) {
+	sign := func(dest string) string { return "S(" + dest + ")" }
+	r := Renderer{Sign: sign}
+	for _, tc := range []struct{ name, in, want string }{
+		{"signed", "https://example.org/a?b=1", "/leave?to=https%3A%2F%2Fexample.org%2Fa%3Fb%3D1&sig=S%28https%3A%2F%2Fexample.org%2Fa%3Fb%3D1%29"},
+		{"spaces trimmed before signing", "  https://example.org/ ", "/leave?to=https%3A%2F%2Fexample.org%2F&sig=S%28https%3A%2F%2Fexample.org%2F%29"},
+		{"a path is not signed", "/events/3", "/events/3"},
+		{"mailto stays", "mailto:a@example.jp", "mailto:a@example.jp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := r.LeaveURL(tc.in); got != tc.want {
+				t.Errorf("LeaveURL(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if got := LeaveTarget(r.LeaveURL(tc.in)); tc.in[0] != '/' && !strings.HasPrefix(tc.in, "mailto") && got != strings.TrimSpace(tc.in) {
+				t.Errorf("LeaveTarget(LeaveURL(%q)) = %q", tc.in, got)
+			}
+		})
+	}
+	got := r.Render("[外](https://example.org/x) と https://example.org/y")
+	for _, want := range []string{
+		`href="/leave?to=https%3A%2F%2Fexample.org%2Fx&amp;sig=S%28https%3A%2F%2Fexample.org%2Fx%29"`,
+		`href="/leave?to=https%3A%2F%2Fexample.org%2Fy&amp;sig=S%28https%3A%2F%2Fexample.org%2Fy%29"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Render: %q lacks %s", got, want)
+		}
+	}
+	if got := Render("[外](https://example.org/x)"); strings.Contains(got, "sig=") {
+		t.Errorf("the zero Renderer signed: %q", got)
+	}
+	if got := ExternalLinks("[再掲](/leave?to=https%3A%2F%2Fexample.org%2Fx&sig=abc)"); strings.Join(got, " ") != "https://example.org/x" {
+		t.Errorf("ExternalLinks of a signed /leave link = %v", got)
+	}
+}

@@ -108,6 +108,7 @@ const (
 	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
 	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
 	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
+	permInquiries     perm = "inquiries"      // residents' inquiries to a division (personal data): the division's ward staff (db checks staff_divisions)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -128,6 +129,7 @@ var permRoles = map[perm][]string{
 	permUnlockSignIn:  {db.RoleWardStaff},
 	permApprove:       {db.RoleApprover},
 	permAuthor:        {db.RoleEditor, db.RoleModerator},
+	permInquiries:     {db.RoleWardStaff, db.RoleEditor, db.RoleApprover, db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -205,6 +207,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permMailOutbox, components.StaffLink{Href: "/staff/mail", Key: "mail.title"}},
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
 		{permApprove, components.StaffLink{Href: "/staff/approvals", Key: "approvals.title"}},
+		{permInquiries, components.StaffLink{Href: "/staff/inquiries", Key: "inquiries.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},

@@ -57,6 +57,14 @@ var roleMatrix = map[string]string{
 	"GET /board":                               "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /board/live":                          "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /board/:id":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /inquiry":                             "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"POST /inquiry":                            "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /staff/inquiries":                     "login 403   403   403   ok    ok    ok    ok    403",
+	"GET /staff/inquiries/:id":                 "login 403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/assign":         "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/note":           "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/answer":         "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/close":          "403   403   403   403   ok    ok    ok    ok    403",
 	"GET /facilities":                          "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /register":                            "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"POST /register":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
@@ -137,6 +145,7 @@ var personalDataRoutes = []string{
 	"GET /staff/members/exports/:token", "GET /staff/mail", "GET /staff/mail/:id",
 	"GET /events/:id/participants", "GET /events/:id/participants.csv",
 	"GET /staff/audit", "POST /staff/audit/export",
+	"GET /staff/inquiries/:id",
 }
 
 // guardOutcome names what a response says about the route's guard, in the

@@ -73,6 +73,8 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)
 	site.GET("/facilities", a.facilities)
+	site.GET("/inquiry", a.inquiryPage)
+	site.POST("/inquiry", a.sendInquiry)
 
 	// Accounts.
 	site.GET("/register", a.registerPage)
@@ -157,5 +159,13 @@ func (a *App) routes() *echo.Echo {
 	site.POST(uploadRoute, a.uploadFile, author)
 	site.POST("/staff/pages/:id/files/:file/alt", a.setFileAlt, author)
 	site.POST("/staff/pages/:id/files/:file/delete", a.deleteFile, author)
+	// Residents' inquiries: the inbox of the staff member's divisions.
+	inquiries := a.require(permInquiries)
+	site.GET("/staff/inquiries", a.inquiries, inquiries)
+	site.GET("/staff/inquiries/:id", a.inquiry, inquiries)
+	site.POST("/staff/inquiries/:id/assign", a.assignInquiry, inquiries)
+	site.POST("/staff/inquiries/:id/note", a.noteInquiry, inquiries)
+	site.POST("/staff/inquiries/:id/answer", a.answerInquiry, inquiries)
+	site.POST("/staff/inquiries/:id/close", a.closeInquiry, inquiries)
 	return e
 }

@@ -132,6 +132,16 @@ func (d *DB) LivePageDivision(ctx context.Context, pageID int64) (_ int64, err e
 	return div, notFound(err, "page")
 }
 
+// LegacyPageID returns the page a notice, subsidy or article of the old
+// tables was copied into (pages.legacy_id); ErrNotFound when none is live.
+func (d *DB) LegacyPageID(ctx context.Context, kind string, legacyID int64) (_ int64, err error) {
+	defer wrap(&err, "legacy page")
+	var id int64
+	err = d.Bun.NewSelect().Table("pages").Column("id").
+		Where("kind = ? AND legacy_id = ? AND live_revision_id IS NOT NULL", kind, legacyID).Scan(ctx, &id)
+	return id, notFound(err, "page")
+}
+
 // Division returns one division.
 func (d *DB) Division(ctx context.Context, id int64) (_ *Division, err error) {
 	defer wrap(&err, "division")

@@ -285,6 +285,11 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 			}
 		}
 	}
+	// A resident's inquiry to the division, for its inbox and its forms.
+	inq := &db.Inquiry{DivisionID: div.ID, Subject: "試験の問い合わせ", Body: "本文", Name: "試験 太郎", Email: "taro@example.jp"}
+	if err := e.db.CreateInquiry(ctx, inq, nil, db.InquiryLimit{IP: "192.0.2.1", Since: time.Now().Add(-time.Hour), Max: 1}); err != nil {
+		t.Fatal(err)
+	}
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
@@ -314,6 +319,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/static/*":                     "/static/css/site.css",
 		"/files/:id/:name":              image.Path(),
 		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
+		"/staff/inquiries/:id":          fmt.Sprintf("/staff/inquiries/%d", inq.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID)}
 

@@ -74,7 +74,7 @@ func TestInquiryEndToEnd(t *testing.T) {
 	if !strings.Contains(page.Doc.Find("main").Text(), "ごみゼロ推進課") {
 		t.Fatal("the form does not name the division")
 	}
-	if page.Doc.Find(`form[action="` + path + `"] input[name="started"]`).Length() != 1 {
+	if page.Doc.Find(`form[action="`+path+`"] input[name="started"]`).Length() != 1 {
 		t.Fatal("no signed stamp in the form")
 	}
 	if page.Doc.Find(`.visually-hidden label[for="f-website"]`).Length() != 1 {

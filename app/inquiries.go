@@ -167,6 +167,9 @@ func (a *App) sendInquiry(c echo.Context) error {
 	}
 	v.Form = form.Inquiry{Division: c.FormValue("division"), Subject: c.FormValue("subject"), Body: c.FormValue("body"),
 		Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone")}
+	if v.Fixed != nil { // the page or the address decides the division, not the form
+		v.Form.Division = strconv.FormatInt(v.Fixed.ID, 10)
+	}
 	v.Form.Normalize()
 	v.Errs = v.Form.Validate(divisionChoices(v))
 	v.Stamp = a.inquiryStamp(a.now())

@@ -140,6 +140,20 @@ func TestInquiryEndToEnd(t *testing.T) {
 	if to != "hanako@example.jp" || !strings.Contains(body, "粗大ごみ受付センター") || strings.Contains(body, "iq-staff") || strings.Contains(body, "@city") {
 		t.Fatalf("answer mail to %q:\n%s", to, body)
 	}
+	// Through a real SMTP server: the receipt and the answer reach the
+	// resident, from the portal's address, and nothing else is sent.
+	mails := e.deliverOutbox()
+	if len(mails) != 2 {
+		t.Fatalf("delivered %d mails, want the receipt and the answer: %+v", len(mails), mails)
+	}
+	for _, m := range mails {
+		if m.To != "hanako@example.jp" {
+			t.Fatalf("mail delivered to %q", m.To)
+		}
+	}
+	if !strings.Contains(mails[1].Body, "粗大ごみ受付センター") || !strings.Contains(mails[1].Body, "ごみゼロ推進課") {
+		t.Fatalf("answer as delivered:\n%s", mails[1].Body)
+	}
 	staffA.post(detail+"/close", url.Values{"_csrf": {tok}}).wantStatus(t, http.StatusSeeOther)
 	final := staffA.get(detail)
 	final.wantStatus(t, http.StatusOK)
@@ -223,5 +237,64 @@ func TestInquiryAbuseControl(t *testing.T) {
 	}
 	if c.get("/inquiry?division=999999").StatusCode != http.StatusNotFound || c.get("/inquiry?page=abc").StatusCode != http.StatusNotFound {
 		t.Fatal("unknown division or page not 404")
+	}
+}
+
+// TestInquiryAboutAPage: the form opened from a live page is routed to the
+// page's division and records the page; a page not live is not found.
+func TestInquiryAboutAPage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newTestEnv(t)
+	divA, _, staffA, _ := inquiryDivisions(t, e)
+	official, err := e.db.OfficialSite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editor := e.staffAccount("iq-editor", db.RoleEditor)
+	mgr := e.staffAccount("iq-manager", db.RoleApprover, db.RoleSiteManager)
+	act := db.Actor{Account: mgr, Role: db.RoleApprover}
+	for _, acc := range []*db.Account{editor, mgr} {
+		if err := e.db.SetStaffDivisions(ctx, act, acc.ID, []int64{divA}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.AddSiteStaff(ctx, act, official.ID, editor.ID, mgr.ID); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	newPage := func(title string) int64 {
+		p, _, err := e.db.CreatePage(ctx, db.Actor{Account: editor}, db.NewPage{SiteID: official.ID, DivisionID: divA, Kind: db.PageNotice,
+			PageContent: db.PageContent{Title: title, Body: "本文", PublishAt: now}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	live, draft := newPage("資源回収のお知らせ"), newPage("下書き")
+	if err := e.db.SubmitPage(ctx, db.Transition{PageID: live, Actor: db.Actor{Account: editor}, Now: now}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.ApprovePage(ctx, db.Transition{PageID: live, Actor: act, Now: now, Override: "試験"}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	if res := c.get("/inquiry?page=" + strconv.FormatInt(draft, 10)); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("inquiry about a draft: %d, want 404", res.StatusCode)
+	}
+	path := "/inquiry?page=" + strconv.FormatInt(live, 10)
+	page := c.get(path)
+	page.wantStatus(t, http.StatusOK)
+	if !strings.Contains(page.Doc.Find("main").Text(), "ごみゼロ推進課") {
+		t.Fatal("the form about the page does not name its division")
+	}
+	v := inquiryValues(c, page)
+	v.Set("division", "999") // the page decides the division, not the form
+	c.post(path, v).wantStatus(t, http.StatusOK)
+	if n := countRows(t, e, `SELECT count(*) FROM inquiries WHERE page_id = ? AND division_id = ?`, live, divA); n != 1 {
+		t.Fatalf("inquiries about the page: %d", n)
+	}
+	if staffA.get("/staff/inquiries").Doc.Find("#inquiries li").Length() != 1 {
+		t.Fatal("the division's inbox does not list the inquiry about its page")
 	}
 }

@@ -120,8 +120,11 @@ func TestInquiryEndToEnd(t *testing.T) {
 	}
 	view := staffA.get(detail)
 	view.wantStatus(t, http.StatusOK)
-	if !strings.Contains(view.Doc.Find("#inquirer").Text(), "hanako@example.jp") || audits() != 1 {
-		t.Fatalf("detail: contact shown %v, audit entries %d", strings.Contains(view.Body, "hanako@example.jp"), audits())
+	if !strings.Contains(view.Doc.Find("#inquirer").Text(), "中野 花子") || !strings.Contains(view.Doc.Find("#inquirer").Text(), "03-1234-5678") || audits() != 1 {
+		t.Fatalf("detail: name and phone shown? audit entries %d", audits())
+	}
+	if strings.Contains(view.Body, "hanako@example.jp") {
+		t.Fatal("the resident's e-mail address is shown to staff")
 	}
 
 	tok := staffA.token()

@@ -40,8 +40,10 @@ const (
 )
 
 // InquiryPersonalFields are the fields a staff view of an inquiry shows and
-// the audit entry names.
-var InquiryPersonalFields = []string{"name", "email", "phone"}
+// the audit entry names. The e-mail address is not among them: the portal
+// addresses the answer, and staff never see the address (nor the resident
+// theirs).
+var InquiryPersonalFields = []string{"name", "phone"}
 
 // ErrRateLimited is returned when a limit on sending has been reached.
 var ErrRateLimited = errors.New("rate limited")

@@ -290,6 +290,9 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.CreateInquiry(ctx, inq, nil, db.InquiryLimit{IP: "192.0.2.1", Since: time.Now().Add(-time.Hour), Max: 1}); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.db.AddInquiryTemplate(ctx, act, &db.InquiryTemplate{DivisionID: div.ID, Title: "定型", Body: "回答"}); err != nil {
+		t.Fatal(err)
+	}
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {

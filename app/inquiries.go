@@ -243,12 +243,85 @@ func (a *App) showInquiry(c echo.Context, status int, text string, errs form.Err
 	if err != nil {
 		return err
 	}
-	d, err := a.db.ViewInquiry(c.Request().Context(), id, actorAs(c, actingRole(c)))
+	ctx := c.Request().Context()
+	d, err := a.db.ViewInquiry(ctx, id, actorAs(c, actingRole(c)))
 	if err != nil {
 		return err
 	}
+	v := components.InquiryDetailView{Detail: d, Text: text, Errs: errs}
+	if v.Templates, err = a.db.InquiryTemplates(ctx, currentUser(c), d.Inquiry.DivisionID); err != nil {
+		return err
+	}
+	// ?template=ID starts the answer from one of the division's templates.
+	if tid, ok := form.ID(c.QueryParam("template")); ok && !errs.Any() {
+		for _, tp := range v.Templates {
+			if tp.ID == tid {
+				v.Text, v.Errs = tp.Body, form.Errors{}
+				v.FromTemplate = tid
+			}
+		}
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return a.render(c, status, a.t(c, "inquiries.detail_title"), components.InquiryDetail(d, text, errs))
+	return a.render(c, status, a.t(c, "inquiries.detail_title"), components.InquiryDetail(v))
+}
+
+// inquiryTemplates lists the answer templates of the staff member's
+// divisions, with the form to add one.
+func (a *App) inquiryTemplates(c echo.Context) error {
+	return a.showTemplates(c, http.StatusOK, form.InquiryTemplate{}, form.Errors{})
+}
+
+func (a *App) showTemplates(c echo.Context, status int, f form.InquiryTemplate, errs form.Errors) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	list, err := a.db.InquiryTemplates(ctx, u, 0)
+	if err != nil {
+		return err
+	}
+	divs, err := a.db.DivisionsOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return a.render(c, status, a.t(c, "inquiries.templates"), components.InquiryTemplates(list, divs, f, errs))
+}
+
+// addInquiryTemplate adds an answer template to one of the staff member's
+// divisions.
+func (a *App) addInquiryTemplate(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := form.InquiryTemplate{Division: c.FormValue("division"), Title: c.FormValue("title"), Body: c.FormValue("body")}
+	f.Normalize()
+	divs, err := a.db.DivisionsOf(ctx, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(divs))
+	for i := range divs {
+		ids[i] = strconv.FormatInt(divs[i].ID, 10)
+	}
+	if errs := f.Validate(ids); errs.Any() {
+		return a.showTemplates(c, http.StatusUnprocessableEntity, f, errs)
+	}
+	divID, _ := form.ID(f.Division)
+	if err := a.db.AddInquiryTemplate(ctx, actorAs(c, actingRole(c)), &db.InquiryTemplate{DivisionID: divID, Title: f.Title, Body: f.Body}); err != nil {
+		return err
+	}
+	a.flash(c, "success", "inquiries.template_added")
+	return c.Redirect(http.StatusSeeOther, "/staff/inquiries/templates")
+}
+
+// deleteInquiryTemplate removes an answer template of the staff member's
+// divisions.
+func (a *App) deleteInquiryTemplate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := a.db.DeleteInquiryTemplate(c.Request().Context(), actorAs(c, actingRole(c)), id); err != nil {
+		return err
+	}
+	a.flash(c, "success", "inquiries.template_deleted")
+	return c.Redirect(http.StatusSeeOther, "/staff/inquiries/templates")
 }
 
 // inquiryAction runs one change and goes back to the inquiry.

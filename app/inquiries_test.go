@@ -301,3 +301,56 @@ func TestInquiryAboutAPage(t *testing.T) {
 		t.Fatal("the division's inbox does not list the inquiry about its page")
 	}
 }
+
+// TestInquiryAnswerTemplates: a division's staff add answer templates to
+// their own division only, start an answer from one without JavaScript, and
+// another division's staff can neither use nor delete them.
+func TestInquiryAnswerTemplates(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	divA, divB, staffA, staffB := inquiryDivisions(t, e)
+	tok := staffA.token()
+	add := func(div int64, title string) *response {
+		return staffA.post("/staff/inquiries/templates", url.Values{"_csrf": {tok}, "division": {strconv.FormatInt(div, 10)},
+			"title": {title}, "body": {"粗大ごみ受付センター（03-0000-0000）にお申し込みください。"}})
+	}
+	add(divA, "粗大ごみの申込み").wantStatus(t, http.StatusSeeOther)
+	add(divB, "よその課").wantStatus(t, http.StatusUnprocessableEntity)
+	add(divA, "").wantStatus(t, http.StatusUnprocessableEntity)
+	var tid int64
+	if err := e.db.Bun.NewRaw(`SELECT id FROM inquiry_templates`).Scan(context.Background(), &tid); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, e, `SELECT count(*) FROM inquiry_templates`); n != 1 {
+		t.Fatalf("templates stored: %d", n)
+	}
+	if staffB.get("/staff/inquiries/templates").Doc.Find("#inquiry-templates li").Length() != 0 {
+		t.Fatal("another division's staff see the template")
+	}
+	del := "/staff/inquiries/templates/" + strconv.FormatInt(tid, 10) + "/delete"
+	if res := staffB.post(del, url.Values{"_csrf": {staffB.token()}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("another division's delete: %d", res.StatusCode)
+	}
+
+	c := e.client()
+	path := "/inquiry?division=" + strconv.FormatInt(divA, 10)
+	c.post(path, inquiryValues(c, c.get(path))).wantStatus(t, http.StatusOK)
+	var id int64
+	if err := e.db.Bun.NewRaw(`SELECT id FROM inquiries`).Scan(context.Background(), &id); err != nil {
+		t.Fatal(err)
+	}
+	detail := "/staff/inquiries/" + strconv.FormatInt(id, 10)
+	page := staffA.get(detail)
+	if page.Doc.Find(`form[method="get"] select[name="template"] option[value="`+strconv.FormatInt(tid, 10)+`"]`).Length() != 1 {
+		t.Fatal("the detail offers no template")
+	}
+	started := staffA.get(detail + "?template=" + strconv.FormatInt(tid, 10))
+	started.wantStatus(t, http.StatusOK)
+	if got := started.Doc.Find("#f-answer").Text(); !strings.Contains(got, "粗大ごみ受付センター") {
+		t.Fatalf("answer started from the template holds %q", got)
+	}
+	staffA.post(del, url.Values{"_csrf": {tok}}).wantStatus(t, http.StatusSeeOther)
+	if n := countRows(t, e, `SELECT count(*) FROM inquiry_templates`); n != 0 {
+		t.Fatalf("templates after delete: %d", n)
+	}
+}

@@ -162,6 +162,9 @@ func (a *App) routes() *echo.Echo {
 	// Residents' inquiries: the inbox of the staff member's divisions.
 	inquiries := a.require(permInquiries)
 	site.GET("/staff/inquiries", a.inquiries, inquiries)
+	site.GET("/staff/inquiries/templates", a.inquiryTemplates, inquiries)
+	site.POST("/staff/inquiries/templates", a.addInquiryTemplate, inquiries)
+	site.POST("/staff/inquiries/templates/:id/delete", a.deleteInquiryTemplate, inquiries)
 	site.GET("/staff/inquiries/:id", a.inquiry, inquiries)
 	site.POST("/staff/inquiries/:id/assign", a.assignInquiry, inquiries)
 	site.POST("/staff/inquiries/:id/note", a.noteInquiry, inquiries)

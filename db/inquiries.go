@@ -338,3 +338,70 @@ func (d *DB) purgeInquiries(ctx context.Context, cutoff time.Time, batch int) (i
 		}
 	}
 }
+
+// InquiryTemplate is a division's answer template.
+type InquiryTemplate struct {
+	bun.BaseModel `bun:"table:inquiry_templates,alias:it"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	DivisionID   int64     `bun:"division_id"`
+	Title        string    `bun:"title"`
+	Body         string    `bun:"body"`
+	CreatedBy    *int64    `bun:"created_by"`
+	CreatedAt    time.Time `bun:"created_at,nullzero,default:now()"`
+	DivisionName string    `bun:"division_name,scanonly"`
+}
+
+// InquiryTemplates lists the answer templates of the divisions acc belongs
+// to, or of one division when divisionID is not 0 (still only acc's).
+func (d *DB) InquiryTemplates(ctx context.Context, acc *Account, divisionID int64) (_ []InquiryTemplate, err error) {
+	defer wrap(&err, "inquiry templates")
+	var out []InquiryTemplate
+	q := d.Bun.NewSelect().Model(&out).ColumnExpr("it.*, dv.name AS division_name").
+		Join("JOIN divisions AS dv ON dv.id = it.division_id").
+		Where("it.division_id IN (SELECT division_id FROM staff_divisions WHERE account_id = ?)", acc.ID).
+		Order("dv.code", "it.title", "it.id")
+	if divisionID != 0 {
+		q = q.Where("it.division_id = ?", divisionID)
+	}
+	err = q.Scan(ctx)
+	return out, err
+}
+
+func inDivision(ctx context.Context, idb bun.IDB, acc *Account, divisionID int64) error {
+	ok, err := idb.NewSelect().Table("staff_divisions").
+		Where("account_id = ? AND division_id = ?", acc.ID, divisionID).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("division %d: %w", divisionID, ErrForbidden)
+	}
+	return nil
+}
+
+// AddInquiryTemplate adds an answer template to one of the actor's divisions.
+func (d *DB) AddInquiryTemplate(ctx context.Context, actor Actor, t *InquiryTemplate) (err error) {
+	defer wrap(&err, "add inquiry template")
+	if err := inDivision(ctx, d.Bun, actor.Account, t.DivisionID); err != nil {
+		return err
+	}
+	t.CreatedBy = &actor.Account.ID
+	_, err = d.Bun.NewInsert().Model(t).Exec(ctx)
+	return err
+}
+
+// DeleteInquiryTemplate removes an answer template of one of the actor's
+// divisions.
+func (d *DB) DeleteInquiryTemplate(ctx context.Context, actor Actor, id int64) (err error) {
+	defer wrap(&err, "delete inquiry template")
+	t := new(InquiryTemplate)
+	if err := d.Bun.NewSelect().Model(t).Where("id = ?", id).Scan(ctx); err != nil {
+		return notFound(err, "inquiry template")
+	}
+	if err := inDivision(ctx, d.Bun, actor.Account, t.DivisionID); err != nil {
+		return err
+	}
+	_, err = d.Bun.NewDelete().Model(t).WherePK().Exec(ctx)
+	return err
+}

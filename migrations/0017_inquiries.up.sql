@@ -31,3 +31,14 @@ CREATE TABLE inquiry_events (
     at         timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX inquiry_events_inquiry_idx ON inquiry_events (inquiry_id, id);
+
+-- A division's answer templates: staff start an answer from one.
+CREATE TABLE inquiry_templates (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    division_id bigint      NOT NULL REFERENCES divisions (id) ON DELETE CASCADE,
+    title       text        NOT NULL CHECK (title <> ''),
+    body        text        NOT NULL CHECK (body <> ''),
+    created_by  bigint      REFERENCES accounts (id) ON DELETE SET NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX inquiry_templates_division_idx ON inquiry_templates (division_id, title);

@@ -95,3 +95,39 @@ func (t *InquiryText) Validate() Errors {
 	}
 	return e
 }
+
+// InquiryTemplateTitleMax is the longest answer template title.
+const InquiryTemplateTitleMax = 60
+
+// InquiryTemplate is a division's answer template, as typed.
+type InquiryTemplate struct {
+	Division string
+	Title    string
+	Body     string
+}
+
+// Normalize tidies the title and the body's line breaks.
+func (t *InquiryTemplate) Normalize() {
+	t.Division, t.Title, t.Body = Fold(t.Division), Text(t.Title), Multiline(t.Body)
+}
+
+// Validate checks the division is one of divisions, and the texts.
+func (t *InquiryTemplate) Validate(divisions []string) Errors {
+	e := Errors{}
+	if !slices.Contains(divisions, t.Division) {
+		e.Add("division", "inquiry.err.division")
+	}
+	switch {
+	case t.Title == "":
+		e.Add("title", "inquiry.err.subject_required")
+	case Len(t.Title) > InquiryTemplateTitleMax:
+		e.Add("title", "inquiry.err.template_title_long")
+	}
+	switch {
+	case t.Body == "":
+		e.Add("body", "inquiry.err.text_required")
+	case Len(t.Body) > InquiryAnswerMax:
+		e.Add("body", "inquiry.err.text_long")
+	}
+	return e
+}

@@ -17,7 +17,8 @@ import (
 
 // TestInquiryWithoutJavaScript: a resident on a phone sends an inquiry to a
 // division with scripts off; the form and the page after it pass axe at
-// 360 px, and the inquiry is stored with its receipt mail.
+// 360 px, and the inquiry is stored with its receipt mail; the division's
+// staff member's inbox, the inquiry and the templates page pass the same checks.
 func TestInquiryWithoutJavaScript(t *testing.T) {
 	browser := NewBrowser(t)
 	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
@@ -58,4 +59,22 @@ func TestInquiryWithoutJavaScript(t *testing.T) {
 		WHERE i.division_id = ?`, div.ID).Scan(ctx, &n); err != nil || n != 1 {
 		t.Fatalf("stored with its receipt: %d (%v)", n, err)
 	}
+
+	// The division's staff member opens the inbox and the inquiry on a phone.
+	staff := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "e2e-iq-editor", Name: "ごみ担当", Roles: []string{db.RoleEditor}, PasswordHash: passwordHash(t)})
+	if err := env.DB.SetStaffDivisions(ctx, db.Actor{Account: admin, Role: db.RoleWardStaff}, staff.ID, []int64{div.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := env.DB.Bun.NewRaw(`SELECT id FROM inquiries`).Scan(ctx, &id); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.AddInquiryTemplate(ctx, db.Actor{Account: staff, Role: db.RoleEditor}, &db.InquiryTemplate{DivisionID: div.ID, Title: "粗大ごみ", Body: "受付センターへ"}); err != nil {
+		t.Fatal(err)
+	}
+	staffTab := NewTab(t, browser)
+	signIn(t, staffTab, env.URL, staff.LoginID, seed.Password, "/staff/inquiries", "/staff/inquiries")
+	CheckPage(t, staffTab, env.URL+"/staff/inquiries")
+	CheckPage(t, staffTab, env.URL+"/staff/inquiries/"+strconv.FormatInt(id, 10))
+	CheckPage(t, staffTab, env.URL+"/staff/inquiries/templates")
 }

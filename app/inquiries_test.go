@@ -300,6 +300,34 @@ func TestInquiryAboutAPage(t *testing.T) {
 	if staffA.get("/staff/inquiries").Doc.Find("#inquiries li").Length() != 1 {
 		t.Fatal("the division's inbox does not list the inquiry about its page")
 	}
+
+	// A notice still shown from the old table links to the form about the
+	// page it was copied into; one never copied lets the resident choose.
+	var notice, orphan int64
+	for _, id := range []*int64{&notice, &orphan} {
+		if err := e.db.Bun.NewRaw(`INSERT INTO notices (title, body, department, published_at) VALUES ('資源回収', '本文', 'ごみゼロ推進課', now() - interval '1 day') RETURNING id`).
+			Scan(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.db.Bun.NewRaw(`UPDATE pages SET legacy_id = ? WHERE id = ?`, notice, live).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	link := c.get("/notices/" + strconv.FormatInt(notice, 10)).Doc.Find(".inquiry-link a")
+	href, _ := link.Attr("href")
+	if link.Text() != "このページについてのお問い合わせ" || href != "/inquiry?notice="+strconv.FormatInt(notice, 10) {
+		t.Fatalf("notice page's inquiry link: %q → %q", link.Text(), href)
+	}
+	about := c.get(href)
+	about.wantStatus(t, http.StatusOK)
+	if action, _ := about.Doc.Find("main form").Attr("action"); action != path {
+		t.Fatalf("the form from the notice posts to %q, want %q", action, path)
+	}
+	chooser := c.get("/inquiry?notice=" + strconv.FormatInt(orphan, 10))
+	chooser.wantStatus(t, http.StatusOK)
+	if chooser.Doc.Find(`select[name="division"]`).Length() != 1 {
+		t.Fatal("a notice never copied into a page: no division chooser")
+	}
 }
 
 // TestInquiryAnswerTemplates: a division's staff add answer templates to

@@ -116,6 +116,7 @@ const (
 	permSiteManage    perm = "site_manage"    // decide applications, run a site: db checks which site
 	permLinkRequest   perm = "link_request"   // see and make outbound link requests (第16条3項)
 	permLinkDecide    perm = "link_decide"    // approve or refuse link requests: the site manager (運用責任者)
+	permInquiries     perm = "inquiries"      // residents' inquiries to a division (personal data): the division's ward staff (db checks staff_divisions)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -144,6 +145,7 @@ var permRoles = map[perm][]string{
 	permSiteManage:    {db.RoleSiteManager},
 	permLinkRequest:   {db.RoleEditor, db.RoleSiteManager},
 	permLinkDecide:    {db.RoleSiteManager},
+	permInquiries:     {db.RoleWardStaff, db.RoleEditor, db.RoleApprover, db.RoleSiteManager},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -223,6 +225,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permModerate, components.StaffLink{Href: "/moderation", Key: "moderation.title"}},
 		{permApprove, components.StaffLink{Href: "/staff/approvals", Key: "approvals.title"}},
 		{permLinkRequest, components.StaffLink{Href: "/staff/links", Key: "links.title"}},
+		{permInquiries, components.StaffLink{Href: "/staff/inquiries", Key: "inquiries.title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},

@@ -331,6 +331,14 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		NoneAdult: true, NoneCrime: true, NoneDefame: true, NonePolitical: true, NoneElection: true, NoneMalware: true}); err != nil {
 		t.Fatal(err)
 	}
+	// A resident's inquiry to the division, for its inbox and its forms.
+	inq := &db.Inquiry{DivisionID: div.ID, Subject: "試験の問い合わせ", Body: "本文", Name: "試験 太郎", Email: "taro@example.jp"}
+	if err := e.db.CreateInquiry(ctx, inq, nil, db.InquiryLimit{IP: "192.0.2.1", Since: time.Now().Add(-time.Hour), Max: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.AddInquiryTemplate(ctx, act, &db.InquiryTemplate{DivisionID: div.ID, Title: "定型", Body: "回答"}); err != nil {
+		t.Fatal(err)
+	}
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
@@ -397,6 +405,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/s/:site/pages/:id":            fmt.Sprintf("/s/%s/pages/%d", sub.Slug, subPage),
 		"/staff/sites/:id":              fmt.Sprintf("/staff/sites/%d", sub.ID),
 		"/staff/divisions/accounts/:id": fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
+		"/staff/inquiries/:id":          fmt.Sprintf("/staff/inquiries/%d", inq.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step

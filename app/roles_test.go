@@ -154,11 +154,22 @@ var roleMatrix = map[string]string{
 	"GET /staff/sites/:id":               "login 403   403   403   403   ok    ok    ok    403",
 	// A site manager on no site's staff passes the guard and is refused by
 	// the site check (sites_test.go walks managers of one site and another).
-	"POST /staff/sites/:id/decision":     "403   403   403   403   403   403   403   403   403",
-	"POST /staff/sites/:id/settings":     "403   403   403   403   403   403   403   403   403",
-	"POST /staff/sites/:id/staff":        "403   403   403   403   403   403   403   403   403",
-	"POST /staff/sites/:id/staff/remove": "403   403   403   403   403   403   403   403   403",
-	"POST /staff/sites/:id/close":        "403   403   403   403   403   403   403   403   403",
+	"POST /staff/sites/:id/decision":             "403   403   403   403   403   403   403   403   403",
+	"POST /staff/sites/:id/settings":             "403   403   403   403   403   403   403   403   403",
+	"POST /staff/sites/:id/staff":                "403   403   403   403   403   403   403   403   403",
+	"POST /staff/sites/:id/staff/remove":         "403   403   403   403   403   403   403   403   403",
+	"POST /staff/sites/:id/close":                "403   403   403   403   403   403   403   403   403",
+	"GET /inquiry":                               "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"POST /inquiry":                              "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /staff/inquiries":                       "login 403   403   403   ok    ok    ok    ok    403",
+	"GET /staff/inquiries/:id":                   "login 403   403   403   ok    ok    ok    ok    403",
+	"GET /staff/inquiries/templates":             "login 403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/templates":            "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/templates/:id/delete": "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/assign":           "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/note":             "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/answer":           "403   403   403   403   ok    ok    ok    ok    403",
+	"POST /staff/inquiries/:id/close":            "403   403   403   403   ok    ok    ok    ok    403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator
@@ -170,6 +181,7 @@ var personalDataRoutes = []string{
 	"GET /staff/members/exports/:token", "GET /staff/mail", "GET /staff/mail/:id",
 	"GET /events/:id/participants", "GET /events/:id/participants.csv",
 	"GET /staff/audit", "POST /staff/audit/export",
+	"GET /staff/inquiries/:id",
 }
 
 // guardOutcome names what a response says about the route's guard, in the

@@ -78,6 +78,8 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/facilities", a.facilities)
 	site.GET("/s/:site", a.subSiteHome)
 	site.GET("/s/:site/pages/:id", a.subSitePage)
+	site.GET("/inquiry", a.inquiryPage)
+	site.POST("/inquiry", a.sendInquiry)
 
 	// Accounts.
 	site.GET("/register", a.registerPage)
@@ -190,5 +192,16 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/sites/:id/staff", a.addSiteStaff, a.require(permSiteManage))
 	site.POST("/staff/sites/:id/staff/remove", a.removeSiteStaff, a.require(permSiteManage))
 	site.POST("/staff/sites/:id/close", a.closeSite, a.require(permSiteManage))
+	// Residents' inquiries: the inbox of the staff member's divisions.
+	inquiries := a.require(permInquiries)
+	site.GET("/staff/inquiries", a.inquiries, inquiries)
+	site.GET("/staff/inquiries/templates", a.inquiryTemplates, inquiries)
+	site.POST("/staff/inquiries/templates", a.addInquiryTemplate, inquiries)
+	site.POST("/staff/inquiries/templates/:id/delete", a.deleteInquiryTemplate, inquiries)
+	site.GET("/staff/inquiries/:id", a.inquiry, inquiries)
+	site.POST("/staff/inquiries/:id/assign", a.assignInquiry, inquiries)
+	site.POST("/staff/inquiries/:id/note", a.noteInquiry, inquiries)
+	site.POST("/staff/inquiries/:id/answer", a.answerInquiry, inquiries)
+	site.POST("/staff/inquiries/:id/close", a.closeInquiry, inquiries)
 	return e
 }

@@ -41,6 +41,11 @@ func (d *DB) purgeOlderThan(ctx context.Context, cutoff time.Time, batch int) (h
 	if _, err := d.Bun.ExecContext(ctx, `DELETE FROM member_exports WHERE started_at < ?`, cutoff); err != nil {
 		return history, audit, fmt.Errorf("purge export reports: %w", err)
 	}
+	// Residents' inquiries, with their names and contacts, go when nothing
+	// has happened to them for the retention period.
+	if _, err := d.purgeInquiries(ctx, cutoff, batch); err != nil {
+		return history, audit, fmt.Errorf("purge inquiries: %w", err)
+	}
 	return history, audit, nil
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE inquiry_templates;
+DROP TABLE inquiry_events;
+DROP TABLE inquiries;

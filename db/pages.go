@@ -241,7 +241,10 @@ func loadReach(ctx context.Context, idb bun.IDB, accountID int64) (reach, error)
 	if err := idb.NewSelect().Table("staff_divisions").Column("division_id").Where("account_id = ?", accountID).Scan(ctx, &divs); err != nil {
 		return r, err
 	}
-	if err := idb.NewSelect().Table("site_staff").Column("site_id").Where("account_id = ?", accountID).Scan(ctx, &sites); err != nil {
+	// Only active sites: an applied-for, refused or closed site takes no pages.
+	if err := idb.NewSelect().TableExpr("site_staff AS ss").ColumnExpr("ss.site_id").
+		Join("JOIN sites AS s ON s.id = ss.site_id AND s.status = ?", SiteActive).
+		Where("ss.account_id = ?", accountID).Scan(ctx, &sites); err != nil {
 		return r, err
 	}
 	for _, id := range divs {

@@ -205,6 +205,19 @@ func TestPageRefusals(t *testing.T) {
 			t.Errorf("%s creating a page of division A: %v, want ErrForbidden", acc.LoginID, err)
 		}
 	}
+	// A site applied for (not yet active) takes no pages, even from its staff.
+	var applied int64
+	if err := f.d.Bun.NewRaw(`INSERT INTO sites (slug, name, division_id, status) VALUES ('kurashi', 'くらしのサイト', ?, ?) RETURNING id`,
+		f.divA.ID, db.SiteApplied).Scan(ctx, &applied); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.AddSiteStaff(ctx, f.as(f.admin), applied, f.editor.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.d.CreatePage(ctx, f.as(f.editor), db.NewPage{SiteID: applied, DivisionID: f.divA.ID, Kind: db.PageGeneral,
+		PageContent: db.PageContent{Title: "x", PublishAt: f.now}}); !errors.Is(err, db.ErrForbidden) {
+		t.Errorf("a page on a site not yet approved: %v, want ErrForbidden", err)
+	}
 	p := f.draft(t, 72*time.Hour)
 	if err := f.d.SubmitPage(ctx, f.step(p.ID, f.editorB), nil); !errors.Is(err, db.ErrForbidden) {
 		t.Errorf("editor of another division submitting: %v", err)

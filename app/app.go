@@ -71,6 +71,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The board's pre-check runs the checks of app/check (db stays free of app).
+	d.Precheck = precheck
 	budget := int64(cfg.HashMemoryMiB) * 1024
 	hasher, err := auth.NewHasher(auth.HasherConfig{BudgetKiB: budget, Wait: hashWait, Queue: hashQueuePerSlot * int(budget/int64(auth.Params.Memory))})
 	if err != nil {

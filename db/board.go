@@ -69,7 +69,7 @@ func (d *DB) SubmitPost(ctx context.Context, author *Account, in PostInput, ev A
 		if _, err := tx.NewInsert().Model(p).Returning("*").Exec(ctx); err != nil {
 			return err
 		}
-		flags, err := checkPost(ctx, tx, p)
+		flags, err := d.checkPost(ctx, tx, p)
 		if err != nil {
 			return err
 		}
@@ -94,12 +94,12 @@ func recordBoardAccess(ctx context.Context, tx bun.Tx, acc *Account, ev AccessEv
 }
 
 // checkPost runs the pre-check over a post's text with the current dictionary.
-func checkPost(ctx context.Context, idb bun.IDB, p *BoardPost) ([]Flag, error) {
+func (d *DB) checkPost(ctx context.Context, idb bun.IDB, p *BoardPost) ([]Flag, error) {
 	words, err := moderationWords(ctx, idb)
 	if err != nil {
 		return nil, err
 	}
-	return CheckText(p.Title+"\n"+p.Body, words), nil
+	return d.precheck(p.Title+"\n"+p.Body, words), nil
 }
 
 // ownPostForUpdate locks one of the author's posts and checks the version
@@ -141,7 +141,7 @@ func (d *DB) EditPost(ctx context.Context, author *Account, postID int64, versio
 			Set("version = version + 1, updated_at = now()").WherePK().Returning("*").Exec(ctx); err != nil {
 			return err
 		}
-		flags, err := checkPost(ctx, tx, p)
+		flags, err := d.checkPost(ctx, tx, p)
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (d *DB) ReportPost(ctx context.Context, reporter *Account, postID int64, re
 		if err != nil {
 			return notFound(err, "post")
 		}
-		flags, err := checkPost(ctx, tx, p)
+		flags, err := d.checkPost(ctx, tx, p)
 		if err != nil {
 			return err
 		}

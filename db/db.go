@@ -29,6 +29,10 @@ var (
 type DB struct {
 	Pool *pgxpool.Pool
 	Bun  *bun.DB
+	// Precheck, when set, replaces CheckText as the pre-check of board posts
+	// and events sent to moderation (the app sets it to its checker
+	// framework, app/check); it gets the text and the moderators' dictionary.
+	Precheck func(text string, words []string) []Flag
 }
 
 // Open connects to PostgreSQL and checks the connection.

@@ -47,7 +47,7 @@ func (d *DB) CreateEvent(ctx context.Context, e *Event, by *Account, ev AccessEv
 			return err
 		}
 		it := &ModerationItem{Kind: ItemEvent, SubjectID: e.ID, Origin: OriginSubmission, SubmittedBy: by.ID,
-			Flags: CheckText(e.Title+"\n"+e.Description+"\n"+e.Venue+"\n"+e.Contact, words)}
+			Flags: d.precheck(e.Title+"\n"+e.Description+"\n"+e.Venue+"\n"+e.Contact, words)}
 		if _, err := tx.NewInsert().Model(it).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEv
 		if err != nil {
 			return err
 		}
-		flags := CheckText(e.Title+"\n"+e.Description+"\n"+e.Venue+"\n"+e.Contact, words)
+		flags := d.precheck(e.Title+"\n"+e.Description+"\n"+e.Venue+"\n"+e.Contact, words)
 		var itemID int64
 		err = tx.NewUpdate().Model((*ModerationItem)(nil)).
 			Set("flags = ?", jsonFlags(flags)).Set("version = version + 1, updated_at = now()").

@@ -22,7 +22,11 @@ const (
 	FlagAddress = "address"
 	FlagWord    = "word"
 	FlagLink    = "link"
+	FlagName    = "name" // a person's name; found by the app's checker (Precheck) only
 )
+
+// MaxFlags bounds what one submission can attach.
+const MaxFlags = maxFlags
 
 // maxFlags bounds what one submission can attach.
 const maxFlags = 20
@@ -39,6 +43,14 @@ var (
 		`|[\p{Han}\p{Katakana}][1-9][0-9]{0,2}[\-‐−ー―][0-9]{1,4}[\-‐−ー―][0-9]{1,4}\b`)
 	linkPattern = regexp.MustCompile(`(?i)(?:https?://|www\.)[^\s<>"'、。「」（）]+`)
 )
+
+// precheck is d.Precheck, or CheckText when none is set.
+func (d *DB) precheck(text string, words []string) []Flag {
+	if d.Precheck != nil {
+		return d.Precheck(text, words)
+	}
+	return CheckText(text, words)
+}
 
 // CheckText pre-checks a submission's text. words is the staff-managed
 // dictionary; it matches whatever the width, case or kana.

@@ -68,6 +68,7 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 		return nil, err
 	}
 	now := a.now()
+	pc := a.newPageChecker()
 	out := make([]components.ApprovalEntry, len(states))
 	for i, s := range states {
 		e := components.ApprovalEntry{State: s, Earliest: db.EarliestPublish(&s.Site, now), SiteManager: managed[s.Page.SiteID]}
@@ -76,7 +77,7 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 		}
 		if w := s.Working; w != nil && w.Status == db.RevSubmitted {
 			e.BodyHTML = a.pageHTML(ctx, w.Body)
-			e.Problems = a.pageProblems(ctx, s.Page.DivisionID, s.Page.Kind, w.Title, w.Body)
+			e.Problems = pc.problems(ctx, s.Page.DivisionID, s.Page.Kind, w.Title, w.Body)
 			e.TooSoon = w.PublishAt.Before(e.Earliest)
 		}
 		out[i] = e

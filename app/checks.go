@@ -24,16 +24,50 @@ var (
 // that fail are logged and checked without: a missing allowance only adds
 // findings, it never hides one.
 func (a *App) pageProblems(ctx context.Context, divisionID int64, kind, title, body string) []check.Problem {
-	var al check.Allowances
+	return a.newPageChecker().problems(ctx, divisionID, kind, title, body)
+}
+
+// pageChecker checks several pages, loading what is allowed once: the
+// portal-wide allowances once, each division's contact block once.
+type pageChecker struct {
+	a         *App
+	base      *check.Allowances
+	divisions map[int64]check.Allowances
+}
+
+func (a *App) newPageChecker() *pageChecker {
+	return &pageChecker{a: a, divisions: map[int64]check.Allowances{}}
+}
+
+func (pc *pageChecker) problems(ctx context.Context, divisionID int64, kind, title, body string) []check.Problem {
+	return check.Run(check.Input{Title: title, Body: body, Kind: kind, Allowed: pc.allowances(ctx, divisionID)})
+}
+
+func (pc *pageChecker) allowances(ctx context.Context, divisionID int64) check.Allowances {
+	if al, ok := pc.divisions[divisionID]; ok {
+		return al
+	}
+	if pc.base == nil {
+		pc.base = pc.a.portalAllowances(ctx)
+	}
+	al := *pc.base
 	if divisionID != 0 {
-		if d, err := a.db.Division(ctx, divisionID); err != nil {
-			a.log.WarnContext(ctx, "check: division", "err", err)
+		if d, err := pc.a.db.Division(ctx, divisionID); err != nil {
+			pc.a.log.WarnContext(ctx, "check: division", "err", err)
 		} else if d.Contact != "" {
-			al.StaffNames = append(al.StaffNames, strings.Split(d.Contact, "\n")...)
+			al.StaffNames = strings.Split(d.Contact, "\n")
 			al.Phones = contactPhone.FindAllString(d.Contact, -1)
 			al.Emails = contactEmail.FindAllString(d.Contact, -1)
 		}
 	}
+	pc.divisions[divisionID] = al
+	return al
+}
+
+// portalAllowances are what every page may hold: links to approved domains
+// and to the portal itself, public facilities' addresses.
+func (a *App) portalAllowances(ctx context.Context) *check.Allowances {
+	var al check.Allowances
 	if ds, err := a.db.ApprovedDomains(ctx, a.now()); err != nil {
 		a.log.WarnContext(ctx, "check: approved domains", "err", err)
 	} else {
@@ -51,7 +85,7 @@ func (a *App) pageProblems(ctx context.Context, divisionID int64, kind, title, b
 			}
 		}
 	}
-	return check.Run(check.Input{Title: title, Body: body, Kind: kind, Allowed: al})
+	return &al
 }
 
 // hasErrors reports whether any problem blocks approval.

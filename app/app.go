@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wardportal/portal/app/check"
 	"log/slog"
 	"net"
 	"net/http"
@@ -63,6 +64,7 @@ type App struct {
 
 // New wires the application. Close releases what it started.
 func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
+	go check.Warm() // the name dictionary loads once, before the first editor asks
 	assets, err := static.Load()
 	if err != nil {
 		return nil, err

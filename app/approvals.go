@@ -68,6 +68,7 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 		return nil, err
 	}
 	now := a.now()
+	pc := a.newPageChecker()
 	out := make([]components.ApprovalEntry, len(states))
 	for i, s := range states {
 		e := components.ApprovalEntry{State: s, Earliest: db.EarliestPublish(&s.Site, now), SiteManager: managed[s.Page.SiteID]}
@@ -76,6 +77,7 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 		}
 		if w := s.Working; w != nil && w.Status == db.RevSubmitted {
 			e.BodyHTML = a.pageHTML(ctx, w.Body)
+			e.Problems = pc.problems(ctx, s.Page.DivisionID, s.Page.Kind, w.Title, w.Body)
 			e.TooSoon = w.PublishAt.Before(e.Earliest)
 		}
 		out[i] = e
@@ -114,7 +116,7 @@ func (a *App) approverPage(c echo.Context) (*db.PageState, error) {
 func (a *App) decidePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := form.PageDecision{Action: c.FormValue("action"), Note: c.FormValue("note"),
-		Override: c.FormValue("override"), Comment: c.FormValue("comment")}
+		Override: c.FormValue("override"), Comment: c.FormValue("comment"), CheckOverride: c.FormValue("check_override")}
 	if !f.KnownAction() {
 		return echo.NewHTTPError(http.StatusBadRequest, "action")
 	}
@@ -127,12 +129,20 @@ func (a *App) decidePage(c echo.Context) error {
 		return a.decided(c, components.ApprovalDone, id, a.t(c, "approvals.conflict"))
 	}
 	f.Normalize()
-	st := components.ApprovalState{Action: f.Action, Note: f.Note, Override: f.Override, Comment: f.Comment, Errs: f.Validate()}
+	st := components.ApprovalState{Action: f.Action, Note: f.Note, Override: f.Override, Comment: f.Comment,
+		CheckOverride: f.CheckOverride, Errs: f.Validate()}
+	checkErrors := hasErrors(a.pageProblems(ctx, s.Page.DivisionID, s.Page.Kind, s.Working.Title, s.Working.Body))
+	if checkErrors {
+		f.RequireCheckOverride(st.Errs)
+	}
 	if st.Errs.Any() {
 		return a.showDecision(c, s, st, time.Time{})
 	}
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	t := db.Transition{PageID: id, Version: version, Actor: actorAs(c, actingRole(c)), Now: a.now()}
+	if checkErrors {
+		t.CheckOverride = f.CheckOverride
+	}
 	switch f.Action {
 	case form.DecideApprove:
 		t.Comment = f.Note

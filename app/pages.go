@@ -167,11 +167,20 @@ func checkLinks(e *components.PageEditor, fields db.PageFields, errs form.Errors
 }
 
 // preview renders what the form says for the preview box.
-func (a *App) preview(c echo.Context, in form.Page) *components.Preview {
+// with the content checks' findings as the division's page (0: none known).
+func (a *App) preview(c echo.Context, in form.Page, divisionID int64) *components.Preview {
 	if form.Len(in.Body) > markup.MaxSource {
 		return &components.Preview{Title: in.Title, TooLong: true}
 	}
-	return &components.Preview{Title: in.Title, HTML: a.pageHTML(c.Request().Context(), in.Body)}
+	ctx := c.Request().Context()
+	return &components.Preview{Title: in.Title, HTML: a.pageHTML(ctx, in.Body),
+		Problems: a.pageProblems(ctx, divisionID, in.Kind, in.Title, in.Body)}
+}
+
+// formID is an id typed in a form, 0 when it is none.
+func formID(s string) int64 {
+	id, _ := form.ID(s)
+	return id
 }
 
 // createStaffPage stores a new page as a draft (or, with the preview button,
@@ -190,12 +199,12 @@ func (a *App) createStaffPage(c echo.Context) error {
 		return err
 	}
 	if c.FormValue("action") == "preview" {
-		e.Errs, e.Preview = nil, a.preview(c, in.Page)
+		e.Errs, e.Preview = nil, a.preview(c, in.Page, formID(in.Division))
 		return a.page(c, a.t(c, "pages.new"), components.NewPage(e))
 	}
 	checkLinks(&e, content.Fields, errs)
 	if errs.Any() {
-		e.Preview = a.preview(c, in.Page)
+		e.Preview = a.preview(c, in.Page, formID(in.Division))
 		return a.render(c, http.StatusUnprocessableEntity, a.t(c, "pages.new"), components.NewPage(e))
 	}
 	p, _, err := a.db.CreatePage(c.Request().Context(), actorAs(c, actingRole(c)),
@@ -250,7 +259,8 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.StaffPageView,
 		e.Version = w.Version
 		v.Editable = w.Status == db.RevDraft || w.Status == db.RevSentBack
 	}
-	e.Preview = &components.Preview{Title: v.Shown.Title, HTML: a.pageHTML(c.Request().Context(), v.Shown.Body)}
+	e.Preview = &components.Preview{Title: v.Shown.Title, HTML: a.pageHTML(ctx, v.Shown.Body),
+		Problems: a.pageProblems(ctx, s.Page.DivisionID, s.Page.Kind, v.Shown.Title, v.Shown.Body)}
 	v.Editor = e
 	return v, a.kindChoices(c, &v.Editor)
 }
@@ -308,7 +318,7 @@ func (a *App) saveStaffPage(c echo.Context) error {
 		if err := typed(nil); err != nil {
 			return err
 		}
-		v.Editor.Preview = a.preview(c, in)
+		v.Editor.Preview = a.preview(c, in, v.State.Page.DivisionID)
 		return a.page(c, v.Shown.Title, components.StaffPage(v))
 	}
 	content, errs := in.Validate(a.now(), i18n.JST)
@@ -317,7 +327,7 @@ func (a *App) saveStaffPage(c echo.Context) error {
 	}
 	checkLinks(&v.Editor, content.Fields, errs)
 	if errs.Any() {
-		v.Editor.Preview = a.preview(c, in)
+		v.Editor.Preview = a.preview(c, in, v.State.Page.DivisionID)
 		return a.render(c, http.StatusUnprocessableEntity, v.Shown.Title, components.StaffPage(v))
 	}
 	_, err = a.db.EditPage(c.Request().Context(), db.Edit{
@@ -326,7 +336,7 @@ func (a *App) saveStaffPage(c echo.Context) error {
 	if errors.Is(err, db.ErrConflict) {
 		return a.staffPageConflict(c, id, func(v *components.StaffPageView) error {
 			v.Editor.In, v.Editable = in, true
-			v.Editor.Preview = a.preview(c, in)
+			v.Editor.Preview = a.preview(c, in, v.State.Page.DivisionID)
 			return a.kindChoices(c, &v.Editor)
 		})
 	}
@@ -384,8 +394,17 @@ func (a *App) withdrawStaffPage(c echo.Context) error {
 // previewStaffPage renders the title and body an editor is typing: the htmx
 // preview swapped in under the form, exactly the HTML that will be published.
 func (a *App) previewStaffPage(c echo.Context) error {
-	in := form.Page{Title: form.Text(c.FormValue("title")), Body: form.Markdown(c.FormValue("body"))}
-	return a.render(c, http.StatusOK, a.t(c, "pages.preview_heading"), components.PagePreview(a.preview(c, in)))
+	in := form.Page{Kind: c.FormValue("kind"), Title: form.Text(c.FormValue("title")), Body: form.Markdown(c.FormValue("body"))}
+	divisionID := formID(form.Fold(c.FormValue("division")))
+	if pageID := formID(c.FormValue("page")); pageID != 0 {
+		// The page's own division and kind: the editor of an existing
+		// page sends neither. The contact block is public, so loading
+		// it for any page id shows nothing a caller could not read.
+		if s, err := a.db.PageState(c.Request().Context(), pageID); err == nil {
+			divisionID, in.Kind = s.Page.DivisionID, s.Page.Kind
+		}
+	}
+	return a.render(c, http.StatusOK, a.t(c, "pages.preview_heading"), components.PagePreview(a.preview(c, in, divisionID)))
 }
 
 // staffPageDiff compares two revisions of a page (by default the newest with

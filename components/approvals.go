@@ -1,6 +1,7 @@
 package components
 
 import (
+	"github.com/wardportal/portal/app/check"
 	"time"
 
 	"github.com/wardportal/portal/app/form"
@@ -24,6 +25,8 @@ type ApprovalEntry struct {
 	Earliest    time.Time
 	TooSoon     bool // the working revision's publish time is inside the site's lead time
 	SiteManager bool // the viewer manages the page's site: may override the two-day rule
+	// Problems are the content checks' findings on the revision decided.
+	Problems []check.Problem
 }
 
 // Rev is the revision the entry is about: the one being decided, else the
@@ -38,8 +41,10 @@ type ApprovalState struct {
 	Note     string
 	Override string
 	Comment  string
-	Errs     form.Errors
-	Refused  bool // ApprovePage answered db.ErrTooSoon
+	// CheckOverride is the approver's reason for approving despite check errors.
+	CheckOverride string
+	Errs          form.Errors
+	Refused       bool // ApprovePage answered db.ErrTooSoon
 }
 
 func approvalID(pageID int64) string { return "approval-" + itoa(pageID) }

@@ -38,7 +38,7 @@ func (v AuditView) nextURL() string {
 }
 
 var auditActions = []string{db.AuditView, db.AuditEdit, db.AuditExport, db.AuditConfirm, db.AuditReject, db.AuditSignIn, db.AuditRoleChange,
-	db.AuditDisasterMode, db.AuditDivisionChange, db.AuditSiteChange}
+	db.AuditDisasterMode, db.AuditDivisionChange, db.AuditSiteChange, db.AuditCheckOverride}
 
 // AuditLog is the ward's review of the audit log.
 func AuditLog(v AuditView) templ.Component {

@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"github.com/wardportal/portal/app/check"
 	"net/url"
 	"strconv"
 
@@ -44,6 +45,8 @@ type Preview struct {
 	Title   string
 	HTML    string
 	TooLong bool // the body is longer than the form takes: not rendered
+	// Problems are the content checks' findings on the title and body.
+	Problems []check.Problem
 }
 
 // PageEditor is the editor's form: for a new page (State nil) or for the

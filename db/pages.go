@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -53,6 +54,14 @@ const (
 // AuditLeadOverride is the audit-log action of approving a page inside the
 // site's lead time (第9条).
 const AuditLeadOverride = "lead_time_override"
+
+// AuditCheckOverride is an approval despite the content checks' errors
+// (README, "Content checks"), with the approver's reason.
+const AuditCheckOverride = "check_override"
+
+// CheckOverridePrefix starts the line of a page history comment that
+// records the reason for approving despite content check errors.
+const CheckOverridePrefix = "check override: "
 
 // ErrForbidden: the actor's roles, divisions or sites do not reach the page.
 var ErrForbidden = errors.New("not permitted")
@@ -406,8 +415,11 @@ type Transition struct {
 	Comment string // sending back: why (required); approving: optional note
 	// Override: approving inside the lead time, by a site manager, with this reason.
 	Override string
-	Actor    Actor
-	Now      time.Time
+	// CheckOverride: approving despite the content checks' errors, with this
+	// reason, recorded in the page's history and the audit log.
+	CheckOverride string
+	Actor         Actor
+	Now           time.Time
 }
 
 // SavePage stores content as the page's working revision: the draft or
@@ -652,6 +664,14 @@ func (d *DB) ApprovePage(ctx context.Context, t Transition) (err error) {
 		comment := t.Comment
 		if action == PageActOverride {
 			comment = t.Override
+		}
+		if t.CheckOverride != "" {
+			if err := Audit(ctx, tx, t.Actor.Entry(AuditCheckOverride, nil, []string{"body"},
+				fmt.Sprintf("page %d revision %d: approved despite content check errors: %s",
+					s.Page.ID, s.Working.Number, t.CheckOverride))); err != nil {
+				return err
+			}
+			comment = strings.TrimSpace(comment + "\n" + CheckOverridePrefix + t.CheckOverride)
 		}
 		tt := t
 		tt.Comment = comment

@@ -52,6 +52,16 @@ func newApprovalCast(t *testing.T, env *Env) *approvalCast {
 	if err := env.DB.AddSiteStaff(ctx, act, c.site.ID, c.editor.ID, c.approver.ID, c.manager.ID); err != nil {
 		t.Fatal(err)
 	}
+	now := time.Now()
+	// The pages link to www.city.example.jp: an approved link request, so
+	// the content checks find no error that would need a reason to approve.
+	if _, err := env.DB.Bun.NewInsert().Model(&db.LinkRequest{SiteName: "区のページ", URL: "https://www.city.example.jp/",
+		Domain: "www.city.example.jp", Content: "試験", Administrator: "試験", Reason: "試験", Contact: "試験",
+		StartDate: time.Now().AddDate(0, 0, -3), NoneAdult: true, NoneCrime: true, NoneDefame: true, NonePolitical: true,
+		NoneElection: true, NoneMalware: true, Status: db.LinkApproved, RequestedBy: c.manager.ID, DecidedBy: &c.manager.ID,
+		DecidedAt: &now}).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 

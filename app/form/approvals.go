@@ -15,11 +15,15 @@ type PageDecision struct {
 	Note     string // approving: an optional note, kept in the page's history
 	Override string // overriding the two-day rule: the reason, for the audit log and the history
 	Comment  string // sending back: what the author should change
+	// CheckOverride is the reason for approving despite the content checks'
+	// errors: required then (RequireCheckOverride), for the history and audit log.
+	CheckOverride string
 }
 
 // Normalize tidies the texts' line breaks.
 func (d *PageDecision) Normalize() {
 	d.Note, d.Override, d.Comment = Multiline(d.Note), Multiline(d.Override), Multiline(d.Comment)
+	d.CheckOverride = Multiline(d.CheckOverride)
 }
 
 // KnownAction reports whether Action is one of the decisions; anything else
@@ -34,6 +38,9 @@ func (d *PageDecision) Validate() Errors {
 	e := Errors{}
 	if Len(d.Note) > MessageMax {
 		e.Add("note", "form.err.message_long")
+	}
+	if Len(d.CheckOverride) > MessageMax {
+		e.Add("check_override", "form.err.message_long")
 	}
 	switch d.Action {
 	case DecideOverride:
@@ -70,4 +77,12 @@ func (p *PageEnd) Validate() Errors {
 		e.Add("comment", "form.err.message_long")
 	}
 	return e
+}
+
+// RequireCheckOverride adds the error of an approval without a reason when
+// the content checks found errors.
+func (d *PageDecision) RequireCheckOverride(e Errors) {
+	if d.Action != DecideSendBack && d.CheckOverride == "" {
+		e.Add("check_override", "form.err.check_override_required")
+	}
 }

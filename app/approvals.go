@@ -332,6 +332,12 @@ func (a *App) schedule(ctx context.Context) {
 			break
 		}
 	}
+	// Consent periods (第14条) that have ended end their pages, once each.
+	if n, err := a.db.EndPagesWithExpiredConsent(ctx, now, a.consentExpiredMail); err != nil && ctx.Err() == nil {
+		a.log.Error("consent expiry", "err", err, "records", n)
+	} else if n > 0 {
+		a.log.Info("consent expiry", "records", n)
+	}
 	n, err := a.db.RemindApprovers(ctx, now, a.cfg.ApprovalRemind, a.pageReminderMail)
 	switch {
 	case err != nil && ctx.Err() == nil:

@@ -275,3 +275,23 @@ func (d *DB) EndPagesWithExpiredConsent(ctx context.Context, now time.Time,
 		n++
 	}
 }
+
+// ConsentPage is a page a consent may be recorded for: its id and title.
+type ConsentPage struct {
+	ID    int64  `bun:"id"`
+	Title string `bun:"title"`
+}
+
+// ConsentPages lists the pages of acc's divisions on its sites, newest
+// first: the choices of the consent form (CreateConsent checks again).
+func (d *DB) ConsentPages(ctx context.Context, acc *Account) (_ []ConsentPage, err error) {
+	defer wrap(&err, "consent pages")
+	var out []ConsentPage
+	err = d.Bun.NewSelect().TableExpr("pages AS p").
+		ColumnExpr("p.id").
+		ColumnExpr("coalesce((SELECT r.title FROM page_revisions r WHERE r.page_id = p.id ORDER BY r.number DESC LIMIT 1), '') AS title").
+		Where("p.division_id IN (SELECT division_id FROM staff_divisions WHERE account_id = ?)", acc.ID).
+		Where("p.site_id IN (SELECT site_id FROM site_staff WHERE account_id = ?)", acc.ID).
+		OrderExpr("p.id DESC").Limit(500).Scan(ctx, &out)
+	return out, err
+}

@@ -145,6 +145,7 @@ func (a *App) consentExpiredMail(to *db.Account, rec *db.ConsentRecord, s *db.Pa
 		"Subject":  rec.SubjectName,
 		"EndDate":  i18n.Date(lang, rec.EndDate),
 		"Division": s.Division.Name,
+		"Ended":    s.Live != nil, // the page was live and has been ended
 		"URL":      fmt.Sprintf("%s/staff/consents/%d", a.cfg.BaseURL, rec.ID),
 	})
 }

@@ -171,7 +171,7 @@ func TestConsentExpiryEndsPageOnce(t *testing.T) {
 	if err := p.db.Bun.NewSelect().Model(&m).Where("kind = 'consent_expired'").Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if m.To != "editor@city.example.jp" || !strings.Contains(m.Body, "野方 太郎") || !strings.Contains(m.Subject, "年末年始の窓口のご案内") {
+	if m.To != "editor@city.example.jp" || !strings.Contains(m.Body, "野方 太郎") || !strings.Contains(m.Subject, "年末年始の窓口のご案内") || !strings.Contains(m.Body, "自動で公開終了しました") {
 		t.Errorf("mail to %s: %s\n%s", m.To, m.Subject, m.Body)
 	}
 	n, err := p.db.Bun.NewSelect().Table("page_history").Where("page_id = ? AND action = ?", id, db.PageActEnd).Count(ctx)

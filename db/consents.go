@@ -210,7 +210,9 @@ func (d *DB) ConsentedNames(ctx context.Context, pageID int64, now time.Time) (_
 }
 
 // EndPagesWithExpiredConsent ends the live revision of every page with a
-// consent whose period ended before the day of now, and mails the page's
+// consent whose period ended before the day of now (a submitted or approved
+// revision waiting to go live is sent back, so it cannot publish the name
+// later), and mails the page's
 // division editors with a work address (mailFor composes it), once per
 // record: each record is claimed under a row lock (SKIP LOCKED) and marked.
 // It returns how many records it handled.
@@ -235,8 +237,19 @@ func (d *DB) EndPagesWithExpiredConsent(ctx context.Context, now time.Time,
 			if err != nil {
 				return err
 			}
+			why := "consent " + strconv.FormatInt(rec.ID, 10) + " expired"
 			if s.Live != nil && s.Live.Status == RevPublished {
-				if err := end(ctx, tx, s.Live, now, nil, "", "consent "+strconv.FormatInt(rec.ID, 10)+" expired"); err != nil {
+				if err := end(ctx, tx, s.Live, now, nil, "", why); err != nil {
+					return err
+				}
+			}
+			// A submitted or approved revision would put the name up again:
+			// it goes back to its author (差し戻し) with the reason.
+			if s.Working != nil && (s.Working.Status == RevSubmitted || s.Working.Status == RevApproved) {
+				if _, err := step(ctx, tx, s, Transition{PageID: s.Page.ID, Comment: why, Now: now}, "", PageActSendBack, RevSentBack,
+					[]string{RevSubmitted, RevApproved}, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+						return q.Set("decided_by = NULL, decided_at = ?, comment = ?", now, why)
+					}); err != nil {
 					return err
 				}
 			}

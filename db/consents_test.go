@@ -156,3 +156,32 @@ func jstDay(t time.Time) time.Time {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestConsentExpirySendsBackAWaitingRevision: an approved revision waiting
+// for its time is sent back when the consent ends, so the schedule never
+// publishes it.
+func TestConsentExpirySendsBackAWaitingRevision(t *testing.T) {
+	f := newPagesFixture(t)
+	ctx := context.Background()
+	p := f.draft(t, 10*24*time.Hour)
+	if err := f.d.SubmitPage(ctx, f.step(p.ID, f.editor), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.ApprovePage(ctx, f.step(p.ID, f.approver)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.CreateConsent(ctx, f.as(f.editor), db.NewConsent{PageID: p.ID, SubjectName: "野方 太郎",
+		Purpose: "講師紹介", Content: "氏名", StartDate: jstDay(f.now), EndDate: jstDay(f.now).AddDate(0, 0, 1), Method: db.ConsentEmail}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.d.EndPagesWithExpiredConsent(ctx, f.now.AddDate(0, 0, 2), nil); err != nil || n != 1 {
+		t.Fatalf("n = %d, %v", n, err)
+	}
+	s := f.state(t, p.ID)
+	if s.Working == nil || s.Working.Status != db.RevSentBack {
+		t.Fatalf("working revision: %+v", s.Working)
+	}
+	if pub, _, err := f.d.RunSchedule(ctx, f.now.AddDate(0, 0, 11), 10); err != nil || pub != 0 {
+		t.Fatalf("published %d, %v", pub, err)
+	}
+}

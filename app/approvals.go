@@ -77,7 +77,7 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 		}
 		if w := s.Working; w != nil && w.Status == db.RevSubmitted {
 			e.BodyHTML = a.pageHTML(ctx, w.Body)
-			e.Problems = pc.problems(ctx, s.Page.DivisionID, s.Page.Kind, w.Title, w.Body)
+			e.Problems = pc.problems(ctx, s.Page.ID, s.Page.DivisionID, s.Page.Kind, w.Title, w.Body)
 			e.TooSoon = w.PublishAt.Before(e.Earliest)
 		}
 		out[i] = e
@@ -131,7 +131,7 @@ func (a *App) decidePage(c echo.Context) error {
 	f.Normalize()
 	st := components.ApprovalState{Action: f.Action, Note: f.Note, Override: f.Override, Comment: f.Comment,
 		CheckOverride: f.CheckOverride, Errs: f.Validate()}
-	checkErrors := hasErrors(a.pageProblems(ctx, s.Page.DivisionID, s.Page.Kind, s.Working.Title, s.Working.Body))
+	checkErrors := hasErrors(a.pageProblems(ctx, s.Page.ID, s.Page.DivisionID, s.Page.Kind, s.Working.Title, s.Working.Body))
 	if checkErrors {
 		f.RequireCheckOverride(st.Errs)
 	}
@@ -341,6 +341,12 @@ func (a *App) schedule(ctx context.Context) {
 		if published < scheduleBatch && ended < scheduleBatch {
 			break
 		}
+	}
+	// Consent periods (第14条) that have ended end their pages, once each.
+	if n, err := a.db.EndPagesWithExpiredConsent(ctx, now, a.consentExpiredMail); err != nil && ctx.Err() == nil {
+		a.log.Error("consent expiry", "err", err, "records", n)
+	} else if n > 0 {
+		a.log.Info("consent expiry", "records", n)
 	}
 	n, err := a.db.RemindApprovers(ctx, now, a.cfg.ApprovalRemind, a.pageReminderMail)
 	switch {

@@ -116,6 +116,7 @@ const (
 	permSiteManage    perm = "site_manage"    // decide applications, run a site: db checks which site
 	permLinkRequest   perm = "link_request"   // see and make outbound link requests (第16条3項)
 	permLinkDecide    perm = "link_decide"    // approve or refuse link requests: the site manager (運用責任者)
+	permConsents      perm = "consents"       // consent records of 第14条 (they name people): editors and approvers; db checks the page's division
 	permInquiries     perm = "inquiries"      // residents' inquiries to a division (personal data): the division's ward staff (db checks staff_divisions)
 )
 
@@ -145,6 +146,7 @@ var permRoles = map[perm][]string{
 	permSiteManage:    {db.RoleSiteManager},
 	permLinkRequest:   {db.RoleEditor, db.RoleSiteManager},
 	permLinkDecide:    {db.RoleSiteManager},
+	permConsents:      {db.RoleEditor, db.RoleApprover},
 	permInquiries:     {db.RoleWardStaff, db.RoleEditor, db.RoleApprover, db.RoleSiteManager},
 }
 

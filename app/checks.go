@@ -9,6 +9,7 @@ import (
 	"context"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wardportal/portal/app/check"
@@ -23,8 +24,8 @@ var (
 // of the given kind. divisionID 0 checks without a contact block. Lookups
 // that fail are logged and checked without: a missing allowance only adds
 // findings, it never hides one.
-func (a *App) pageProblems(ctx context.Context, divisionID int64, kind, title, body string) []check.Problem {
-	return a.newPageChecker().problems(ctx, divisionID, kind, title, body)
+func (a *App) pageProblems(ctx context.Context, pageID, divisionID int64, kind, title, body string) []check.Problem {
+	return a.newPageChecker().problems(ctx, pageID, divisionID, kind, title, body)
 }
 
 // pageChecker checks several pages, loading what is allowed once: the
@@ -39,8 +40,17 @@ func (a *App) newPageChecker() *pageChecker {
 	return &pageChecker{a: a, divisions: map[int64]check.Allowances{}}
 }
 
-func (pc *pageChecker) problems(ctx context.Context, divisionID int64, kind, title, body string) []check.Problem {
-	return check.Run(check.Input{Title: title, Body: body, Kind: kind, Allowed: pc.allowances(ctx, divisionID)})
+func (pc *pageChecker) problems(ctx context.Context, pageID, divisionID int64, kind, title, body string) []check.Problem {
+	al := pc.allowances(ctx, divisionID)
+	if pageID != 0 {
+		// Names whose consent record covers today may stand on this page (第14条).
+		names, err := pc.a.db.ConsentedNames(ctx, pageID, pc.a.now())
+		if err != nil {
+			pc.a.log.WarnContext(ctx, "check: consented names", "err", err)
+		}
+		al.ConsentedNames = append(slices.Clip(al.ConsentedNames), names...)
+	}
+	return check.Run(check.Input{Title: title, Body: body, Kind: kind, Allowed: al})
 }
 
 func (pc *pageChecker) allowances(ctx context.Context, divisionID int64) check.Allowances {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
 )
 
@@ -133,5 +134,27 @@ func TestCheckWarningsDoNotBlockApproval(t *testing.T) {
 	decide(approver, id, url.Values{"action": {"approve"}}).wantStatus(t, http.StatusSeeOther)
 	if s := x.state(t, id); s.Working == nil || s.Working.Status != db.RevApproved {
 		t.Fatalf("warnings blocked approval: %+v", s.Working)
+	}
+}
+
+// TestConsentedNameDoesNotBlockApproval: a name whose consent record covers
+// today may stand on its page (第14条); the same name without one blocks.
+func TestConsentedNameDoesNotBlockApproval(t *testing.T) {
+	t.Parallel()
+	x := newApprovalEnv(t)
+	ctx := context.Background()
+	body := "講師の田中一郎さんが子育てについて話します。"
+	consented, other := x.checkedPage(t, "講演会", body), x.checkedPage(t, "講演会（別）", body)
+	today := time.Now().In(i18n.JST).Truncate(24 * time.Hour)
+	if _, err := x.db.CreateConsent(ctx, db.Actor{Account: x.editor, Role: db.RoleEditor}, db.NewConsent{PageID: consented,
+		SubjectName: "田中一郎", Purpose: "講演会の案内", Content: "氏名", StartDate: today.AddDate(0, 0, -1), EndDate: today.AddDate(0, 1, 0),
+		Method: "written"}); err != nil {
+		t.Fatal(err)
+	}
+	approver := x.as(t, x.approver)
+	decide(approver, other, url.Values{"action": {"approve"}}).wantStatus(t, http.StatusUnprocessableEntity)
+	decide(approver, consented, url.Values{"action": {"approve"}}).wantStatus(t, http.StatusSeeOther)
+	if s := x.state(t, consented); s.Working == nil || s.Working.Status != db.RevApproved {
+		t.Fatalf("the page with a consented name is not approved: %+v", s.Working)
 	}
 }

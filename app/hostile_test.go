@@ -71,6 +71,8 @@ var knownQueryParams = map[string][]string{
 	"/events/:id/participants.csv": {"enc"},
 	"/calendar/:token":             {"lang"},
 	"/staff/pages":                 {"after", "status", "kind"},
+	"/staff/consents":              {"filter", "page"},
+	"/staff/consents/export":       {"filter", "page"},
 	"/staff/pages/new":             {"kind"},
 	"/staff/pages/:id/diff":        {"from", "to"},
 	"/s/:site":                     {"after"},
@@ -309,6 +311,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.AddSiteStaff(ctx, act, official.ID, editorAcc.ID, approverAcc.ID); err != nil {
 		t.Fatal(err)
 	}
+	var consentID int64
 	for i, in := range []time.Duration{time.Hour, 72 * time.Hour, 0} {
 		now := time.Now()
 		p, _, err := e.db.CreatePage(ctx, db.Actor{Account: editorAcc}, db.NewPage{SiteID: official.ID, DivisionID: div.ID, Kind: db.PageNotice,
@@ -318,6 +321,14 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		}
 		if err := e.db.SubmitPage(ctx, db.Transition{PageID: p.ID, Actor: db.Actor{Account: editorAcc}, Now: now}, nil); err != nil {
 			t.Fatal(err)
+		}
+		if consentID == 0 { // a consent record (第14条) for the editor's list and detail
+			rec, err := e.db.CreateConsent(ctx, db.Actor{Account: editorAcc, Role: db.RoleEditor}, db.NewConsent{PageID: p.ID,
+				SubjectName: "試験 花子", Purpose: "試験", Content: "氏名", StartDate: time.Now(), EndDate: time.Now().AddDate(0, 1, 0), Method: db.ConsentWritten})
+			if err != nil {
+				t.Fatal(err)
+			}
+			consentID = rec.ID
 		}
 		if in == 0 {
 			if err := e.db.ApprovePage(ctx, db.Transition{PageID: p.ID, Actor: act, Now: now, Override: "試験"}); err != nil {
@@ -406,6 +417,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/sites/:id":              fmt.Sprintf("/staff/sites/%d", sub.ID),
 		"/staff/divisions/accounts/:id": fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
 		"/staff/inquiries/:id":          fmt.Sprintf("/staff/inquiries/%d", inq.ID),
+		"/staff/consents/:id":           fmt.Sprintf("/staff/consents/%d", consentID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step

@@ -174,7 +174,7 @@ func (a *App) preview(c echo.Context, in form.Page, divisionID int64) *component
 	}
 	ctx := c.Request().Context()
 	return &components.Preview{Title: in.Title, HTML: a.pageHTML(ctx, in.Body),
-		Problems: a.pageProblems(ctx, divisionID, in.Kind, in.Title, in.Body)}
+		Problems: a.pageProblems(ctx, 0, divisionID, in.Kind, in.Title, in.Body)}
 }
 
 // formID is an id typed in a form, 0 when it is none.
@@ -260,7 +260,7 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.StaffPageView,
 		v.Editable = w.Status == db.RevDraft || w.Status == db.RevSentBack
 	}
 	e.Preview = &components.Preview{Title: v.Shown.Title, HTML: a.pageHTML(ctx, v.Shown.Body),
-		Problems: a.pageProblems(ctx, s.Page.DivisionID, s.Page.Kind, v.Shown.Title, v.Shown.Body)}
+		Problems: a.pageProblems(ctx, s.Page.ID, s.Page.DivisionID, s.Page.Kind, v.Shown.Title, v.Shown.Body)}
 	v.Editor = e
 	return v, a.kindChoices(c, &v.Editor)
 }

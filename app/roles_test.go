@@ -170,6 +170,10 @@ var roleMatrix = map[string]string{
 	"POST /staff/inquiries/:id/note":             "403   403   403   403   ok    ok    ok    ok    403",
 	"POST /staff/inquiries/:id/answer":           "403   403   403   403   ok    ok    ok    ok    403",
 	"POST /staff/inquiries/:id/close":            "403   403   403   403   ok    ok    ok    ok    403",
+	"GET /staff/consents":                        "login 403   403   403   403   ok    ok    403   403",
+	"POST /staff/consents":                       "403   403   403   403   403   ok    ok    403   403",
+	"GET /staff/consents/export":                 "login 403   403   403   403   ok    ok    403   403",
+	"GET /staff/consents/:id":                    "login 403   403   403   403   ok    ok    403   403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator
@@ -182,6 +186,7 @@ var personalDataRoutes = []string{
 	"GET /events/:id/participants", "GET /events/:id/participants.csv",
 	"GET /staff/audit", "POST /staff/audit/export",
 	"GET /staff/inquiries/:id",
+	"GET /staff/consents", "GET /staff/consents/export", "GET /staff/consents/:id",
 }
 
 // guardOutcome names what a response says about the route's guard, in the

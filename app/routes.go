@@ -192,6 +192,13 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/sites/:id/staff", a.addSiteStaff, a.require(permSiteManage))
 	site.POST("/staff/sites/:id/staff/remove", a.removeSiteStaff, a.require(permSiteManage))
 	site.POST("/staff/sites/:id/close", a.closeSite, a.require(permSiteManage))
+	// Consent records (第14条): the list is the report; db checks the division.
+	consents := a.require(permConsents)
+	site.GET("/staff/consents", a.consents, consents)
+	site.POST("/staff/consents", a.createConsent, consents)
+	site.GET("/staff/consents/export", a.consentExport, consents)
+	site.GET("/staff/consents/:id", a.consent, consents)
+
 	// Residents' inquiries: the inbox of the staff member's divisions.
 	inquiries := a.require(permInquiries)
 	site.GET("/staff/inquiries", a.inquiries, inquiries)

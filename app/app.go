@@ -53,10 +53,13 @@ type App struct {
 
 	// Disaster mode as this instance knows it (disaster.go), and the pages
 	// it shares between visitors meanwhile (pagecache.go).
-	disaster   atomic.Bool
-	pages      *pageCache
-	urgentHTML onceCache[int64, string]
-	siteHosts  ttlValue[map[string]string] // sub-sites' own host names → their slugs
+	disaster atomic.Bool
+	// changesSeen is the id of the last page or settings change this
+	// instance has applied (pagecache.go followChanges).
+	changesSeen atomic.Int64
+	pages       *pageCache
+	urgentHTML  onceCache[int64, string]
+	siteHosts   ttlValue[map[string]string] // sub-sites' own host names → their slugs
 	// markup renders Markdown with outbound links signed for /leave: use
 	// a.markup.Render, not markup.Render, for anything the portal shows.
 	markup markup.Renderer

@@ -368,6 +368,9 @@ func TestPageCacheServesVisitorsFromMemory(t *testing.T) {
 	d := newDisasterEnv(t, e)
 	page := d.publishNotice(t, "避難所を開設しました", urgentBody, true)
 	d.switchMode(t, d.mgr, "on")
+	// The publication's and the switch's live events drop the cache when
+	// they arrive: wait for them, or they drop the page this test keeps.
+	waitChangesApplied(t, e)
 
 	visitor := e.client()
 	if got := visitor.get("/").Doc.Find("article.urgent h2").Text(); got != "避難所を開設しました" {
@@ -569,5 +572,23 @@ func TestSharedPaths(t *testing.T) {
 		if got := sharedPath(path); got != want {
 			t.Errorf("sharedPath(%q) = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// waitChangesApplied waits until the app has applied every live event of
+// the pages and settings streams written so far.
+func waitChangesApplied(t *testing.T, e *testEnv) {
+	t.Helper()
+	var last int64
+	if err := e.db.Bun.NewSelect().Table("live_events").ColumnExpr("coalesce(max(id), 0)").
+		Where("stream IN (?)", bun.List([]string{db.StreamPages, db.StreamSettings})).Scan(context.Background(), &last); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for e.app.changesSeen.Load() < last {
+		if time.Now().After(deadline) {
+			t.Fatalf("the app has applied changes up to %d, not %d", e.app.changesSeen.Load(), last)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

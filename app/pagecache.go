@@ -561,6 +561,7 @@ func (a *App) followChanges(ctx context.Context, after int64) {
 		for ev := range events {
 			a.applyChange(ev)
 			after = ev.ID
+			a.changesSeen.Store(ev.ID)
 		}
 		// Dropped for falling behind, or ctx ended: drop what may be stale.
 		a.pages.Invalidate()

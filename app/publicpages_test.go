@@ -315,6 +315,9 @@ func TestPublicPagesShowOnlyLiveRevisions(t *testing.T) {
 	if res.Doc.Find("main h1").Text() != "このサイトについて" || res.Doc.Find("main .page-body p").Text() != "区民活動ポータルの案内です。" {
 		t.Errorf("general page: %q", res.Doc.Find("main").Text())
 	}
+	if href := res.Doc.Find(".inquiry-link a").AttrOr("href", ""); href != fmt.Sprintf("/inquiry?page=%d", general) {
+		t.Errorf("general page's inquiry link %q", href)
+	}
 
 	// In English too.
 	if res := e.get(fmt.Sprintf("/subsidies/%d?lang=en", closed)); !strings.Contains(res.Doc.Find("main dl.facts").Text(), "Closed") {

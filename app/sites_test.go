@@ -484,6 +484,12 @@ func TestSubSiteServesItsOwnLivePages(t *testing.T) {
 	if !strings.Contains(res.Doc.Find("main").Text(), "電話 03-0000-0001") {
 		t.Error("the division's contact is not under the page")
 	}
+	if href := res.Doc.Find(".inquiry-link a").AttrOr("href", ""); href != fmt.Sprintf("/inquiry?page=%d", live) {
+		t.Errorf("sub-site page's inquiry link %q", href)
+	}
+	if about := e.get(fmt.Sprintf("/inquiry?page=%d", live)); about.StatusCode != http.StatusOK {
+		t.Errorf("the inquiry form about a sub-site page: %d", about.StatusCode)
+	}
 	// A page of another site, or of the official one, or not live, is not here.
 	for _, p := range []string{fmt.Sprintf("/s/kurashi/pages/%d", pageB), fmt.Sprintf("/s/kurashi/pages/%d", official),
 		fmt.Sprintf("/s/kankyo/pages/%d", live), "/s/official", "/s/unknown", "/s/Kurashi", "/s/kurashi/pages/999999"} {

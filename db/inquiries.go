@@ -314,19 +314,7 @@ func (d *DB) CloseInquiry(ctx context.Context, id int64, actor Actor) (err error
 // purgeInquiries deletes inquiries (and their history) whose last activity
 // was before cutoff, batch rows at a time.
 func (d *DB) purgeInquiries(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	var total int64
-	for {
-		res, err := d.Bun.ExecContext(ctx, `DELETE FROM inquiries WHERE id IN
-			(SELECT id FROM inquiries WHERE updated_at < ? LIMIT ?)`, cutoff, batch)
-		if err != nil {
-			return total, err
-		}
-		n, _ := res.RowsAffected()
-		total += n
-		if n < int64(batch) {
-			return total, nil
-		}
-	}
+	return d.purgeBefore(ctx, "inquiries", "updated_at", cutoff, batch)
 }
 
 // InquiryTemplate is a division's answer template.

@@ -890,23 +890,16 @@ func (d *DB) Revision(ctx context.Context, pageID int64, number int) (_ *Revisio
 // oldest submission first.
 func (d *DB) ApprovalQueue(ctx context.Context, acc *Account) (_ []PageState, err error) {
 	defer wrap(&err, "approval queue")
+	if acc == nil || !acc.HasRole(RoleApprover) {
+		return nil, nil
+	}
 	var ids []int64
-	err = d.Bun.NewSelect().Model((*Revision)(nil)).ColumnExpr("r.page_id").
+	q := d.Bun.NewSelect().Model((*Revision)(nil)).ColumnExpr("r.page_id").
 		Join("JOIN pages AS p ON p.id = r.page_id").
 		Where("r.status = ?", RevSubmitted).
-		Where("p.division_id IN (SELECT division_id FROM staff_divisions WHERE account_id = ?)", acc.ID).
-		Where("p.site_id IN (SELECT site_id FROM site_staff WHERE account_id = ?)", acc.ID).
-		OrderExpr("r.submitted_at, r.id").Scan(ctx, &ids)
-	if err != nil || !acc.HasRole(RoleApprover) {
+		OrderExpr("r.submitted_at, r.id")
+	if err := inApproverReach(q, acc.ID).Scan(ctx, &ids); err != nil {
 		return nil, err
 	}
-	out := make([]PageState, 0, len(ids))
-	for _, id := range ids {
-		s, err := pageState(ctx, d.Bun, id, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *s)
-	}
-	return out, nil
+	return pageStates(ctx, d.Bun, ids)
 }

@@ -51,10 +51,17 @@ func (d *DB) purgeOlderThan(ctx context.Context, cutoff time.Time, batch int) (h
 
 // purgeHistory deletes access history before cutoff, batch rows at a time.
 func (d *DB) purgeHistory(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	return d.purgeBefore(ctx, "access_history", "at", cutoff, batch)
+}
+
+// purgeBefore deletes the rows of table whose column is before cutoff, batch
+// rows a statement, so no statement holds many locks for long. table and
+// column are this package's constants, never input.
+func (d *DB) purgeBefore(ctx context.Context, table, column string, cutoff time.Time, batch int) (int64, error) {
 	var total int64
 	for {
-		res, err := d.Bun.ExecContext(ctx, `DELETE FROM access_history WHERE id IN
-			(SELECT id FROM access_history WHERE at < ? LIMIT ?)`, cutoff, batch)
+		res, err := d.Bun.ExecContext(ctx, `DELETE FROM `+table+` WHERE id IN
+			(SELECT id FROM `+table+` WHERE `+column+` < ? LIMIT ?)`, cutoff, batch)
 		if err != nil {
 			return total, err
 		}

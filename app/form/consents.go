@@ -46,12 +46,7 @@ func (f *Consent) Validate(loc *time.Location) (ParsedConsent, Errors) {
 		e.Add("page_id", "form.err.consent_page")
 	}
 	text := func(name, v string, max int) {
-		switch {
-		case v == "":
-			e.Add(name, "form.err.consent_"+name+"_required")
-		case Len(v) > max:
-			e.Add(name, "form.err.consent_long")
-		}
+		e.Required(name, v, max, "form.err.consent_"+name+"_required", "form.err.consent_long")
 	}
 	text("subject_name", f.SubjectName, ConsentNameMax)
 	text("purpose", f.Purpose, ConsentTextMax)

@@ -21,6 +21,17 @@ func (e Errors) Add(field, id string) {
 // Any reports whether there is a problem.
 func (e Errors) Any() bool { return len(e) > 0 }
 
+// Required records requiredID when value is empty and tooLongID when it
+// has more than max characters: the check of every required text field.
+func (e Errors) Required(field, value string, max int, requiredID, tooLongID string) {
+	switch {
+	case value == "":
+		e.Add(field, requiredID)
+	case Len(value) > max:
+		e.Add(field, tooLongID)
+	}
+}
+
 // Merge adds o's messages for fields that have none yet.
 func (e Errors) Merge(o Errors) {
 	for f, id := range o {

@@ -46,12 +46,7 @@ func (f *LinkRequest) Validate(loc *time.Location) (ParsedLink, Errors) {
 	e := Errors{}
 	var p ParsedLink
 	text := func(name, v string, max int) {
-		switch {
-		case v == "":
-			e.Add(name, "form.err.link_"+name+"_required")
-		case Len(v) > max:
-			e.Add(name, "form.err.link_long")
-		}
+		e.Required(name, v, max, "form.err.link_"+name+"_required", "form.err.link_long")
 	}
 	text("site_name", f.SiteName, LinkNameMax)
 	text("administrator", f.Administrator, LinkNameMax)

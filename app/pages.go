@@ -236,6 +236,11 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.StaffPageView,
 	if v.Revisions, err = a.db.Revisions(ctx, id); err != nil {
 		return v, err
 	}
+	flags, err := a.db.PageLinkFlags(ctx, []int64{id})
+	if err != nil {
+		return v, err
+	}
+	v.LinkFlags = flags[id]
 	if v.Shown = s.Latest(); v.Shown == nil {
 		v.Shown = &v.Revisions[0] // a page always has a revision; none working or live: its newest
 	}

@@ -89,6 +89,9 @@ type StaffPageView struct {
 	Revisions []db.Revision
 	SentBack  *db.PageHistory // the approver's send-back the working revision answers
 	Approver  bool
+	// LinkFlags are the domains whose link approval ended while the page
+	// links to them (第16条).
+	LinkFlags []string
 }
 
 // FieldDiff is one field compared between two revisions.

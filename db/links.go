@@ -322,7 +322,7 @@ func (d *DB) PageLinkFlags(ctx context.Context, ids []int64) (_ map[int64][]stri
 	}
 	err = d.Bun.NewSelect().TableExpr("page_link_flags AS f").Join("JOIN pages AS p ON p.id = f.page_id").
 		Distinct().ColumnExpr("f.page_id, f.domain").Where("f.page_id IN (?)", bun.List(ids)).
-		Where("EXISTS (SELECT 1 FROM page_revisions AS r WHERE r.page_id = p.id AND " + linkedRevisions("f.domain") + ")").
+		Where("EXISTS (SELECT 1 FROM page_revisions AS r WHERE r.page_id = p.id AND "+linkedRevisions("f.domain")+")").
 		OrderExpr("f.page_id, f.domain").Scan(ctx, &rows)
 	for _, r := range rows {
 		out[r.PageID] = append(out[r.PageID], r.Domain)

@@ -592,7 +592,7 @@ func ApprovalItem(e *ApprovalEntry, s ApprovalState) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if e.State.Working != nil && e.State.Working.Status == db.RevSubmitted {
-				templ_7745c5c3_Err = CheckResults(approvalID(e.State.Page.ID)+"-checks", e.Problems).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = CheckResults(approvalID(e.State.Page.ID)+"-checks", e.Problems, false).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

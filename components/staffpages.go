@@ -47,6 +47,9 @@ type Preview struct {
 	TooLong bool // the body is longer than the form takes: not rendered
 	// Problems are the content checks' findings on the title and body.
 	Problems []check.Problem
+	// InEditor: the editor's form is on the page, so each finding links
+	// to its place in the title or body field.
+	InEditor bool
 }
 
 // PageEditor is the editor's form: for a new page (State nil) or for the

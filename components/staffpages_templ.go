@@ -1281,7 +1281,7 @@ func PagePreview(p *Preview) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = CheckResults("page-checks", p.Problems).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = CheckResults("page-checks", p.Problems, p.InEditor).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

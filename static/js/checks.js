@@ -15,14 +15,18 @@
     var start = parseInt(link.getAttribute('data-start'), 10);
     var end = parseInt(link.getAttribute('data-end'), 10);
     if (isNaN(start) || isNaN(end)) return;
-    field.focus();
-    field.setSelectionRange(start, end);
-    if (field.tagName === 'TEXTAREA') {
-      // Bring the selected line into view: browsers do not scroll a
-      // textarea to a selection set from script.
-      var line = parseInt(link.getAttribute('data-line'), 10) || 1;
-      var height = parseFloat(getComputedStyle(field).lineHeight) || 24;
-      field.scrollTop = Math.max(0, (line - 3) * height);
-    }
+    // After the event: a link activated with Enter would otherwise pass
+    // the rest of the key press to the field and replace the selection.
+    setTimeout(function () {
+      field.focus();
+      field.setSelectionRange(start, end);
+      if (field.tagName === 'TEXTAREA') {
+        // Bring the selected line into view: browsers do not scroll a
+        // textarea to a selection set from script.
+        var line = parseInt(link.getAttribute('data-line'), 10) || 1;
+        var height = parseFloat(getComputedStyle(field).lineHeight) || 24;
+        field.scrollTop = Math.max(0, (line - 3) * height);
+      }
+    }, 0);
   });
 })();

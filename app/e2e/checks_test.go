@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -91,4 +92,61 @@ func TestEditorSeesContentChecks(t *testing.T) {
 	waitText(t, tab, "#page-preview .check-results p.meta", ja("checks.none"))
 	Axe(t, tab)
 	checkConsoleAllowing(t, tab, http.StatusNotFound) // the preview shows the map, never uploaded here
+}
+
+// TestApproverOverridesCheckError: on a 360 px phone an approver sees an
+// error-severity finding on a submitted page; approving without a reason is
+// refused in place with the message next to the reason field; with a
+// reason the page is approved, and the page's history shows the reason.
+// Axe finds nothing at each step.
+func TestApproverOverridesCheckError(t *testing.T) {
+	browser := NewBrowser(t) // first: PORTAL_SKIP_BROWSER=1 skips before the database is made
+	env := StartWith(t, func(o *seed.Options) { *o = seed.Options{} })
+	ja := jaCatalog(t)
+	c := newApprovalCast(t, env)
+	ctx := context.Background()
+	now := time.Now()
+	p, _, err := env.DB.CreatePage(ctx, db.Actor{Account: c.editor}, db.NewPage{SiteID: c.site.ID, DivisionID: c.div.ID, Kind: db.PageNotice,
+		PageContent: db.PageContent{Title: "講演会のご案内", PublishAt: now.Add(72 * time.Hour),
+			Body: "# 申し込み\n\n講師の携帯電話090-1234-5678へ直接お申し込みください。"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.SubmitPage(ctx, db.Transition{PageID: p.ID, Actor: db.Actor{Account: c.editor}, Now: now}, nil); err != nil {
+		t.Fatal(err)
+	}
+	item := "#approval-" + itoa(p.ID)
+
+	tab := NewTab(t, browser)
+	signIn(t, tab, env.URL, c.approver.LoginID, seed.Password, "/staff/approvals", "/staff/approvals")
+	CheckPage(t, tab, env.URL+"/staff/approvals")
+	if got := Eval[string](t, tab, `(document.querySelector('`+item+` .check-results li.error mark') || {}).textContent || ''`); got != "090-1234-5678" {
+		t.Fatalf("the approver does not see the error finding: %q", got)
+	}
+	submitInPlace(t, tab, item+` button[value="approve"]`)
+	checkSamePage(t, tab, "/staff/approvals")
+	checkError(t, tab, item+"-check_override", ja("form.err.check_override_required"))
+	if w, _ := c.status(t, p.ID); w != db.RevSubmitted {
+		t.Fatalf("approved without a reason: %s", w)
+	}
+	Axe(t, tab)
+	CheckReflow(t, tab, ReflowWidth)
+	checkConsoleAllowing(t, tab, http.StatusUnprocessableEntity)
+
+	reason := "講師本人から番号の掲載に同意を得ています"
+	typeInto(t, tab, item+"-check_override", reason)
+	submitInPlace(t, tab, item+` button[value="approve"]`)
+	checkSamePage(t, tab, "/staff/approvals")
+	waitJS(t, tab, "the approval's status line", `!!document.querySelector('`+item+` [role="status"]')`)
+	if w, _ := c.status(t, p.ID); w != db.RevApproved {
+		t.Fatalf("not approved with a reason: %s", w)
+	}
+	Axe(t, tab)
+	CheckConsole(t, tab)
+
+	// The reason is in the page's history.
+	CheckPage(t, tab, env.URL+"/staff/pages/"+itoa(p.ID))
+	if got := Eval[string](t, tab, `[...document.querySelectorAll('.history .history-comment')].map(e => e.textContent).join('|')`); !strings.Contains(got, reason) {
+		t.Errorf("the page's history does not show the override reason: %q", got)
+	}
 }

@@ -26,8 +26,18 @@ CREATE TABLE event_changes (
 -- One pending change per event: a new edit replaces it.
 CREATE UNIQUE INDEX event_changes_pending_idx ON event_changes (event_id) WHERE status = 'pending';
 
-ALTER TABLE moderation_items DROP CONSTRAINT moderation_items_kind_check;
-ALTER TABLE moderation_items ADD CONSTRAINT moderation_items_kind_check CHECK (kind IN ('board_post', 'event', 'event_change'));
+-- The queue's kinds, whatever other migrations added before this one, and
+-- event_change.
+DO $$
+DECLARE kinds text[];
+BEGIN
+    SELECT array_agg(DISTINCT m[1]) INTO kinds
+    FROM pg_constraint AS c, regexp_matches(pg_get_constraintdef(c.oid), '''([a-z_]+)''', 'g') AS m
+    WHERE c.conname = 'moderation_items_kind_check';
+    ALTER TABLE moderation_items DROP CONSTRAINT moderation_items_kind_check;
+    EXECUTE format('ALTER TABLE moderation_items ADD CONSTRAINT moderation_items_kind_check CHECK (kind IN (%s))',
+                   (SELECT string_agg(quote_literal(k), ', ') FROM unnest(array_append(kinds, 'event_change')) AS k));
+END $$;
 
 -- What happened to an event after publication, for its organiser and the
 -- moderators: changes submitted, approved, rejected, corrected.

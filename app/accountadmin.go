@@ -41,7 +41,7 @@ func (a *App) groupList(c echo.Context) (components.GroupList, error) {
 	if err != nil {
 		return components.GroupList{}, err
 	}
-	q := db.GroupAccountQuery{Text: form.Text(c.QueryParam("q")), AfterID: after}
+	q := db.GroupAccountQuery{Text: form.Text(c.QueryParam("q")), Folded: form.Fold(c.QueryParam("q")), AfterID: after}
 	rows, next, err := a.db.SearchGroupAccounts(c.Request().Context(), q)
 	if err != nil {
 		return components.GroupList{}, err

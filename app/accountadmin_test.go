@@ -70,7 +70,7 @@ func TestGroupAccountListIsPagedAndSearchable(t *testing.T) {
 		t.Errorf("second page: %d groups", n)
 	}
 	// Part of a name (two characters of Japanese), part of a login ID, paged with the query kept.
-	for q, want := range map[string]string{"神楽": "神楽坂ボランティアの会", "KAGURA": "神楽坂ボランティアの会", "さくら会024": "四谷さくら会024"} {
+	for q, want := range map[string]string{"神楽": "神楽坂ボランティアの会", "KAGURA": "神楽坂ボランティアの会", "ｋａｇｕｒａ－ｃ": "神楽坂ボランティアの会", "さくら会０２４": "四谷さくら会024", "さくら会024": "四谷さくら会024"} {
 		res := ward.get("/staff/groups?q=" + url.QueryEscape(q))
 		got := res.Doc.Find(`main ul.list li a.title`)
 		if got.Length() != 1 || got.Text() != want {

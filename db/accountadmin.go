@@ -267,8 +267,9 @@ func (d *DB) CreateStaffAccount(ctx context.Context, actor Actor, n NewStaff) (_
 // GroupAccountQuery pages through group accounts, newest first; Text
 // matches part of the group's name or login ID.
 type GroupAccountQuery struct {
-	Text    string
-	AfterID int64 // keyset: the last id shown
+	Text    string // as typed (names are kept as typed)
+	Folded  string // the same with widths folded: a login ID, or a name typed in the other width
+	AfterID int64  // keyset: the last id shown
 }
 
 // likeAny is a LIKE pattern matching s anywhere.
@@ -283,8 +284,8 @@ func (d *DB) SearchGroupAccounts(ctx context.Context, q GroupAccountQuery) (_ []
 	var as []Account
 	sel := d.Bun.NewSelect().Model(&as).Where("kind = ?", KindGroup).OrderExpr("id DESC").Limit(PageSize + 1)
 	if q.Text != "" {
-		pat := likeAny(strings.ToLower(q.Text))
-		sel = sel.Where("(lower(display_name) LIKE ? OR lower(login_id) LIKE ?)", pat, pat)
+		typed, folded := likeAny(strings.ToLower(q.Text)), likeAny(strings.ToLower(q.Folded))
+		sel = sel.Where("(lower(display_name) LIKE ? OR lower(display_name) LIKE ? OR lower(login_id) LIKE ?)", typed, folded, folded)
 	}
 	if q.AfterID > 0 {
 		sel = sel.Where("id < ?", q.AfterID)

@@ -21,10 +21,14 @@ func (a *App) staffHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The approver's menu entry keeps its count too (the header's badge is another).
 	links := staffLinks(u)
-	for i := range links {
-		for _, w := range work {
-			if links[i].Href == "/staff/approvals" && w.Href == links[i].Href {
+	for _, w := range work {
+		if w.Href != "/staff/approvals" {
+			continue
+		}
+		for i := range links {
+			if links[i].Href == w.Href {
 				links[i].Count, links[i].CountKey = w.Count, "approvals.waiting"
 			}
 		}

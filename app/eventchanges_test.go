@@ -149,10 +149,24 @@ func TestPublishedGroupEventChange(t *testing.T) {
 	if !strings.Contains(mine.Body, "変更は反映されませんでした") || !strings.Contains(mine.Body, "参加者に連絡してから") {
 		t.Errorf("the group is not told why: %s", mine.Doc.Find("main").Text())
 	}
+	// A change escalated to the ward stays as it is under discussion: a new
+	// edit is refused with what was typed kept.
+	group.post(edit, fields("title", "春のウォーキング")).wantStatus(t, http.StatusSeeOther)
+	id, version, _ = b.queueItem(b.mod1, "春のウォーキング")
+	b.decide(b.mod1, id, version, "action", "escalate", "note", "日程変更の扱いを区と相談します。").wantStatus(t, http.StatusOK)
+	res := group.post(edit, fields("title", "春の健康ウォーキング"))
+	res.wantStatus(t, http.StatusUnprocessableEntity)
+	if res.Doc.Find("#f-title-error").Length() != 1 || res.Doc.Find("#f-title").AttrOr("value", "") != "春の健康ウォーキング" {
+		t.Error("an edit of an escalated change is not refused with the form kept")
+	}
+	if got := public(); !strings.Contains(got, "秋の健康ウォーキング大会") {
+		t.Errorf("the event changed while its change is escalated: %s", got)
+	}
+
 	// The history since publication, newest first.
 	var actions []string
 	group.get(edit).Doc.Find(".event-history li strong").Each(func(_ int, s *goquery.Selection) { actions = append(actions, s.Text()) })
-	want := []string{"変更を差し戻し", "団体が変更を申請", "変更を承認して反映", "団体が変更を申請", "団体が変更を申請"}
+	want := []string{"団体が変更を申請", "変更を差し戻し", "団体が変更を申請", "変更を承認して反映", "団体が変更を申請", "団体が変更を申請"}
 	if strings.Join(actions, "|") != strings.Join(want, "|") {
 		t.Errorf("history %q, want %q", actions, want)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/wardportal/portal/app/upload"
+	"github.com/wardportal/portal/app/upload/uploadtest"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -413,4 +415,19 @@ func TestGroupInquiryInbox(t *testing.T) {
 	if grp.get("/group/inquiries?status=closed").Doc.Find("#inquiries li").Length() != 1 {
 		t.Fatal("status filter: the closed inquiry is missing")
 	}
+}
+
+// groupImage stores a small PNG with its alternative text for the group acc.
+func groupImage(t *testing.T, e *testEnv, acc *db.Account, alt string) *db.GroupImage {
+	t.Helper()
+	f, err := upload.Inspect("活動.png", uploadtest.PNG(20, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := &db.GroupImage{Filename: f.Name, ContentType: f.ContentType, Size: int64(len(f.Data)), SHA256: f.SHA256,
+		Data: f.Data, Width: f.Width, Height: f.Height, Alt: alt, DataSmall: f.Small, SmallType: f.SmallType}
+	if err := e.db.AddGroupImage(context.Background(), db.Actor{Account: acc, Role: db.KindGroup}, img); err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

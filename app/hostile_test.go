@@ -350,6 +350,17 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.AddInquiryTemplate(ctx, act, &db.InquiryTemplate{DivisionID: div.ID, Title: "定型", Body: "回答"}); err != nil {
 		t.Fatal(err)
 	}
+	// A resident's inquiry to the group, for the group's inbox, and an
+	// image of the group's profile.
+	groupInq := &db.Inquiry{GroupID: &group.ID, Subject: "見学の問い合わせ", Body: "本文", Name: "試験 次郎", Email: "jiro@example.jp"}
+	if err := e.db.CreateInquiry(ctx, groupInq, nil, db.InquiryLimit{IP: "192.0.2.2", Since: time.Now().Add(-time.Hour), Max: 1}); err != nil {
+		t.Fatal(err)
+	}
+	groupAcc, err := e.db.AccountByID(ctx, *group.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupImg := groupImage(t, e, groupAcc, "活動の様子")
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
@@ -417,6 +428,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/sites/:id":              fmt.Sprintf("/staff/sites/%d", sub.ID),
 		"/staff/divisions/accounts/:id": fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
 		"/staff/inquiries/:id":          fmt.Sprintf("/staff/inquiries/%d", inq.ID),
+		"/group/inquiries/:id":          fmt.Sprintf("/group/inquiries/%d", groupInq.ID),
+		"/groups/:id/images/:image":     groupImg.Path(),
 		"/staff/consents/:id":           fmt.Sprintf("/staff/consents/%d", consentID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),

@@ -428,3 +428,6 @@ func (d *DB) PublicGroupName(ctx context.Context, id int64) (_ *Group, err error
 	err = d.Bun.NewSelect().Model(g).Column("id", "name", "contact").Where("id = ? AND published", id).Scan(ctx)
 	return g, notFound(err, "group")
 }
+
+// GroupSearchGrams is what the directory finds a group by, for the seeder.
+func GroupSearchGrams(name string, c ProfileContent) []int32 { return profileSearchGrams(name, c) }

@@ -12,8 +12,8 @@ BEGIN
     FROM pg_constraint AS c, regexp_matches(pg_get_constraintdef(c.oid), '''([a-z_]+)''', 'g') AS m
     WHERE c.conname = 'moderation_items_kind_check';
     ALTER TABLE moderation_items DROP CONSTRAINT moderation_items_kind_check;
-    EXECUTE format('ALTER TABLE moderation_items ADD CONSTRAINT moderation_items_kind_check CHECK (kind = ANY (%L::text[]))',
-                   array_append(kinds, 'group_profile'));
+    EXECUTE format('ALTER TABLE moderation_items ADD CONSTRAINT moderation_items_kind_check CHECK (kind IN (%s))',
+                   (SELECT string_agg(quote_literal(k), ', ') FROM unnest(array_append(kinds, 'group_profile')) AS k));
 END $$;
 
 -- The live profile: fields and areas of activity and activity days are

@@ -431,3 +431,71 @@ func groupImage(t *testing.T, e *testEnv, acc *db.Account, alt string) *db.Group
 	}
 	return img
 }
+
+// TestGroupImages: a group uploads a photo with its required alternative
+// text (a missing text or a file that is no image is refused beside its
+// field); the photo is the group's and the moderators' until a live
+// profile shows it, then everyone's, shown with its text.
+func TestGroupImages(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	gacc, g := e.groupAccount(dbtest.GroupOptions{Login: "G7500001", Name: "落合写真クラブ"})
+	e.staffAccount("mod-p", db.RoleModerator)
+	grp, mod, visitor := e.client(), e.client(), e.client()
+	grp.signIn(gacc.LoginID, "group-password-1").wantStatus(t, http.StatusSeeOther)
+	mod.signIn("mod-p", "staff-password-1").wantStatus(t, http.StatusSeeOther)
+	png := uploadtest.PNG(40, 30)
+
+	noAlt := grp.upload("/group/profile/images", "", "photo.png", "image/png", png)
+	noAlt.wantStatus(t, http.StatusUnprocessableEntity)
+	if fieldError(noAlt, "alt") == "" {
+		t.Fatal("a photo without alternative text accepted")
+	}
+	text := grp.upload("/group/profile/images", "説明", "notes.txt", "text/plain", []byte("ただの文章です。\n"))
+	text.wantStatus(t, http.StatusUnprocessableEntity)
+	if fieldError(text, "file") == "" {
+		t.Fatal("a text file accepted as a photo")
+	}
+	grp.upload("/group/profile/images", "川辺で撮影する会員たち", "photo.png", "image/png", png).wantStatus(t, http.StatusSeeOther)
+	var imgID int64
+	if err := e.db.Bun.NewRaw(`SELECT id FROM group_images WHERE group_id = ?`, g.ID).Scan(context.Background(), &imgID); err != nil {
+		t.Fatal(err)
+	}
+	imgPath := fmt.Sprintf("/groups/%d/images/%d", g.ID, imgID)
+	if res := visitor.get(imgPath); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("a visitor opens the unpublished photo: %d", res.StatusCode)
+	}
+	if res := grp.get(imgPath); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" ||
+		!strings.Contains(res.Header.Get("Cache-Control"), "private") {
+		t.Fatalf("the group's own photo: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+	}
+	page := grp.get("/group/profile")
+	if page.Doc.Find(fmt.Sprintf(`#group-images img[src="%s"][alt="川辺で撮影する会員たち"]`, imgPath)).Length() != 1 {
+		t.Fatal("the profile page does not show the photo with its text")
+	}
+	v := profileValues(page.csrfToken(t))
+	v.Set("images", strconv.FormatInt(imgID, 10))
+	grp.post("/group/profile", v).wantStatus(t, http.StatusSeeOther)
+	itemID, version := profileItem(t, e, mod, g.ID)
+	queue := mod.get("/moderation")
+	if queue.Doc.Find(fmt.Sprintf(`#item-%d img[alt="川辺で撮影する会員たち"]`, itemID)).Length() != 1 {
+		t.Fatal("the moderator does not see the photo and its text")
+	}
+	if res := mod.get(imgPath); res.StatusCode != http.StatusOK {
+		t.Fatalf("the moderator cannot open the photo under review: %d", res.StatusCode)
+	}
+	mod.post(fmt.Sprintf("/moderation/items/%d", itemID), url.Values{"_csrf": {mod.token()}, "version": {version}, "action": {"approve"}}, hx, "true").wantStatus(t, http.StatusOK)
+	res := visitor.get(imgPath)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("the live photo: %d %s", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	if visitor.get(fmt.Sprintf("/groups/%d", g.ID)).Doc.Find(fmt.Sprintf(`img[src="%s"][alt="川辺で撮影する会員たち"]`, imgPath)).Length() != 1 {
+		t.Fatal("the group page does not show the photo with its text")
+	}
+	// Another group's photo id under this group's address is not found.
+	other, _ := e.groupAccount(dbtest.GroupOptions{Login: "G7500002", Name: "ほかの会"})
+	otherImg := groupImage(t, e, other, "ほかの写真")
+	if res := grp.get(fmt.Sprintf("/groups/%d/images/%d", g.ID, otherImg.ID)); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("another group's photo under this group: %d", res.StatusCode)
+	}
+}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/wardportal/portal/app/upload"
+	"github.com/wardportal/portal/app/upload/uploadtest"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 	"github.com/wardportal/portal/db/seed"
@@ -26,6 +28,15 @@ func TestGroupProfileFlow(t *testing.T) {
 	group, g := dbtest.Group(t, env.DB, dbtest.GroupOptions{Login: "G93001", Name: name, PasswordHash: h})
 	mod := dbtest.Staff(t, env.DB, dbtest.StaffOptions{Login: "modG2E", Name: "運営 次郎", Roles: []string{db.RoleModerator}, PasswordHash: h})
 	groupPath := "/groups/" + itoa(g.ID)
+	photo, err := upload.Inspect("食堂.png", uploadtest.PNG(1200, 800))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := &db.GroupImage{Filename: photo.Name, ContentType: photo.ContentType, Size: int64(len(photo.Data)), SHA256: photo.SHA256,
+		Data: photo.Data, Width: photo.Width, Height: photo.Height, Alt: "配膳する子どもたち", DataSmall: photo.Small, SmallType: photo.SmallType}
+	if err := env.DB.AddGroupImage(context.Background(), db.Actor{Account: group, Role: db.KindGroup}, img); err != nil {
+		t.Fatal(err)
+	}
 
 	groupTab, modTab, resident := NewTab(t, browser), NewTab(t, browser), NewTab(t, browser)
 	t.Run("the group edits its profile and sees it pending", func(t *testing.T) {
@@ -44,7 +55,7 @@ func TestGroupProfileFlow(t *testing.T) {
 
 		fillIn(t, groupTab, map[string]string{"summary": "毎月の子ども食堂", "description": "地域の子どもに食事を届ける子ども食堂です。",
 			"places": "四谷地域センター"})
-		for _, box := range []string{"#f-fields-children", "#f-areas-yotsuya", "#f-days-sat"} {
+		for _, box := range []string{"#f-fields-children", "#f-areas-yotsuya", "#f-days-sat", "#f-images-" + itoa(img.ID)} {
 			tap(t, groupTab, box)
 		}
 		ResetConsole(groupTab)
@@ -108,6 +119,9 @@ func TestGroupProfileFlow(t *testing.T) {
 			t.Fatalf("the result leads to %s, want %s", p, groupPath)
 		}
 		CheckPage(t, resident, env.URL+groupPath)
+		if alt := Eval[string](t, resident, `(document.querySelector('.group-images img') || {}).alt || ''`); alt != "配膳する子どもたち" {
+			t.Errorf("the group page's photo has alt %q", alt)
+		}
 	})
 }
 

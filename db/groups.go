@@ -431,3 +431,23 @@ func (d *DB) PublicGroupName(ctx context.Context, id int64) (_ *Group, err error
 
 // GroupSearchGrams is what the directory finds a group by, for the seeder.
 func GroupSearchGrams(name string, c ProfileContent) []int32 { return profileSearchGrams(name, c) }
+
+// backfillGroupGrams computes the search grams of public groups that have
+// none (published before the directory searched), in one transaction.
+func (d *DB) backfillGroupGrams(ctx context.Context) (err error) {
+	defer wrap(&err, "backfill group grams")
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var gs []Group
+		if err := tx.NewSelect().Model(&gs).Column("id", "name", "summary", "description", "activity", "places", "how_to_join").
+			Where("published AND search_grams = '{}'").For("UPDATE").Scan(ctx); err != nil {
+			return err
+		}
+		for i := range gs {
+			if _, err := tx.NewUpdate().Table("groups").Set("search_grams = ?", pgdialect.Array(profileSearchGrams(gs[i].Name, gs[i].Content()))).
+				Where("id = ?", gs[i].ID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/db"
+	"github.com/wardportal/portal/db/dbtest"
+	"github.com/wardportal/portal/migrations"
 )
 
 // The group profile kind: the queue loads and names a change by its group,
@@ -76,5 +78,27 @@ func TestGroupProfileKind(t *testing.T) {
 		if got, err := f.d.ContactOfMember(ctx, c.emails, c.phones); err != nil || got != c.want {
 			t.Errorf("ContactOfMember(%v, %v) = %v %v, want %v", c.emails, c.phones, got, err, c.want)
 		}
+	}
+}
+
+// A group published before the directory searched gets its grams at the
+// next migrate, so the search finds it.
+func TestMigrateBackfillsGroupGrams(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	_, g := dbtest.Group(t, d, dbtest.GroupOptions{Login: "G0091", Name: "早稲田囲碁の会", Published: true})
+	if gs, _, err := d.SearchGroups(ctx, db.GroupFilter{Query: "囲碁"}, 0); err != nil || len(gs) != 0 {
+		t.Fatalf("before the backfill: %+v %v", gs, err)
+	}
+	ms, err := db.LoadMigrations(migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Migrate(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	if gs, _, err := d.SearchGroups(ctx, db.GroupFilter{Query: "囲碁"}, 0); err != nil || len(gs) != 1 || gs[0].ID != g.ID {
+		t.Fatalf("after the backfill: %+v %v", gs, err)
 	}
 }

@@ -409,8 +409,8 @@ func TestGroupInquiryInbox(t *testing.T) {
 	}
 	grp.post(detail+"/close", url.Values{"_csrf": {tok}}).wantStatus(t, http.StatusSeeOther)
 	final := grp.get(detail)
-	if hist := final.Doc.Find("#inquiry-history li"); hist.Length() != 4 {
-		t.Fatalf("history lines: %d, want received, note, answer, closed", hist.Length())
+	if hist := final.Doc.Find("#inquiry-history li"); hist.Length() != 4 || !strings.Contains(hist.Eq(2).Text(), "柏木ウォーキングの会") {
+		t.Fatalf("history lines: %d, want received, note, answer, closed, the group naming its own:\n%s", hist.Length(), hist.Text())
 	}
 	if grp.get("/group/inquiries?status=closed").Doc.Find("#inquiries li").Length() != 1 {
 		t.Fatal("status filter: the closed inquiry is missing")

@@ -278,6 +278,13 @@ func (d *DB) ViewInquiry(ctx context.Context, id int64, actor Actor) (_ *Inquiry
 	if out.Names, err = d.StaffNames(ctx, ids); err != nil {
 		return nil, err
 	}
+	if out.Group != nil { // a group's own actions are the group's
+		for _, e := range out.Events {
+			if e.ActorID != nil && out.Names[*e.ActorID] == "" {
+				out.Names[*e.ActorID] = out.Group.Name
+			}
+		}
+	}
 	return out, nil
 }
 

@@ -120,6 +120,7 @@ const (
 	permLinkDecide    perm = "link_decide"    // approve or refuse link requests: the site manager (運用責任者)
 	permConsents      perm = "consents"       // consent records of 第14条 (they name people): editors and approvers; db checks the page's division
 	permInquiries     perm = "inquiries"      // residents' inquiries to a division (personal data): the division's ward staff (db checks staff_divisions)
+	permGroup         perm = "group"          // a group's own profile and inquiry inbox: group accounts only (db checks which group)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -176,6 +177,11 @@ func roleFor(acc *db.Account, p perm) string {
 		if acc.Kind == db.KindGroup {
 			return db.KindGroup
 		}
+	case permGroup:
+		if acc.Kind == db.KindGroup {
+			return db.KindGroup
+		}
+		return ""
 	}
 	if acc.Kind != db.KindStaff {
 		return ""

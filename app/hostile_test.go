@@ -358,6 +358,17 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.AddInquiryTemplate(ctx, act, &db.InquiryTemplate{DivisionID: div.ID, Title: "定型", Body: "回答"}); err != nil {
 		t.Fatal(err)
 	}
+	// A resident's inquiry to the group, for the group's inbox, and an
+	// image of the group's profile.
+	groupInq := &db.Inquiry{GroupID: &group.ID, Subject: "見学の問い合わせ", Body: "本文", Name: "試験 次郎", Email: "jiro@example.jp"}
+	if err := e.db.CreateInquiry(ctx, groupInq, nil, db.InquiryLimit{IP: "192.0.2.2", Since: time.Now().Add(-time.Hour), Max: 1}); err != nil {
+		t.Fatal(err)
+	}
+	groupAcc, err := e.db.AccountByID(ctx, *group.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupImg := groupImage(t, e, groupAcc, "活動の様子")
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
@@ -429,6 +440,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/inquiries/:id":           fmt.Sprintf("/staff/inquiries/%d", inq.ID),
 		"/staff/consents/:id":            fmt.Sprintf("/staff/consents/%d", consentID),
 		"/moderation/events/:id/correct": fmt.Sprintf("/moderation/events/%d/correct", open.ID),
+		"/group/inquiries/:id":           fmt.Sprintf("/group/inquiries/%d", groupInq.ID),
+		"/groups/:id/images/:image":      groupImg.Path(),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step

@@ -28,7 +28,9 @@ func (a *App) routes() *echo.Echo {
 	// Bodies: 2 MB, except the upload route's, which carries a file
 	// (files.go). By route pattern, so it holds before any middleware reads
 	// the form.
-	upload := func(c echo.Context) bool { return c.Path() == uploadRoute && c.Request().Method == http.MethodPost }
+	upload := func(c echo.Context) bool {
+		return (c.Path() == uploadRoute || c.Path() == groupImageRoute) && c.Request().Method == http.MethodPost
+	}
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: upload}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadBodyLimit,
 		Skipper: func(c echo.Context) bool { return !upload(c) }}))
@@ -64,6 +66,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/topics/:tag", a.tagTopic)
 	site.GET("/groups", a.groups)
 	site.GET("/groups/:id", a.group)
+	site.GET("/groups/:id/images/:image", a.groupImage) // public once a live profile shows it (groups.go)
 	site.GET("/events", a.events)
 	site.GET("/events/:id", a.eventOrICS) // and /events/{id}.ics: see eventOrICS
 	site.GET("/events/new", a.newEventPage, a.require(permOrganise))
@@ -124,6 +127,17 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board/posts/:id/report", a.reportPage, poster)
 	site.POST("/board/posts/:id/report", a.reportPost, poster)
 	site.GET("/account/posts", a.ownPosts, poster)
+
+	// A group's own profile (every change moderated) and its inquiry inbox.
+	group := a.require(permGroup)
+	site.GET("/group/profile", a.groupProfilePage, group)
+	site.POST("/group/profile", a.saveGroupProfile, group)
+	site.POST(groupImageRoute, a.uploadGroupImage, group)
+	site.GET("/group/inquiries", a.groupInquiries, group)
+	site.GET("/group/inquiries/:id", a.inquiry, group)
+	site.POST("/group/inquiries/:id/note", a.noteInquiry, group)
+	site.POST("/group/inquiries/:id/answer", a.answerInquiry, group)
+	site.POST("/group/inquiries/:id/close", a.closeInquiry, group)
 
 	// Moderation: the live queue.
 	moderate := a.require(permModerate)

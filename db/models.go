@@ -106,6 +106,21 @@ type Group struct {
 	Published   bool      `bun:"published"`
 	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt   time.Time `bun:"updated_at,nullzero,default:now()"`
+
+	// The live profile (see GroupProfile): written only by approving a
+	// revision, so zero values insert the columns' defaults.
+	Fields      []string   `bun:"fields,array,nullzero"`
+	Areas       []string   `bun:"areas,array,nullzero"`
+	Days        []string   `bun:"days,array,nullzero"`
+	Places      string     `bun:"places,nullzero"`
+	HowToJoin   string     `bun:"how_to_join,nullzero"`
+	Fees        string     `bun:"fees,nullzero"`
+	Contact     string     `bun:"contact,nullzero"`
+	Links       []string   `bun:"links,array,nullzero"`
+	ImageIDs    []int64    `bun:"image_ids,array,nullzero"`
+	SearchGrams []int32    `bun:"search_grams,array,nullzero"`
+	ProfileID   *int64     `bun:"profile_id"`
+	PublishedAt *time.Time `bun:"published_at"`
 }
 
 // Facility is a public facility in the link collection.
@@ -157,6 +172,8 @@ type Event struct {
 
 	// GroupName is filled by queries that join the organising group.
 	GroupName string `bun:"group_name,scanonly"`
+	// GroupPublished says the organising group has a public page to link.
+	GroupPublished bool `bun:"group_published,scanonly"`
 	// FacilityName and FacilityURL are filled by PublicEvent when the venue is a public facility.
 	FacilityName string `bun:"facility_name,scanonly"`
 	FacilityURL  string `bun:"facility_url,scanonly"`

@@ -25,6 +25,7 @@ func (a *App) routes() *echo.Echo {
 	e.Use(a.accessLog())
 	e.Use(a.recoverPanics())
 	e.Use(a.securityHeaders)
+	e.Use(a.deadline)
 	// Bodies: 2 MB, except the upload route's, which carries a file
 	// (files.go). By route pattern, so it holds before any middleware reads
 	// the form.

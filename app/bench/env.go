@@ -28,6 +28,7 @@ type Env struct {
 	Warmup      time.Duration // before every measured window
 	Rounds      int           // rounds of Compare
 	CPUProfile  string        // -cpuprofile: file for the first profiled window
+	Soak        time.Duration // -soak: how long the soak scenario keeps its load on
 
 	Log io.Writer // progress and diagnostics (stderr)
 
@@ -43,6 +44,7 @@ type Settings struct {
 	Warmup      time.Duration
 	Rounds      int
 	CPUProfile  string
+	Soak        time.Duration
 }
 
 // benchSecret signs the portal's tokens; fixed, so runs are alike.
@@ -58,6 +60,7 @@ func NewEnv(ctx context.Context, d *db.DB, s Settings, log io.Writer) (*Env, err
 		Warmup:      s.Warmup,
 		Rounds:      s.Rounds,
 		CPUProfile:  s.CPUProfile,
+		Soak:        s.Soak,
 		Log:         log,
 	}
 	env := map[string]string{

@@ -85,7 +85,6 @@ type MemberProfile struct {
 	Fax             string     `bun:"fax"`
 	Email           string     `bun:"email"`
 	TermsVersion    string     `bun:"terms_version"`
-	NewsletterSince *time.Time `bun:"newsletter_since"`
 	CreatedAt       time.Time  `bun:"created_at,nullzero,default:now()"`
 }
 

@@ -20,7 +20,6 @@ type member struct {
 	updated time.Time
 
 	name, kana, postal, town, address, phone, fax, email string
-
 }
 
 // memberGen generates members one at a time. Two generators made with the

@@ -229,7 +229,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
-	e.staffAccount("ward-h", db.RoleWardStaff)
+	wardAcc := e.staffAccount("ward-h", db.RoleWardStaff)
 	modAcc := e.staffAccount("mod-h", db.RoleModerator)
 	editorAcc := e.staffAccount("editor-h", db.RoleEditor)
 	approverAcc := e.staffAccount("approver-h", db.RoleApprover, db.RoleSiteManager)
@@ -350,6 +350,10 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.AddInquiryTemplate(ctx, act, &db.InquiryTemplate{DivisionID: div.ID, Title: "定型", Body: "回答"}); err != nil {
 		t.Fatal(err)
 	}
+	// The newsletter: a visitor waiting to confirm, a subscriber's
+	// unsubscribe link, a draft issue of the ward's (its test, send and edit
+	// forms) and one of the editor's awaiting the approver.
+	nl := newsletterFixture(t, e, wardAcc, editorAcc, div.ID)
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
@@ -388,40 +392,45 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// The address each route with parameters is opened at, and more pages
 	// whose forms the walk needs.
 	paths := map[string]string{
-		"/notices/:id":                  "/notices/1",
-		"/subsidies/:id":                "/subsidies/1",
-		"/articles/:id":                 "/articles/1",
-		"/pages/:id":                    "/pages/1",
-		"/topics/:tag":                  "/topics/" + url.PathEscape("防災"),
-		"/groups/:id":                   fmt.Sprintf("/groups/%d", group.ID),
-		"/events/:id":                   fmt.Sprintf("/events/%d", open.ID),
-		"/events/:id/edit":              fmt.Sprintf("/events/%d/edit", open.ID),
-		"/events/:id/live":              fmt.Sprintf("/events/%d/live", open.ID),
-		"/events/:id/participants":      fmt.Sprintf("/events/%d/participants", open.ID),
-		"/events/:id/participants.csv":  fmt.Sprintf("/events/%d/participants.csv", open.ID),
-		"/board/:id":                    fmt.Sprintf("/board/%d", published),
-		"/board/posts/:id/edit":         fmt.Sprintf("/board/posts/%d/edit", pending),
-		"/board/posts/:id/report":       fmt.Sprintf("/board/posts/%d/report", published),
-		"/calendar/:token":              "/calendar/unknown.ics",
-		"/password/reset/:token":        "/password/reset/" + resetToken,
-		"/staff/members/:id":            fmt.Sprintf("/staff/members/%d", memberAcc.ID),
-		"/staff/members/exports/:token": "/staff/members/exports/" + strings.Repeat("ab", 16),
-		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
-		"/static/*":                     "/static/css/site.css",
-		"/files/:id/:name":              image.Path(),
-		"/staff/pages/:id/files":        fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
-		"/staff/pages/:id":              fmt.Sprintf("/staff/pages/%d", article.ID),
-		"/staff/pages/:id/diff":         fmt.Sprintf("/staff/pages/%d/diff", article.ID),
-		"/s/:site":                      "/s/" + sub.Slug,
-		"/s/:site/pages/:id":            fmt.Sprintf("/s/%s/pages/%d", sub.Slug, subPage),
-		"/staff/sites/:id":              fmt.Sprintf("/staff/sites/%d", sub.ID),
-		"/staff/divisions/accounts/:id": fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
-		"/staff/inquiries/:id":          fmt.Sprintf("/staff/inquiries/%d", inq.ID),
-		"/staff/consents/:id":           fmt.Sprintf("/staff/consents/%d", consentID),
+		"/notices/:id":                   "/notices/1",
+		"/subsidies/:id":                 "/subsidies/1",
+		"/articles/:id":                  "/articles/1",
+		"/pages/:id":                     "/pages/1",
+		"/topics/:tag":                   "/topics/" + url.PathEscape("防災"),
+		"/groups/:id":                    fmt.Sprintf("/groups/%d", group.ID),
+		"/events/:id":                    fmt.Sprintf("/events/%d", open.ID),
+		"/events/:id/edit":               fmt.Sprintf("/events/%d/edit", open.ID),
+		"/events/:id/live":               fmt.Sprintf("/events/%d/live", open.ID),
+		"/events/:id/participants":       fmt.Sprintf("/events/%d/participants", open.ID),
+		"/events/:id/participants.csv":   fmt.Sprintf("/events/%d/participants.csv", open.ID),
+		"/board/:id":                     fmt.Sprintf("/board/%d", published),
+		"/board/posts/:id/edit":          fmt.Sprintf("/board/posts/%d/edit", pending),
+		"/board/posts/:id/report":        fmt.Sprintf("/board/posts/%d/report", published),
+		"/calendar/:token":               "/calendar/unknown.ics",
+		"/password/reset/:token":         "/password/reset/" + resetToken,
+		"/staff/members/:id":             fmt.Sprintf("/staff/members/%d", memberAcc.ID),
+		"/staff/members/exports/:token":  "/staff/members/exports/" + strings.Repeat("ab", 16),
+		"/staff/mail/:id":                fmt.Sprintf("/staff/mail/%d", mailID),
+		"/static/*":                      "/static/css/site.css",
+		"/files/:id/:name":               image.Path(),
+		"/staff/pages/:id/files":         fmt.Sprintf("/staff/pages/%d/files", filesPage.ID),
+		"/staff/pages/:id":               fmt.Sprintf("/staff/pages/%d", article.ID),
+		"/staff/pages/:id/diff":          fmt.Sprintf("/staff/pages/%d/diff", article.ID),
+		"/s/:site":                       "/s/" + sub.Slug,
+		"/s/:site/pages/:id":             fmt.Sprintf("/s/%s/pages/%d", sub.Slug, subPage),
+		"/staff/sites/:id":               fmt.Sprintf("/staff/sites/%d", sub.ID),
+		"/staff/divisions/accounts/:id":  fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
+		"/staff/inquiries/:id":           fmt.Sprintf("/staff/inquiries/%d", inq.ID),
+		"/staff/consents/:id":            fmt.Sprintf("/staff/consents/%d", consentID),
+		"/newsletter/confirm/:token":     nl.confirm,
+		"/newsletter/unsubscribe/:token": nl.unsubscribe,
+		"/staff/newsletter/lists/:id":    fmt.Sprintf("/staff/newsletter/lists/%d", nl.list),
+		"/staff/newsletter/:id":          fmt.Sprintf("/staff/newsletter/%d", nl.draft),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step
-		"/staff/pages/new?kind=article"}
+		"/staff/pages/new?kind=article",
+		fmt.Sprintf("/staff/newsletter/%d", nl.waiting)}
 
 	type route struct{ method, path string }
 	var routes []route

@@ -250,20 +250,58 @@ func (d *DB) SetMemberSubscription(ctx context.Context, accountID, listID int64,
 	})
 }
 
+// Rate-limit kinds of the visitor's subscription form.
+const (
+	RateNewsletterIP   = "newsletter"      // requests per client address
+	RateNewsletterMail = "newsletter_mail" // confirmation mails per e-mail address
+)
+
+// SubscriptionRequest is a visitor's wish to receive lists at an address.
+type SubscriptionRequest struct {
+	Email   string
+	ListIDs []int64
+	Now     time.Time
+	// At most MaxPerIP requests from IP since Since (ErrRateLimited), and at
+	// most MaxMails confirmation mails to one address (AddressKey, a keyed
+	// hash) since Since: beyond that the request is recorded but no mail goes,
+	// so the form cannot be used to flood someone's mailbox.
+	IP         string
+	AddressKey string
+	Since      time.Time
+	MaxPerIP   int
+	MaxMails   int
+	// Confirm builds the confirmation mail for the subscriber.
+	Confirm func(subscriberID int64) *Mail
+}
+
 // RequestSubscription records a visitor's wish to receive the given active
-// lists at email (lower-cased): each list not yet confirmed becomes pending;
-// a confirmed one stays confirmed. When some list is left pending, confirm
-// builds the confirmation mail for the subscriber and it is queued in the
-// same transaction; otherwise no mail goes. The caller answers the same
-// whatever happened, so nobody learns whether an address is subscribed.
-func (d *DB) RequestSubscription(ctx context.Context, email string, listIDs []int64, now time.Time,
-	confirm func(subscriberID int64) *Mail) (err error) {
+// lists at r.Email (lower-cased): each list not yet confirmed becomes
+// pending; a confirmed one stays confirmed. When some list is left pending,
+// the confirmation mail is queued in the same transaction; otherwise no
+// mail goes. The caller answers the same whatever happened, so nobody
+// learns whether an address is subscribed.
+func (d *DB) RequestSubscription(ctx context.Context, r SubscriptionRequest) (err error) {
 	defer wrap(&err, "request subscription")
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" || len(listIDs) == 0 {
+	email := strings.ToLower(strings.TrimSpace(r.Email))
+	if email == "" || len(r.ListIDs) == 0 {
 		return errors.New("no address or no list")
 	}
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if r.MaxPerIP > 0 {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, RateNewsletterIP+":"+r.IP); err != nil {
+				return err
+			}
+			n, err := CountRate(ctx, tx, RateKey{Kind: RateNewsletterIP, IP: r.IP}, r.Since)
+			if err != nil {
+				return err
+			}
+			if n >= r.MaxPerIP {
+				return ErrRateLimited
+			}
+			if err := RecordRate(ctx, tx, RateNewsletterIP, "", r.IP); err != nil {
+				return err
+			}
+		}
 		var subID int64
 		err := tx.NewRaw(`INSERT INTO newsletter_subscribers (email) VALUES (?)
 			ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id`, email).Scan(ctx, &subID)
@@ -274,14 +312,26 @@ func (d *DB) RequestSubscription(ctx context.Context, email string, listIDs []in
 			SELECT ?, id, `+lit(SubPending)+`, ? FROM newsletter_lists WHERE id IN (?) AND active
 			ON CONFLICT (subscriber_id, list_id) DO UPDATE
 			SET status = `+lit(SubPending)+`, requested_at = EXCLUDED.requested_at
-			WHERE newsletter_subscriptions.status <> `+lit(SubConfirmed), subID, now, bun.In(listIDs)).Exec(ctx)
+			WHERE newsletter_subscriptions.status <> `+lit(SubConfirmed), subID, r.Now, bun.In(r.ListIDs)).Exec(ctx)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 || confirm == nil {
+		if n, _ := res.RowsAffected(); n == 0 || r.Confirm == nil {
 			return nil // every list already confirmed (or none offered): nothing to confirm
 		}
-		return EnqueueMail(ctx, tx, confirm(subID))
+		if r.MaxMails > 0 {
+			n, err := CountRate(ctx, tx, RateKey{Kind: RateNewsletterMail, Subject: r.AddressKey}, r.Since)
+			if err != nil {
+				return err
+			}
+			if n >= r.MaxMails {
+				return nil
+			}
+			if err := RecordRate(ctx, tx, RateNewsletterMail, r.AddressKey, ""); err != nil {
+				return err
+			}
+		}
+		return EnqueueMail(ctx, tx, r.Confirm(subID))
 	})
 }
 

@@ -165,6 +165,16 @@ func TestEveryUsedIDExists(t *testing.T) {
 	dynamic = append(dynamic, "sites.last_manager", "form.err.slug_taken_site", "form.err.host_taken_site",
 		"audit.action.division_change", "audit.action.site_change",
 		"mail.site_approved.subject", "mail.site_approved.body", "mail.site_refused.subject", "mail.site_refused.body")
+	// The newsletter: issue and delivery statuses, flashes named by an action.
+	for _, st := range []string{"draft", "awaiting_approval", "scheduled", "sending", "sent"} {
+		dynamic = append(dynamic, "newsletter.status."+st)
+	}
+	for _, st := range []string{"queued", "sending", "committing", "sent", "deferred", "failed", "unknown"} {
+		dynamic = append(dynamic, "newsletter.delivery."+st)
+	}
+	dynamic = append(dynamic, "newsletter.account_subscribed", "newsletter.account_unsubscribed",
+		"newsletter.now_scheduled", "newsletter.now_awaiting_approval",
+		"mail.newsletter_confirm.subject", "mail.newsletter_confirm.body")
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

@@ -63,10 +63,11 @@ func (e *nlEnv) subscribe(prefix string, n int) []string {
 	for i := range n {
 		addr := fmt.Sprintf("%s%d@example.jp", prefix, i)
 		var sub int64
-		err := e.d.RequestSubscription(ctx, addr, []int64{e.list}, time.Now(), func(id int64) *db.Mail {
-			sub = id
-			return &db.Mail{To: addr, Subject: "確認", Body: "確認してください", Kind: "newsletter_confirm"}
-		})
+		err := e.d.RequestSubscription(ctx, db.SubscriptionRequest{Email: addr, ListIDs: []int64{e.list}, Now: time.Now(),
+			Confirm: func(id int64) *db.Mail {
+				sub = id
+				return &db.Mail{To: addr, Subject: "確認", Body: "確認してください", Kind: "newsletter_confirm"}
+			}})
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -772,13 +772,21 @@ func (d *DB) CommitDelivery(ctx context.Context, dl *Delivery) (err error) {
 // MarkDeliverySent records the server's acceptance (also of a row the
 // lease expiry had already called unknown) and clears the subscriber's
 // run of hard failures.
+//
+// It commits without waiting for the WAL flush (synchronous_commit off for
+// this one statement): should the database itself crash and lose the
+// record, the row is still committing and becomes unknown, never sent
+// again, so the one guarantee that matters holds, and the sender does not
+// wait for a disk flush per message. CommitDelivery, whose loss would mean a
+// second send, waits for its flush.
 func (d *DB) MarkDeliverySent(ctx context.Context, dl *Delivery, now time.Time, reply string) (err error) {
 	defer wrap(&err, "mark delivery sent")
 	var n int
 	err = d.Bun.NewRaw(`
-		WITH ok AS (
+		WITH async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS v),
+		ok AS (
 			UPDATE newsletter_deliveries SET status = `+lit(DeliverySent)+`, sent_at = ?, last_reply = ?, lease_until = NULL
-			WHERE id = ? AND claim = ? AND status IN (?) RETURNING subscriber_id
+			WHERE id = ? AND claim = ? AND status IN (?) AND EXISTS (SELECT 1 FROM async) RETURNING subscriber_id
 		), reset AS (
 			UPDATE newsletter_subscribers SET hard_failures = 0
 			WHERE id = (SELECT subscriber_id FROM ok) AND hard_failures > 0

@@ -24,7 +24,7 @@ import (
 
 // Defaults of the newsletter settings.
 const (
-	DefaultNewsletterConnections   = 4
+	DefaultNewsletterConnections   = 8
 	DefaultNewsletterSuppressAfter = 3
 	DefaultNewsletterApprovalOver  = 1000
 	DefaultNewsletterPoll          = 2 * time.Second

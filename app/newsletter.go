@@ -147,11 +147,11 @@ func (a *App) confirmPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lists, err := a.db.PendingLists(c.Request().Context(), sub)
+	lists, suppressed, err := a.db.PendingLists(c.Request().Context(), sub)
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "newsletter.confirm_title"), components.NewsletterConfirm(c.Request().URL.Path, lists))
+	return a.page(c, a.t(c, "newsletter.confirm_title"), components.NewsletterConfirm(c.Request().URL.Path, lists, suppressed))
 }
 
 // confirmNewsletter confirms the subscriber's pending lists.

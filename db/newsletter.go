@@ -303,8 +303,9 @@ func (d *DB) RequestSubscription(ctx context.Context, r SubscriptionRequest) (er
 			}
 		}
 		var subID int64
+		var suppressed bool
 		err := tx.NewRaw(`INSERT INTO newsletter_subscribers (email) VALUES (?)
-			ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id`, email).Scan(ctx, &subID)
+			ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id, suppressed_at IS NOT NULL`, email).Scan(ctx, &subID, &suppressed)
 		if err != nil {
 			return err
 		}
@@ -312,12 +313,14 @@ func (d *DB) RequestSubscription(ctx context.Context, r SubscriptionRequest) (er
 			SELECT ?, id, `+lit(SubPending)+`, ? FROM newsletter_lists WHERE id IN (?) AND active
 			ON CONFLICT (subscriber_id, list_id) DO UPDATE
 			SET status = `+lit(SubPending)+`, requested_at = EXCLUDED.requested_at
-			WHERE newsletter_subscriptions.status <> `+lit(SubConfirmed), subID, r.Now, bun.In(r.ListIDs)).Exec(ctx)
+			WHERE newsletter_subscriptions.status <> `+lit(SubConfirmed), subID, r.Now, bun.List(r.ListIDs)).Exec(ctx)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 || r.Confirm == nil {
-			return nil // every list already confirmed (or none offered): nothing to confirm
+		// Every list already confirmed (or none offered): nothing to confirm,
+		// unless the address is suppressed, which a confirmation lifts.
+		if n, _ := res.RowsAffected(); (n == 0 && !suppressed) || r.Confirm == nil {
+			return nil
 		}
 		if r.MaxMails > 0 {
 			n, err := CountRate(ctx, tx, RateKey{Kind: RateNewsletterMail, Subject: r.AddressKey}, r.Since)
@@ -336,14 +339,19 @@ func (d *DB) RequestSubscription(ctx context.Context, r SubscriptionRequest) (er
 }
 
 // PendingLists returns the lists a visitor's subscriber awaits confirmation
-// of, for the confirmation page.
-func (d *DB) PendingLists(ctx context.Context, subscriberID int64) (_ []NewsletterList, err error) {
+// of, for the confirmation page, and whether the subscriber is suppressed
+// (which confirming lifts).
+func (d *DB) PendingLists(ctx context.Context, subscriberID int64) (_ []NewsletterList, suppressed bool, err error) {
 	defer wrap(&err, "pending lists")
 	var out []NewsletterList
 	err = d.Bun.NewSelect().Model(&out).
 		Where("nl.id IN (SELECT list_id FROM newsletter_subscriptions WHERE subscriber_id = ? AND status = "+lit(SubPending)+")", subscriberID).
 		Order("nl.name").Scan(ctx)
-	return out, err
+	if err != nil {
+		return nil, false, err
+	}
+	err = d.Bun.NewRaw(`SELECT coalesce((SELECT suppressed_at IS NOT NULL FROM newsletter_subscribers WHERE id = ?), false)`, subscriberID).Scan(ctx, &suppressed)
+	return out, suppressed, err
 }
 
 // ConfirmSubscriptions confirms every pending subscription of a subscriber
@@ -360,9 +368,8 @@ func (d *DB) ConfirmSubscriptions(ctx context.Context, subscriberID int64, now t
 		}
 		rows, _ := res.RowsAffected()
 		n = int(rows)
-		if n > 0 {
-			_, err = tx.NewRaw(`UPDATE newsletter_subscribers SET suppressed_at = NULL, hard_failures = 0 WHERE id = ?`, subscriberID).Exec(ctx)
-		}
+		_, err = tx.NewRaw(`UPDATE newsletter_subscribers SET suppressed_at = NULL, hard_failures = 0
+			WHERE id = ? AND (suppressed_at IS NOT NULL OR hard_failures > 0)`, subscriberID).Exec(ctx)
 		return err
 	})
 	return n, err
@@ -442,7 +449,7 @@ func (d *DB) SaveNewsletterIssue(ctx context.Context, is *NewsletterIssue, listI
 		}
 		if len(listIDs) > 0 {
 			if _, err := tx.NewRaw(`INSERT INTO newsletter_issue_lists (issue_id, list_id)
-				SELECT ?, id FROM newsletter_lists WHERE id IN (?)`, is.ID, bun.In(listIDs)).Exec(ctx); err != nil {
+				SELECT ?, id FROM newsletter_lists WHERE id IN (?)`, is.ID, bun.List(listIDs)).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -494,7 +501,7 @@ func (d *DB) NewsletterIssues(ctx context.Context, limit int) (_ []IssueRow, err
 		N       int    `bun:"n"`
 	}
 	if err := d.Bun.NewRaw(`SELECT issue_id, status, count(*) AS n FROM newsletter_deliveries
-		WHERE issue_id IN (?) AND NOT test GROUP BY issue_id, status`, bun.In(ids)).Scan(ctx, &counts); err != nil {
+		WHERE issue_id IN (?) AND NOT test GROUP BY issue_id, status`, bun.List(ids)).Scan(ctx, &counts); err != nil {
 		return nil, err
 	}
 	for _, c := range counts {
@@ -629,7 +636,7 @@ func (d *DB) CancelIssue(ctx context.Context, id int64) (err error) {
 	defer wrap(&err, "cancel issue")
 	res, err := d.Bun.NewUpdate().Model((*NewsletterIssue)(nil)).Set("status = "+lit(IssueDraft)).
 		Set("send_at = NULL, audience = NULL, approved_by = NULL, approved_at = NULL, updated_at = now()").
-		Where("id = ? AND status IN (?)", id, bun.In([]string{IssueAwaitingApproval, IssueScheduled})).Exec(ctx)
+		Where("id = ? AND status IN (?)", id, bun.List([]string{IssueAwaitingApproval, IssueScheduled})).Exec(ctx)
 	if err != nil {
 		return err
 	}
@@ -705,7 +712,7 @@ func (d *DB) QueueDueIssues(ctx context.Context, now time.Time) (_ int, err erro
 	_, err = d.Bun.NewRaw(`UPDATE newsletter_issues ni SET status = `+lit(IssueSent)+`, finished_at = ?
 		WHERE status = `+lit(IssueSending)+` AND NOT EXISTS (SELECT 1 FROM newsletter_deliveries dl
 		WHERE dl.issue_id = ni.id AND dl.status IN (?))`, now,
-		bun.In([]string{DeliveryQueued, DeliverySending, DeliveryCommitting, DeliveryDeferred})).Exec(ctx)
+		bun.List([]string{DeliveryQueued, DeliverySending, DeliveryCommitting, DeliveryDeferred})).Exec(ctx)
 	return queued, err
 }
 
@@ -723,7 +730,7 @@ func (d *DB) ClaimDeliveries(ctx context.Context, limit int, now time.Time, leas
 		    attempts = CASE status WHEN `+lit(DeliverySending)+` THEN greatest(attempts - 1, 0) ELSE attempts END,
 		    last_reply = CASE status WHEN `+lit(DeliveryCommitting)+` THEN 'sender lost before the reply' ELSE last_reply END,
 		    claim = NULL, lease_until = NULL
-		WHERE status IN (?) AND lease_until < ?`, bun.In([]string{DeliverySending, DeliveryCommitting}), now).Exec(ctx); err != nil {
+		WHERE status IN (?) AND lease_until < ?`, bun.List([]string{DeliverySending, DeliveryCommitting}), now).Exec(ctx); err != nil {
 		return nil, err
 	}
 	var rows []Delivery
@@ -740,7 +747,7 @@ func (d *DB) ClaimDeliveries(ctx context.Context, limit int, now time.Time, leas
 		FROM due, c
 		WHERE dl.id = due.id
 		RETURNING dl.id, dl.issue_id, dl.subscriber_id, dl.address, dl.test, dl.attempts, dl.claim`,
-		bun.In([]string{DeliveryQueued, DeliveryDeferred}), now, limit, now.Add(lease)).Scan(ctx, &rows)
+		bun.List([]string{DeliveryQueued, DeliveryDeferred}), now, limit, now.Add(lease)).Scan(ctx, &rows)
 	return rows, err
 }
 
@@ -792,7 +799,7 @@ func (d *DB) MarkDeliverySent(ctx context.Context, dl *Delivery, now time.Time, 
 			WHERE id = (SELECT subscriber_id FROM ok) AND hard_failures > 0
 		)
 		SELECT count(*) FROM ok`, now, clipMailError(reply), dl.ID, dl.Claim,
-		bun.In([]string{DeliveryCommitting, DeliveryUnknown})).Scan(ctx, &n)
+		bun.List([]string{DeliveryCommitting, DeliveryUnknown})).Scan(ctx, &n)
 	if err == nil && n == 0 {
 		return ErrClaimLost
 	}
@@ -806,7 +813,7 @@ func (d *DB) MarkDeliveryDeferred(ctx context.Context, dl *Delivery, next time.T
 	res, err := d.Bun.NewRaw(`UPDATE newsletter_deliveries SET status = `+lit(DeliveryDeferred)+`, next_attempt_at = ?,
 		last_reply = ?, claim = NULL, lease_until = NULL
 		WHERE id = ? AND claim = ? AND status IN (?)`, next, clipMailError(reply), dl.ID, dl.Claim,
-		bun.In([]string{DeliverySending, DeliveryCommitting, DeliveryUnknown})).Exec(ctx)
+		bun.List([]string{DeliverySending, DeliveryCommitting, DeliveryUnknown})).Exec(ctx)
 	return claimed(res, err)
 }
 
@@ -819,7 +826,7 @@ func (d *DB) MarkDeliveryFailed(ctx context.Context, dl *Delivery, now time.Time
 		var sub []*int64
 		err := tx.NewRaw(`UPDATE newsletter_deliveries SET status = `+lit(DeliveryFailed)+`, last_reply = ?, claim = NULL, lease_until = NULL
 			WHERE id = ? AND claim = ? AND status IN (?) RETURNING subscriber_id`, clipMailError(reply), dl.ID, dl.Claim,
-			bun.In([]string{DeliverySending, DeliveryCommitting, DeliveryUnknown})).Scan(ctx, &sub)
+			bun.List([]string{DeliverySending, DeliveryCommitting, DeliveryUnknown})).Scan(ctx, &sub)
 		if err != nil {
 			return err
 		}

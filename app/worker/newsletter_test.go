@@ -319,6 +319,32 @@ func TestNewsletter550IsRecordedAndSuppressesAfterTheSetCount(t *testing.T) {
 	if got := e.received()[addrs[1]]; got != 3 {
 		t.Errorf("good address received %d, want 3", got)
 	}
+	// Subscribing again (still confirmed) mails a confirmation, whose
+	// button lifts the suppression without ever downgrading the subscription.
+	var confirmFor int64
+	if err := e.d.RequestSubscription(ctx, db.SubscriptionRequest{Email: bad, ListIDs: []int64{e.list}, Now: time.Now(),
+		Confirm: func(id int64) *db.Mail {
+			confirmFor = id
+			return &db.Mail{To: bad, Subject: "確認", Body: "確認", Kind: "newsletter_confirm"}
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if confirmFor == 0 {
+		t.Fatal("no confirmation mail for a suppressed address")
+	}
+	if _, susp, err := e.d.PendingLists(ctx, confirmFor); err != nil || !susp {
+		t.Fatalf("PendingLists: suppressed %v, %v", susp, err)
+	}
+	var st string
+	if err := e.d.Pool.QueryRow(ctx, `SELECT status FROM newsletter_subscriptions WHERE subscriber_id = $1`, confirmFor).Scan(&st); err != nil || st != db.SubConfirmed {
+		t.Errorf("subscribing again turned the subscription %s", st)
+	}
+	if _, err := e.d.ConfirmSubscriptions(ctx, confirmFor, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if suppressed() {
+		t.Error("confirming did not lift the suppression")
+	}
 }
 
 func TestNewsletterCrashAfterAcceptanceIsNotResent(t *testing.T) {

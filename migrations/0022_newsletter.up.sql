@@ -90,9 +90,13 @@ CREATE INDEX newsletter_deliveries_claimed_idx ON newsletter_deliveries (lease_u
 CREATE INDEX newsletter_deliveries_issue_idx ON newsletter_deliveries (issue_id, status);
 
 -- The subscriptions the member export filtered on until now become
--- confirmed subscriptions to a first list; the column goes, so the export
--- and the member's data download read the real subscriptions.
-INSERT INTO newsletter_lists (name, description) VALUES ('区からのお知らせ', '区政・地域活動の最新情報をお届けします。');
+-- confirmed subscriptions to a first list (made only when there are some:
+-- a new database stays empty, as a handover import needs it); the column
+-- goes, so the export and the member's data download read the real
+-- subscriptions.
+INSERT INTO newsletter_lists (name, description)
+    SELECT '区からのお知らせ', '区政・地域活動の最新情報をお届けします。'
+    WHERE EXISTS (SELECT 1 FROM member_profiles WHERE newsletter_since IS NOT NULL);
 INSERT INTO newsletter_subscribers (account_id)
     SELECT account_id FROM member_profiles WHERE newsletter_since IS NOT NULL ORDER BY account_id;
 INSERT INTO newsletter_subscriptions (subscriber_id, list_id, status, requested_at, confirmed_at)

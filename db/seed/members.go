@@ -198,11 +198,17 @@ func (s *seeder) members(ctx context.Context) error {
 	s.c.MemberProfiles = n
 	s.done("member_profiles", n, start)
 
-	// About three in ten subscribe to the first newsletter list, decided
+	// About three in ten subscribe to the first newsletter list (made here
+	// in a database that has none), decided
 	// from the id so that the random stream (and every other generated
 	// value) is unchanged.
 	start = time.Now()
 	last := first + int64(s.o.Members) - 1
+	if _, err := s.tx.Exec(ctx, `INSERT INTO newsletter_lists (name, description)
+		SELECT '区からのお知らせ', '区政・地域活動の最新情報をお届けします。'
+		WHERE NOT EXISTS (SELECT 1 FROM newsletter_lists)`); err != nil {
+		return fmt.Errorf("newsletter list: %w", err)
+	}
 	if _, err := s.tx.Exec(ctx, `INSERT INTO newsletter_subscribers (account_id)
 		SELECT account_id FROM member_profiles
 		WHERE account_id BETWEEN $1 AND $2 AND account_id * 2654435761 % 1000 < 300 ORDER BY account_id`, first, last); err != nil {

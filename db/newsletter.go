@@ -880,3 +880,23 @@ func (d *DB) IssueForSending(ctx context.Context, id int64) (_ IssueContent, err
 	err = d.Bun.NewRaw(`SELECT id, subject, body FROM newsletter_issues WHERE id = ?`, id).Scan(ctx, &c.ID, &c.Subject, &c.Body)
 	return c, notFound(err, "newsletter issue")
 }
+
+// purgeDeliveries deletes settled delivery rows (sent, failed, unknown)
+// whose last attempt was before cutoff, batch rows a statement: each holds a
+// recipient's address. The issue stays; its counts then leave them out.
+func (d *DB) purgeDeliveries(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	var total int64
+	for {
+		res, err := d.Bun.ExecContext(ctx, `DELETE FROM newsletter_deliveries WHERE id IN
+			(SELECT id FROM newsletter_deliveries WHERE status IN (?) AND coalesce(sent_at, next_attempt_at) < ? LIMIT ?)`,
+			bun.List([]string{DeliverySent, DeliveryFailed, DeliveryUnknown}), cutoff, batch)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < int64(batch) {
+			return total, nil
+		}
+	}
+}

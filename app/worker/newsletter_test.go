@@ -433,6 +433,19 @@ func TestNewsletterTwoSendersDeliverEachOnce(t *testing.T) {
 	if c := e.counts(issue); c[db.DeliverySent] != len(addrs) {
 		t.Errorf("counts %v", c)
 	}
+	// The retention job removes settled rows (addresses) past the period.
+	if _, _, err := e.d.PurgeOlderThan(context.Background(), time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.counts(issue); c[db.DeliverySent] != len(addrs) {
+		t.Errorf("rows within the period purged: %v", c)
+	}
+	if _, _, err := e.d.PurgeOlderThan(context.Background(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.counts(issue); len(c) != 0 {
+		t.Errorf("settled rows past the period kept: %v", c)
+	}
 }
 
 func TestNewsletterLinks(t *testing.T) {

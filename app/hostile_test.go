@@ -436,6 +436,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/newsletter/unsubscribe/:token": nl.unsubscribe,
 		"/staff/newsletter/lists/:id":    fmt.Sprintf("/staff/newsletter/lists/%d", nl.list),
 		"/staff/newsletter/:id":          fmt.Sprintf("/staff/newsletter/%d", nl.draft),
+		"/moderation/events/:id/correct": fmt.Sprintf("/moderation/events/%d/correct", open.ID),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/worker"
 )
 
 // Config is read from the environment only (see README "Configuration").
@@ -35,6 +36,8 @@ type Config struct {
 	// PORTAL_APPROVAL_REMIND_HOURS: approvers are reminded by mail of a
 	// submission waiting longer than this, and again after each such period.
 	ApprovalRemind time.Duration
+	// Newsletter: PORTAL_NEWSLETTER_* (worker.LoadNewsletterConfig).
+	Newsletter worker.NewsletterConfig
 }
 
 // Defaults of the waits, in seconds. A minute covers a database that boots
@@ -123,6 +126,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ApprovalRemind, err = remindHours(get("PORTAL_APPROVAL_REMIND_HOURS", strconv.Itoa(DefaultApprovalRemindHours))); err != nil {
 		return c, fmt.Errorf("PORTAL_APPROVAL_REMIND_HOURS: %w", err)
+	}
+	if c.Newsletter, err = worker.LoadNewsletterConfig(getenv); err != nil {
+		return c, err
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

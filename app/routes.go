@@ -85,6 +85,14 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/inquiry", a.inquiryPage)
 	site.POST("/inquiry", a.sendInquiry)
 
+	// The newsletter: subscribe, confirm (one POST), unsubscribe (RFC 8058).
+	site.GET("/newsletter", a.newsletterPage)
+	site.POST("/newsletter", a.subscribeNewsletter)
+	site.GET("/newsletter/confirm/:token", a.confirmPage)
+	site.POST("/newsletter/confirm/:token", a.confirmNewsletter)
+	site.GET(unsubscribeRoute, a.unsubscribePage)
+	site.POST(unsubscribeRoute, a.unsubscribeNewsletter)
+
 	// Accounts.
 	site.GET("/register", a.registerPage)
 	site.POST("/register", a.register)
@@ -116,6 +124,7 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/account/calendar", a.newCalendarFeed, member)
 	site.POST("/account/calendar/revoke", a.revokeCalendarFeed, member)
 	site.GET("/account/data", a.myData, member)
+	site.POST("/account/newsletter", a.setMemberNewsletter, member)
 
 	// Board posting: members and groups; everything waits for moderation.
 	poster := a.require(permPost)
@@ -237,5 +246,21 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/inquiries/:id/note", a.noteInquiry, inquiries)
 	site.POST("/staff/inquiries/:id/answer", a.answerInquiry, inquiries)
 	site.POST("/staff/inquiries/:id/close", a.closeInquiry, inquiries)
+
+	// Newsletter issues and lists.
+	news := a.require(permNewsletter)
+	site.GET("/staff/newsletter", a.newsletterIssues, news)
+	site.GET("/staff/newsletter/new", a.newIssuePage, news)
+	site.POST("/staff/newsletter/new", a.createIssue, news)
+	site.GET("/staff/newsletter/lists", a.newsletterLists, a.require(permNewsletterLists))
+	site.POST("/staff/newsletter/lists", a.createNewsletterList, a.require(permNewsletterLists))
+	site.GET("/staff/newsletter/lists/:id", a.newsletterListPage, a.require(permNewsletterLists))
+	site.POST("/staff/newsletter/lists/:id", a.updateNewsletterList, a.require(permNewsletterLists))
+	site.GET("/staff/newsletter/:id", a.issuePage, news)
+	site.POST("/staff/newsletter/:id", a.saveIssue, news)
+	site.POST("/staff/newsletter/:id/test", a.testIssue, news)
+	site.POST("/staff/newsletter/:id/send", a.sendIssue, news)
+	site.POST("/staff/newsletter/:id/cancel", a.cancelIssue, news)
+	site.POST("/staff/newsletter/:id/approve", a.approveIssue, a.require(permNewsletterApprove))
 	return e
 }

@@ -77,18 +77,17 @@ var StaffRoles = []string{RoleModerator, RoleWardStaff, RoleEditor, RoleApprover
 type MemberProfile struct {
 	bun.BaseModel `bun:"table:member_profiles"`
 
-	AccountID       int64      `bun:"account_id,pk"`
-	Name            string     `bun:"name"`
-	NameKana        string     `bun:"name_kana"`
-	PostalCode      string     `bun:"postal_code"`
-	Town            string     `bun:"town"`
-	Address         string     `bun:"address"`
-	Phone           string     `bun:"phone"`
-	Fax             string     `bun:"fax"`
-	Email           string     `bun:"email"`
-	TermsVersion    string     `bun:"terms_version"`
-	NewsletterSince *time.Time `bun:"newsletter_since"`
-	CreatedAt       time.Time  `bun:"created_at,nullzero,default:now()"`
+	AccountID    int64     `bun:"account_id,pk"`
+	Name         string    `bun:"name"`
+	NameKana     string    `bun:"name_kana"`
+	PostalCode   string    `bun:"postal_code"`
+	Town         string    `bun:"town"`
+	Address      string    `bun:"address"`
+	Phone        string    `bun:"phone"`
+	Fax          string    `bun:"fax"`
+	Email        string    `bun:"email"`
+	TermsVersion string    `bun:"terms_version"`
+	CreatedAt    time.Time `bun:"created_at,nullzero,default:now()"`
 }
 
 // Group is a community group's public profile.

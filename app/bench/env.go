@@ -21,7 +21,8 @@ import (
 // and the load settings of the command line.
 type Env struct {
 	DB        *db.DB
-	PortalURL string // base address of the in-process portal, e.g. http://127.0.0.1:41234
+	App       *app.App // the in-process portal, for scenarios that run its workers
+	PortalURL string   // base address of the in-process portal, e.g. http://127.0.0.1:41234
 
 	Concurrency int           // -c: workers per load run
 	Duration    time.Duration // -d: measured window per run
@@ -77,6 +78,7 @@ func NewEnv(ctx context.Context, d *db.DB, s Settings, log io.Writer) (*Env, err
 	if err != nil {
 		return nil, err
 	}
+	e.App = a
 	e.closers = append(e.closers, a.Close)
 	url, stop, err := e.Serve("portal", a.Handler())
 	if err != nil {

@@ -118,6 +118,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	// The mode is read after the id it is current at: every switch after
 	// that id reaches followChanges.
 	a.pages = newPageCache(pageTTL, pageMaxEntries, pageMaxBytes, a.now)
+	a.hub.OnPublicChange(a.publicChanged)
 	since := a.hub.Last()
 	settings, err := d.Settings(sctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -12,23 +13,28 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/db"
 )
 
 // Config is read from the environment only (see README "Configuration").
 type Config struct {
-	DatabaseURL   string        // DATABASE_URL
-	Addr          string        // PORTAL_ADDR
-	BaseURL       string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
-	Secret        string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
-	AutoMigrate   bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
-	LogLevel      slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
-	LogJSON       bool          // PORTAL_LOG_FORMAT=json
-	TrustProxy    bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
-	SessionLife   time.Duration // PORTAL_SESSION_HOURS
-	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
-	DBWait        time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
-	ShutdownGrace time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
-	HashMemoryMiB int           // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
+	DatabaseURL string // DATABASE_URL: may lead through PgBouncer in transaction mode
+	// PORTAL_DIRECT_DATABASE_URL: PostgreSQL itself, for what needs a
+	// session of its own (LISTEN, session advisory locks, migrations); empty
+	// when DATABASE_URL is direct already.
+	DirectDatabaseURL string
+	Addr              string        // PORTAL_ADDR
+	BaseURL           string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
+	Secret            string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
+	AutoMigrate       bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
+	LogLevel          slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	LogJSON           bool          // PORTAL_LOG_FORMAT=json
+	TrustProxy        bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
+	SessionLife       time.Duration // PORTAL_SESSION_HOURS
+	RetentionDays     int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
+	DBWait            time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
+	ShutdownGrace     time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
+	HashMemoryMiB     int           // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
 	// PORTAL_APPROVAL_REMIND_HOURS: approvers are reminded by mail of a
 	// submission waiting longer than this, and again after each such period.
 	ApprovalRemind time.Duration
@@ -72,10 +78,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		DatabaseURL: get("DATABASE_URL", DefaultDatabaseURL),
-		Addr:        get("PORTAL_ADDR", "localhost:8080"),
-		BaseURL:     strings.TrimRight(get("PORTAL_BASE_URL", "http://localhost:8080"), "/"),
-		Secret:      get("PORTAL_SECRET", ""),
+		DatabaseURL:       get("DATABASE_URL", DefaultDatabaseURL),
+		DirectDatabaseURL: get("PORTAL_DIRECT_DATABASE_URL", ""),
+		Addr:              get("PORTAL_ADDR", "localhost:8080"),
+		BaseURL:           strings.TrimRight(get("PORTAL_BASE_URL", "http://localhost:8080"), "/"),
+		Secret:            get("PORTAL_SECRET", ""),
 	}
 	var err error
 	if c.AutoMigrate, err = strconv.ParseBool(get("PORTAL_AUTO_MIGRATE", "false")); err != nil {
@@ -189,4 +196,25 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// directURL is the address of PostgreSQL itself.
+func (c Config) directURL() string {
+	if c.DirectDatabaseURL != "" {
+		return c.DirectDatabaseURL
+	}
+	return c.DatabaseURL
+}
+
+// openDB opens the pool of DATABASE_URL and names the direct connection.
+func openDB(ctx context.Context, cfg Config) (*db.DB, error) {
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil || cfg.DirectDatabaseURL == "" {
+		return d, err
+	}
+	if err := d.SetDirect(cfg.DirectDatabaseURL); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
 }

@@ -50,6 +50,7 @@ type App struct {
 	towns      ttlValue[[]string] // members' towns, offered by the export form
 	items      onceCache[int64, *db.QueueEntry]
 	imaging    chan struct{} // one upload's images decoded at a time (files.go)
+	admission  *admission    // requests at work at once (shed.go)
 
 	// Disaster mode as this instance knows it (disaster.go), and the pages
 	// it shares between visitors meanwhile (pagecache.go).
@@ -94,6 +95,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		imaging: make(chan struct{}, 1),
 	}
 	a.markup = markup.Renderer{Sign: a.leaveSig}
+	places := cfg.MaxInFlight
+	if places == 0 {
+		places = admissionPerConn * int(d.Pool.Config().MaxConns)
+	}
+	a.admission = newAdmission(places)
 	a.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	a.sessions = scs.New()
 	a.sessions.Store = a.store

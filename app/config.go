@@ -38,6 +38,10 @@ type Config struct {
 	// PORTAL_APPROVAL_REMIND_HOURS: approvers are reminded by mail of a
 	// submission waiting longer than this, and again after each such period.
 	ApprovalRemind time.Duration
+	// PORTAL_MAX_IN_FLIGHT: requests the portal works on at once beyond the
+	// page cache; more wait briefly, then are refused with 503 (shed.go).
+	// 0, the default, is twice the database pool's size.
+	MaxInFlight int
 }
 
 // Defaults of the waits, in seconds. A minute covers a database that boots
@@ -120,6 +124,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ApprovalRemind, err = remindHours(get("PORTAL_APPROVAL_REMIND_HOURS", strconv.Itoa(DefaultApprovalRemindHours))); err != nil {
 		return c, fmt.Errorf("PORTAL_APPROVAL_REMIND_HOURS: %w", err)
+	}
+	if c.MaxInFlight, err = strconv.Atoi(get("PORTAL_MAX_IN_FLIGHT", "0")); err != nil || c.MaxInFlight < 0 {
+		return c, fmt.Errorf("PORTAL_MAX_IN_FLIGHT: want a whole number of requests, 0 for twice the pool size")
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -27,6 +27,7 @@ type Scenario struct {
 var Scenarios = []Scenario{
 	{Name: "home", Doc: "home page of the portal against bare net/http + pgx running the same SQL", Run: runHome},
 	{Name: "board", Doc: "board index page (first page, all categories) against bare net/http + pgx running the same SQL", Run: runBoard},
+	{Name: "member_board", Doc: "board index page as a signed-in member against bare net/http + pgx writing the same bytes with the same gzip after the same SQL", Run: runMemberBoard},
 	{Name: "member_search", Doc: "staff member search (name, kana, phone, e-mail, ID, status) at the seeded size, audit included", Run: runMemberSearch},
 	{Name: "board_search", Doc: "board search (/board?q=: one kanji, words, kana, two words, no hits) at the seeded size", Run: runBoardSearch},
 	{Name: "board_live", Doc: "SSE delivery latency of approved topics to 1,000 readers of /board/live, commit to receipt", Run: runBoardLive},

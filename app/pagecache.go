@@ -266,8 +266,9 @@ func (a *App) publicChanged(table string) {
 const sharedKey = "page_shared"
 
 // shareKey returns the cache key of a request that may be answered from the
-// cache, or false: a GET or HEAD of a public page, no session cookie, not an htmx request. The
-// key is the path, the query and the language; Accept-Encoding is not in
+// cache, or false: a GET or HEAD of a public page, no session cookie, not
+// an htmx request. The key is the path, the query, the language and, for a
+// sub-site's own host name, the host; Accept-Encoding is not in
 // it, as one compressed body serves every client.
 func (a *App) shareKey(c echo.Context) (string, bool) {
 	r := c.Request()
@@ -280,8 +281,16 @@ func (a *App) shareKey(c echo.Context) (string, bool) {
 	if _, err := r.Cookie(a.sessions.Cookie.Name); err == nil {
 		return "", false
 	}
-	return r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r), true
+	key := r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r)
+	if host, ok := c.Get(siteHostKey).(string); ok {
+		key += "@" + host // a sub-site's own host name links from / (siteHost)
+	}
+	return key, true
 }
+
+// siteHostKey is the context key siteHost sets to the sub-site host name a
+// request came by.
+const siteHostKey = "site_host"
 
 // langOf is the language a request is answered in: ?lang=, then the
 // cookie, then Japanese.

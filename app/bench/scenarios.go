@@ -33,6 +33,7 @@ var Scenarios = []Scenario{
 	{Name: "board_live", Doc: "SSE delivery latency of approved topics to 1,000 readers of /board/live, commit to receipt", Run: runBoardLive},
 	{Name: "export_vs_copy", Doc: "staff CSV export of every member (CP932, all columns, gzip) over HTTP against COPY of the same SELECT; peak memory", Run: runExportVsCopy},
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},
+	{Name: "overload", Doc: "open-loop load of 3x the measured maximum for 30 s, visitors and signed-in members: alive, signed-in answered, the rest refused fast (503, Retry-After)", Run: runOverload},
 	{Name: "signup_storm", Doc: "1,000 members sign up for one event (100 seats, 50 waiting) at once over HTTP; counts must come out exact", Run: runSignupStorm},
 }
 

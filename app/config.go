@@ -214,10 +214,25 @@ func (c Config) directURL() string {
 }
 
 // openDB opens the pool of DATABASE_URL and names the direct connection.
+// With a direct connection named, DATABASE_URL is taken to lead through a
+// pooler in transaction mode, where a statement prepared on one server
+// connection is gone on the next: unless the URL says otherwise, statements
+// are then sent unnamed, their descriptions cached (pgx's cache_describe).
 func openDB(ctx context.Context, cfg Config) (*db.DB, error) {
-	d, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil || cfg.DirectDatabaseURL == "" {
-		return d, err
+	if cfg.DirectDatabaseURL == "" {
+		return db.Open(ctx, cfg.DatabaseURL)
+	}
+	url := cfg.DatabaseURL
+	if !strings.Contains(url, "default_query_exec_mode") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "default_query_exec_mode=cache_describe"
+	}
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		return nil, err
 	}
 	if err := d.SetDirect(cfg.DirectDatabaseURL); err != nil {
 		d.Close()

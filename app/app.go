@@ -104,7 +104,9 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.sessions = scs.New()
 	a.sessions.Store = a.store
 	a.sessions.Lifetime = cfg.SessionLife
-	a.sessions.IdleTimeout = 2 * time.Hour
+	// Idle sessions end after sessionIdle, checked by touchSession: scs's
+	// IdleTimeout would write every session back on every request.
+	a.sessions.IdleTimeout = 0
 	a.sessions.Cookie.Name = sessionCookieName(cfg)
 	a.sessions.Cookie.HttpOnly = true
 	a.sessions.Cookie.SameSite = http.SameSiteLaxMode

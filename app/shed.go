@@ -54,9 +54,11 @@ func newAdmission(places int) *admission {
 		all:          make(chan struct{}, places),
 		visitors:     make(chan struct{}, places/2),
 		visitorQueue: int64(places),
-		signedQueue:  int64(4 * places),
-		visitorWait:  visitorWait,
-		signedWait:   signedWait,
+		// A rush of signed-in members (1,000 sign-ups at once) queues
+		// rather than being refused: each is a few milliseconds of work.
+		signedQueue: int64(64 * places),
+		visitorWait: visitorWait,
+		signedWait:  signedWait,
 	}
 }
 

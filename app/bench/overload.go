@@ -126,7 +126,7 @@ func runOverload(ctx context.Context, env *Env) ([]Figure, error) {
 		return nil, err
 	}
 	rate := overloadFactor * capacity.RPS()
-	window := overloadWindow * env.Duration / (8 * time.Second)
+	window := time.Duration(float64(overloadWindow) * env.Duration.Seconds() / 8)
 	if err := ensureOpenFiles(2*overloadOutstanding + 256); err != nil {
 		return nil, err
 	}

@@ -38,10 +38,13 @@ const (
 	// admissionPerConn: places per connection of the database pool; a
 	// request holds its connection a fraction of its time.
 	admissionPerConn = 2
-	// A visitor waits briefly (the page would be slow anyway); a signed-in
-	// user longer, behind fewer others.
+	// A visitor waits briefly (the page would be slow anyway). A signed-in
+	// user's request (a sign-up in a rush among them) is answered late
+	// rather than refused: visitors cannot take their half of the places,
+	// so the wait is the rush's own length, bounded below clients' usual
+	// 30-second timeouts.
 	visitorWait = 100 * time.Millisecond
-	signedWait  = 3 * time.Second
+	signedWait  = 15 * time.Second
 	// overloadRetryAfter is what a refused request is told to wait, in
 	// seconds: a rush passes in seconds, and browsers do not retry on their
 	// own, so it is a hint for clients that do.

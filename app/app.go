@@ -50,6 +50,7 @@ type App struct {
 	towns      ttlValue[[]string] // members' towns, offered by the export form
 	items      onceCache[int64, *db.QueueEntry]
 	imaging    chan struct{} // one upload's images decoded at a time (files.go)
+	admission  *admission    // requests at work at once (shed.go)
 
 	// Disaster mode as this instance knows it (disaster.go), and the pages
 	// it shares between visitors meanwhile (pagecache.go).
@@ -94,11 +95,18 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		imaging: make(chan struct{}, 1),
 	}
 	a.markup = markup.Renderer{Sign: a.leaveSig}
+	places := cfg.MaxInFlight
+	if places == 0 {
+		places = admissionPerConn * int(d.Pool.Config().MaxConns)
+	}
+	a.admission = newAdmission(places)
 	a.store = pgxstore.NewWithCleanupInterval(d.Pool, 30*time.Minute)
 	a.sessions = scs.New()
 	a.sessions.Store = a.store
 	a.sessions.Lifetime = cfg.SessionLife
-	a.sessions.IdleTimeout = 2 * time.Hour
+	// Idle sessions end after sessionIdle, checked by touchSession: scs's
+	// IdleTimeout would write every session back on every request.
+	a.sessions.IdleTimeout = 0
 	a.sessions.Cookie.Name = sessionCookieName(cfg)
 	a.sessions.Cookie.HttpOnly = true
 	a.sessions.Cookie.SameSite = http.SameSiteLaxMode
@@ -118,6 +126,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 	// The mode is read after the id it is current at: every switch after
 	// that id reaches followChanges.
 	a.pages = newPageCache(pageTTL, pageMaxEntries, pageMaxBytes, a.now)
+	a.hub.OnPublicChange(a.publicChanged)
 	since := a.hub.Last()
 	settings, err := d.Settings(sctx)
 	if err != nil {

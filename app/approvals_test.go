@@ -32,7 +32,11 @@ type approvalEnv struct {
 
 func newApprovalEnv(t *testing.T) *approvalEnv {
 	t.Helper()
-	e := newTestEnv(t)
+	return newApprovalEnvOn(t, newTestEnv(t))
+}
+
+func newApprovalEnvOn(t *testing.T, e *testEnv) *approvalEnv {
+	t.Helper()
 	x := &approvalEnv{testEnv: e, now: time.Now().Truncate(time.Minute)}
 	e.app.now = func() time.Time { return x.now }
 	x.setUp(t)
@@ -597,7 +601,12 @@ func pageHistoryCount(t *testing.T, d *db.DB, id int64, action, to string) int64
 func TestTwoSchedulersPublishAndEndEachPageOnce(t *testing.T) {
 	t.Parallel()
 	x := newApprovalEnv(t)
-	second := newTestEnvDB(t, x.db)
+	testTwoSchedulers(t, x, newTestEnvDB(t, x.db))
+}
+
+// testTwoSchedulers is TestTwoSchedulersPublishAndEndEachPageOnce on the
+// instances given (TestBehindPgBouncer runs it through PgBouncer).
+func testTwoSchedulers(t *testing.T, x *approvalEnv, second *testEnv) {
 	ctx := context.Background()
 	base := x.now
 	var ids []int64

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,6 +61,7 @@ func (a *App) signInSession(ctx context.Context, acc *db.Account) error {
 	}
 	a.sessions.Put(ctx, sessionAccountKey, acc.ID)
 	a.sessions.Put(ctx, sessionGenerationKey, acc.SessionGeneration)
+	a.sessions.Put(ctx, sessionSeenKey, time.Now().Unix())
 	return nil
 }
 

@@ -430,7 +430,12 @@ func nextEvent(t *testing.T, ch <-chan sseEvent) sseEvent {
 func TestLiveAcrossInstances(t *testing.T) {
 	t.Parallel()
 	one := newBoardEnv(t)
-	two := newTestEnvDB(t, one.db)
+	testLiveAcrossInstances(t, one, newTestEnvDB(t, one.db))
+}
+
+// testLiveAcrossInstances is TestLiveAcrossInstances on the instances given
+// (TestBehindPgBouncer runs it through PgBouncer).
+func testLiveAcrossInstances(t *testing.T, one *boardEnv, two *testEnv) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -13,22 +14,27 @@ import (
 
 	"github.com/wardportal/portal/app/auth"
 	"github.com/wardportal/portal/app/worker"
+	"github.com/wardportal/portal/db"
 )
 
 // Config is read from the environment only (see README "Configuration").
 type Config struct {
-	DatabaseURL   string        // DATABASE_URL
-	Addr          string        // PORTAL_ADDR
-	BaseURL       string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
-	Secret        string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
-	AutoMigrate   bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
-	LogLevel      slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
-	LogJSON       bool          // PORTAL_LOG_FORMAT=json
-	TrustProxy    bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
-	SessionLife   time.Duration // PORTAL_SESSION_HOURS
-	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
-	DBWait        time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
-	ShutdownGrace time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
+	DatabaseURL string // DATABASE_URL: may lead through PgBouncer in transaction mode
+	// PORTAL_DIRECT_DATABASE_URL: PostgreSQL itself, for what needs a
+	// session of its own (LISTEN, session advisory locks, migrations); empty
+	// when DATABASE_URL is direct already.
+	DirectDatabaseURL string
+	Addr              string        // PORTAL_ADDR
+	BaseURL           string        // PORTAL_BASE_URL: the public address, used in mail and to decide on Secure cookies
+	Secret            string        // PORTAL_SECRET: signs tokens in links; must be the same on every instance
+	AutoMigrate       bool          // PORTAL_AUTO_MIGRATE: serve applies pending migrations instead of refusing
+	LogLevel          slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	LogJSON           bool          // PORTAL_LOG_FORMAT=json
+	TrustProxy        bool          // PORTAL_TRUST_PROXY: take the client address from X-Forwarded-For
+	SessionLife       time.Duration // PORTAL_SESSION_HOURS
+	RetentionDays     int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
+	DBWait            time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
+	ShutdownGrace     time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
 	// PORTAL_REQUEST_TIMEOUT_SECONDS: how long a request may wait for the
 	// database before it is answered 503 (event streams and exports exempt).
 	RequestTimeout time.Duration
@@ -36,6 +42,10 @@ type Config struct {
 	// PORTAL_APPROVAL_REMIND_HOURS: approvers are reminded by mail of a
 	// submission waiting longer than this, and again after each such period.
 	ApprovalRemind time.Duration
+	// PORTAL_MAX_IN_FLIGHT: requests the portal works on at once beyond the
+	// page cache; more wait briefly, then are refused with 503 (shed.go).
+	// 0, the default, is twice the database pool's size.
+	MaxInFlight int
 	// Newsletter: PORTAL_NEWSLETTER_* (worker.LoadNewsletterConfig).
 	Newsletter worker.NewsletterConfig
 }
@@ -82,10 +92,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		DatabaseURL: get("DATABASE_URL", DefaultDatabaseURL),
-		Addr:        get("PORTAL_ADDR", "localhost:8080"),
-		BaseURL:     strings.TrimRight(get("PORTAL_BASE_URL", "http://localhost:8080"), "/"),
-		Secret:      get("PORTAL_SECRET", ""),
+		DatabaseURL:       get("DATABASE_URL", DefaultDatabaseURL),
+		DirectDatabaseURL: get("PORTAL_DIRECT_DATABASE_URL", ""),
+		Addr:              get("PORTAL_ADDR", "localhost:8080"),
+		BaseURL:           strings.TrimRight(get("PORTAL_BASE_URL", "http://localhost:8080"), "/"),
+		Secret:            get("PORTAL_SECRET", ""),
 	}
 	var err error
 	if c.AutoMigrate, err = strconv.ParseBool(get("PORTAL_AUTO_MIGRATE", "false")); err != nil {
@@ -129,6 +140,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Newsletter, err = worker.LoadNewsletterConfig(getenv); err != nil {
 		return c, err
+	}
+	if c.MaxInFlight, err = strconv.Atoi(get("PORTAL_MAX_IN_FLIGHT", "0")); err != nil || c.MaxInFlight < 0 {
+		return c, fmt.Errorf("PORTAL_MAX_IN_FLIGHT: want a whole number of requests, 0 for twice the pool size")
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -205,4 +219,40 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// directURL is the address of PostgreSQL itself.
+func (c Config) directURL() string {
+	if c.DirectDatabaseURL != "" {
+		return c.DirectDatabaseURL
+	}
+	return c.DatabaseURL
+}
+
+// openDB opens the pool of DATABASE_URL and names the direct connection.
+// With a direct connection named, DATABASE_URL is taken to lead through a
+// pooler in transaction mode, where a statement prepared on one server
+// connection is gone on the next: unless the URL says otherwise, statements
+// are then sent unnamed, their descriptions cached (pgx's cache_describe).
+func openDB(ctx context.Context, cfg Config) (*db.DB, error) {
+	if cfg.DirectDatabaseURL == "" {
+		return db.Open(ctx, cfg.DatabaseURL)
+	}
+	url := cfg.DatabaseURL
+	if !strings.Contains(url, "default_query_exec_mode") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "default_query_exec_mode=cache_describe"
+	}
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.SetDirect(cfg.DirectDatabaseURL); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
 }

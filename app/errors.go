@@ -70,7 +70,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	status := statusOf(err)
-	if status >= 500 {
+	if status >= 500 && !errors.Is(err, errOverloaded) {
 		a.log.LogAttrs(c.Request().Context(), slog.LevelError, "request failed",
 			slog.String("request_id", requestID(c)),
 			slog.String("path", c.Request().URL.Path),

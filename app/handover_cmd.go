@@ -29,7 +29,7 @@ func exportAllCmd(ctx context.Context, cfg Config, args []string, stdout, stderr
 		return errUsage
 	}
 	dir := fs.Arg(0)
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ var errUsage = errors.New("usage")
 
 // importAllCmd loads a handover directory into an empty, migrated database.
 func importAllCmd(ctx context.Context, cfg Config, dir string, stdout io.Writer) error {
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}

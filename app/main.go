@@ -114,12 +114,12 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	var d *db.DB
 	err := waitForDatabase(ctx, log, cfg.DBWait, func(ctx context.Context) error {
 		if cfg.AutoMigrate {
-			if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			if err := db.EnsureDatabase(ctx, cfg.directURL()); err != nil {
 				return err
 			}
 		}
 		var err error
-		d, err = db.Open(ctx, cfg.DatabaseURL)
+		d, err = openDB(ctx, cfg)
 		return err
 	})
 	if err != nil {
@@ -268,10 +268,10 @@ func waitForDatabase(ctx context.Context, log *slog.Logger, wait time.Duration, 
 }
 
 func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
-	if err := db.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+	if err := db.EnsureDatabase(ctx, cfg.directURL()); err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func seedCmd(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func staffCreate(ctx context.Context, cfg Config, args []string, stdout, stderr 
 		}
 		rs = append(rs, r)
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -452,7 +452,7 @@ var errAuditBroken = errors.New("audit log chain broken")
 
 // auditVerify checks the audit log's hash chain and says where it breaks.
 func auditVerify(ctx context.Context, cfg Config, stdout io.Writer) error {
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}

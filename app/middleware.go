@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -52,11 +53,11 @@ func (a *App) ipExtractor() echo.IPExtractor {
 func (a *App) accessLog() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true,
-		LogRequestID: true, LogRemoteIP: true, LogResponseSize: true,
+		LogRequestID: true, LogRemoteIP: true, LogResponseSize: true, LogError: true,
 		HandleError: true, // let the error handler set the status before we log it
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
-			if v.Status >= 500 {
+			if v.Status >= 500 && !errors.Is(v.Error, errOverloaded) {
 				level = slog.LevelError
 			} else if strings.HasPrefix(v.URIPath, static.Prefix) || v.URIPath == "/healthz" {
 				level = slog.LevelDebug

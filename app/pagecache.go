@@ -25,16 +25,26 @@ import (
 // The page cache keeps rendered public pages in memory, so that a visitor
 // without a session is answered without rendering or reading the database:
 // what keeps the portal up when everyone opens it at once (disaster mode,
-// PRODUCT.md §10). Today disaster mode is its one condition of use
-// (sharedKey); the cache itself knows nothing of it.
+// PRODUCT.md §10, and any ordinary rush of visitors).
 //
 // A page is shared only if nothing in it belongs to one visitor: it is
 // rendered with components.Request.Shared (no CSRF token, languages as
 // links), and an answer that sets a cookie (but the CSRF cookie, dropped
 // from a page that has no use for it), carries a token anyway, or is not a
-// 200 is passed on and never kept. Entries live pageTTL at most and
-// are all dropped when a page is published or ended or a portal switch
-// changes (the live streams every instance follows; followChanges).
+// 200 is passed on and never kept. A visitor's page with a form (sign-in,
+// registration, the inquiry form) carries the token and so is rendered for
+// that visitor alone, the form working without JavaScript as ever.
+//
+// Entries live pageTTL at most (what changes with the clock alone, such as
+// a page scheduled for later, shows within it). Every instance drops them
+// sooner when what they show changes:
+//   - a change committed anywhere to a table public pages read notifies
+//     db.PublicChannel (triggers of migration 0025); the live hub of each
+//     instance hears it and drops the pages that table shows (publicChanged);
+//   - a page published or ended, or a portal switch, arrives on the live
+//     streams (followChanges) and drops everything;
+//   - a signed-in user's successful POST on this instance drops everything
+//     here at once, before its answer goes out (changedHere).
 const (
 	pageTTL        = 30 * time.Second
 	pageMaxEntries = 2000
@@ -201,19 +211,66 @@ func (pc *pageCache) claim(key string) (wait <-chan struct{}, release func()) {
 	}
 }
 
+// InvalidateWhere drops the pages whose key drop reports, and keeps no
+// render in flight (it may show what changed).
+func (pc *pageCache) InvalidateWhere(drop func(key string) bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.gen++
+	for key, el := range pc.entries {
+		if drop(key) {
+			pc.remove(el)
+		}
+	}
+}
+
+// tablePages are the pages a change to a table may show on, as path
+// prefixes (see sharedPath); a table not named here may show anywhere.
+// The home page lists events and topics, so it is in each.
+var tablePages = map[string][]string{
+	"board_posts":      {"/", "/board", "/groups"},
+	"board_categories": {"/", "/board"},
+	"events":           {"/", "/events", "/groups", "/s"},
+	"event_signups":    {"/", "/events", "/groups"},
+	"groups":           {"/", "/groups", "/events", "/board"},
+	"facilities":       {"/facilities", "/events"},
+}
+
+// keyPath is the path a cache key (shareKey) was made from.
+func keyPath(key string) string {
+	path, _, _ := strings.Cut(key, "?")
+	return path
+}
+
+// publicChanged drops the pages a change to table may show on; "" (the
+// listener reconnected: anything may have changed) drops everything.
+func (a *App) publicChanged(table string) {
+	prefixes, ok := tablePages[table]
+	if !ok {
+		a.pages.Invalidate()
+		return
+	}
+	a.pages.InvalidateWhere(func(key string) bool {
+		path := keyPath(key)
+		for _, p := range prefixes {
+			if path == p || (p != "/" && strings.HasPrefix(path, p+"/")) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // sharedKey is the context key marking a request whose answer is rendered
 // to be shared (components.Request.Shared).
 const sharedKey = "page_shared"
 
 // shareKey returns the cache key of a request that may be answered from the
-// cache, or false: disaster mode is on (the one condition of use today), a
-// GET or HEAD of a public page, no session cookie, not an htmx request. The
-// key is the path, the query and the language; Accept-Encoding is not in
+// cache, or false: a GET or HEAD of a public page, no session cookie, not
+// an htmx request. The key is the path, the query, the language and, for a
+// sub-site's own host name, the host; Accept-Encoding is not in
 // it, as one compressed body serves every client.
 func (a *App) shareKey(c echo.Context) (string, bool) {
-	if !a.disaster.Load() {
-		return "", false
-	}
 	r := c.Request()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return "", false
@@ -224,8 +281,16 @@ func (a *App) shareKey(c echo.Context) (string, bool) {
 	if _, err := r.Cookie(a.sessions.Cookie.Name); err == nil {
 		return "", false
 	}
-	return r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r), true
+	key := r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r)
+	if host, ok := c.Get(siteHostKey).(string); ok {
+		key += "@" + host // a sub-site's own host name links from / (siteHost)
+	}
+	return key, true
 }
+
+// siteHostKey is the context key siteHost sets to the sub-site host name a
+// request came by.
+const siteHostKey = "site_host"
 
 // langOf is the language a request is answered in: ?lang=, then the
 // cookie, then Japanese.
@@ -246,7 +311,14 @@ func (a *App) pageCacheMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key, ok := a.shareKey(c)
 		if !ok {
-			return next(c)
+			err := next(c)
+			if a.changedHere(c, err) {
+				// A signed-in user changed something through this
+				// instance: its visitors see it from the next request on;
+				// the other instances hear of it through PostgreSQL.
+				a.pages.Invalidate()
+			}
+			return err
 		}
 		if p, hit := a.pages.Get(key); hit {
 			return servePage(c, p)
@@ -272,6 +344,19 @@ func (a *App) pageCacheMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return a.fillPage(c, key, next)
 	}
+}
+
+// changedHere reports whether a request may have changed what public pages
+// show: a successful POST (or other non-GET) of a signed-in user. A
+// visitor's POSTs (sign-in, registration, an inquiry, the language) change
+// nothing public, and a rush of sign-ins must not empty the cache.
+func (a *App) changedHere(c echo.Context, err error) bool {
+	r := c.Request()
+	if err != nil || r.Method == http.MethodGet || r.Method == http.MethodHead || c.Response().Status >= http.StatusBadRequest {
+		return false
+	}
+	_, signedIn := r.Cookie(a.sessions.Cookie.Name)
+	return signedIn == nil
 }
 
 // servePage answers with a kept page.

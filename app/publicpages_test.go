@@ -363,6 +363,9 @@ func TestRevisionWhileLiveLeavesThePublicPage(t *testing.T) {
 	if n, _, err := e.db.RunSchedule(ctx, later, 10); err != nil || n != 1 {
 		t.Fatalf("the schedule published %d (%v)", n, err)
 	}
+	// Visitors' pages come from the page cache, which the publication's
+	// live event empties a moment after the commit.
+	waitChangesApplied(t, e)
 	want("粗大ごみの受付日（変更）", "火曜日に受け付けます。")
 }
 

@@ -52,7 +52,7 @@ func (a *App) routes() *echo.Echo {
 	e.GET("/calendar/:token", a.memberFeed, a.gzip(), a.readableInput) // /calendar/{token}.ics, a member's private feed
 
 	// Pages.
-	site := e.Group("", a.pageCacheMiddleware, a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
+	site := e.Group("", a.pageCacheMiddleware, a.admit, a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)

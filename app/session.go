@@ -31,11 +31,46 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("session: load: %w", err)
 		}
+		if err := a.touchSession(ctx); err != nil {
+			return err
+		}
 		c.SetRequest(r.WithContext(ctx))
 		c.Set(sessionReadyKey, true)
 		c.Response().Before(func() { a.saveSession(c) })
 		return next(c)
 	}
+}
+
+// Sessions end after sessionIdle without a request (and after
+// cfg.SessionLife in any case). scs's own IdleTimeout would write the
+// session back on every request to move its deadline: one write per
+// signed-in page view, the sign-up rush's included (issue 18). Instead the
+// session notes when it was last seen, and is written back only when that
+// is more than sessionTouch ago; the idle deadline is checked on load.
+const (
+	sessionIdle    = 2 * time.Hour
+	sessionTouch   = 5 * time.Minute
+	sessionSeenKey = "seen" // unix seconds of the last request that wrote the session back
+)
+
+// touchSession ends a stored session idle for longer than sessionIdle, and
+// notes the request in one not written back for sessionTouch. A visitor
+// with no stored session gets none.
+func (a *App) touchSession(ctx context.Context) error {
+	if a.sessions.Token(ctx) == "" {
+		return nil
+	}
+	now := time.Now() // the wall clock, as scs's deadlines
+	seen := a.sessions.GetInt64(ctx, sessionSeenKey)
+	switch {
+	case seen != 0 && now.Sub(time.Unix(seen, 0)) > sessionIdle:
+		if err := a.sessions.Destroy(ctx); err != nil {
+			return fmt.Errorf("session: end idle: %w", err)
+		}
+	case now.Sub(time.Unix(seen, 0)) > sessionTouch:
+		a.sessions.Put(ctx, sessionSeenKey, now.Unix())
+	}
+	return nil
 }
 
 // saveSession stores the session and sets its cookie. It runs when the

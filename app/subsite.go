@@ -123,6 +123,7 @@ func (a *App) siteHost(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return next(c)
 		}
+		c.Set(siteHostKey, host) // the page's links differ: part of its cache key
 		r.URL.Path = "/s/" + slug + strings.TrimSuffix(p, "/")
 		r.URL.RawPath = ""
 		return next(c)

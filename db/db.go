@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -33,6 +34,55 @@ type DB struct {
 	// and events sent to moderation (the app sets it to its checker
 	// framework, app/check); it gets the text and the moderators' dictionary.
 	Precheck func(text string, words []string) []Flag
+
+	// direct, when set (SetDirect), reaches PostgreSQL itself while Pool may
+	// go through a pooler such as PgBouncer in transaction mode, which
+	// cannot hold what lives in a session: LISTEN and session-level
+	// advisory locks (Session, DirectConfig).
+	direct *pgx.ConnConfig
+}
+
+// PublicChannel is the NOTIFY channel the triggers of migration 0025 signal
+// whenever something public pages show changes; the payload is the table.
+const PublicChannel = "portal_public"
+
+// SetDirect names the direct connection (PORTAL_DIRECT_DATABASE_URL) used
+// for what needs a session of its own; without it those use Pool's settings.
+func (d *DB) SetDirect(url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("parse direct database URL: %w", err)
+	}
+	d.direct = cfg
+	return nil
+}
+
+// DirectConfig returns the settings of a connection straight to PostgreSQL,
+// a copy the caller may change.
+func (d *DB) DirectConfig() *pgx.ConnConfig {
+	if d.direct != nil {
+		return d.direct.Copy()
+	}
+	return d.Pool.Config().ConnConfig
+}
+
+// Session returns a connection whose session lasts until release: a
+// connection of its own when a direct one is configured (a pooler would
+// hand each statement to any server connection), else one of the pool's.
+func (d *DB) Session(ctx context.Context) (_ *pgx.Conn, release func(), err error) {
+	defer wrap(&err, "session")
+	if d.direct == nil {
+		c, err := d.Pool.Acquire(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c.Conn(), c.Release, nil
+	}
+	c, err := pgx.ConnectConfig(ctx, d.direct.Copy())
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { _ = c.Close(context.WithoutCancel(ctx)) }, nil
 }
 
 // Open connects to PostgreSQL and checks the connection.

@@ -93,11 +93,11 @@ func (d *DB) Pending(ctx context.Context, ms []Migration) (_ []Migration, err er
 // It returns the versions it applied.
 func (d *DB) Migrate(ctx context.Context, ms []Migration) (_ []string, err error) {
 	defer wrap(&err, "migrate")
-	conn, err := d.Pool.Acquire(ctx)
+	conn, release, err := d.Session(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Release()
+	defer release()
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
@@ -111,7 +111,7 @@ func (d *DB) Migrate(ctx context.Context, ms []Migration) (_ []string, err error
 	}
 	var done []string
 	for _, m := range pending {
-		err := pgx.BeginFunc(ctx, conn.Conn(), func(tx pgx.Tx) error {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}

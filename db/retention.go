@@ -120,11 +120,11 @@ func (d *DB) purgeAudit(ctx context.Context, cutoff time.Time, batch int) (int64
 // at once with ran false and fn not called.
 func (d *DB) TryExclusive(ctx context.Context, key int64, fn func(ctx context.Context) error) (ran bool, err error) {
 	defer wrap(&err, "try exclusive")
-	conn, err := d.Pool.Acquire(ctx)
+	conn, release, err := d.Session(ctx)
 	if err != nil {
 		return false, err
 	}
-	defer conn.Release()
+	defer release()
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ran); err != nil || !ran {
 		return false, err
 	}

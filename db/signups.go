@@ -100,6 +100,14 @@ func openFor(e *Event, now time.Time) error {
 func (d *DB) SignUp(ctx context.Context, eventID int64, member *Account, now time.Time, ev AccessEvent,
 	mailFor func(SignupResult) *Mail) (_ SignupResult, err error) {
 	defer wrap(&err, "sign up")
+	// Full, closed or already signed up: answered from one read, without
+	// waiting behind the event's lock (issue 18: in a rush, most members
+	// are told "full", and each would otherwise wait its turn for the lock
+	// only to change nothing). What that read saw was true when it was
+	// taken; a seat freed a moment later goes to the waitlist as always.
+	if res, done, err := d.signUpAnswer(ctx, eventID, member, now); done || err != nil {
+		return res, err
+	}
 	var res SignupResult
 	err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		e, err := lockEvent(ctx, tx, eventID)
@@ -148,6 +156,33 @@ func (d *DB) SignUp(ctx context.Context, eventID int64, member *Account, now tim
 		return enqueueFor(ctx, tx, member.ID, mailFor, res)
 	})
 	return res, err
+}
+
+// signUpAnswer is SignUp's answer when it needs no lock and no write: the
+// member's existing sign-up, the reason the event is not open, or full. It
+// reports done false when a place may be free.
+func (d *DB) signUpAnswer(ctx context.Context, eventID int64, member *Account, now time.Time) (SignupResult, bool, error) {
+	var x struct {
+		Event `bun:",extend"`
+		Mine  string `bun:"mine,scanonly"`
+	}
+	err := d.Bun.NewSelect().Model(&x).ColumnExpr("event.*").
+		ColumnExpr(`coalesce((SELECT s.status FROM event_signups AS s
+			WHERE s.event_id = event.id AND s.account_id = ? AND s.status <> ?), '') AS mine`, member.ID, SignupCancelled).
+		Where("event.id = ?", eventID).Scan(ctx)
+	if err != nil {
+		return SignupResult{}, false, notFound(err, "event")
+	}
+	e := x.Event
+	switch {
+	case x.Mine != "":
+		return SignupResult{Event: e, Status: x.Mine, Already: true}, true, nil
+	case openFor(&e, now) != nil:
+		return SignupResult{}, true, openFor(&e, now)
+	case e.Capacity != nil && e.Confirmed >= *e.Capacity && e.Waitlisted >= e.WaitlistSize:
+		return SignupResult{Event: e, Status: SignupFull}, true, nil
+	}
+	return SignupResult{}, false, nil
 }
 
 // CancelSignup takes back a member's sign-up. A freed seat goes, in the same

@@ -303,3 +303,45 @@ func TestRemindersGoOnceTheDayBefore(t *testing.T) {
 		t.Fatalf("again: %d reminders, %v", n, err)
 	}
 }
+
+// TestFullDoesNotWaitForTheSeatLock: while another transaction holds the
+// event's lock (a sign-up or cancellation in the middle of its commit), a
+// member of a full event is told "full" and one already signed up their
+// status, without waiting for it; a sign-up that may get a place waits its
+// turn.
+func TestFullDoesNotWaitForTheSeatLock(t *testing.T) {
+	t.Parallel()
+	f := newSignupFixture(t, 3)
+	ctx := context.Background()
+	ev := f.event(t, intp(1), 0)
+	if res, err := f.d.SignUp(ctx, ev.ID, f.members[0], f.now, db.AccessEvent{}, nil); err != nil || res.Status != db.SignupConfirmed {
+		t.Fatalf("first sign-up: %+v, %v", res, err)
+	}
+	open := f.event(t, intp(5), 0)
+
+	tx, err := f.d.Bun.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM events WHERE id IN (?, ?) FOR UPDATE`, ev.ID, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Were these to wait for the lock, the context would end first.
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	res, err := f.d.SignUp(wctx, ev.ID, f.members[1], f.now, db.AccessEvent{}, nil)
+	if err != nil || res.Status != db.SignupFull {
+		t.Errorf("full event while its lock is held: %+v, %v; want full at once", res.Status, err)
+	}
+	res, err = f.d.SignUp(wctx, ev.ID, f.members[0], f.now, db.AccessEvent{}, nil)
+	if err != nil || !res.Already || res.Status != db.SignupConfirmed {
+		t.Errorf("signed up already while the lock is held: %+v, %v", res, err)
+	}
+	// A place may be free: that one waits for the lock.
+	sctx, scancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer scancel()
+	if _, err := f.d.SignUp(sctx, open.ID, f.members[2], f.now, db.AccessEvent{}, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a sign-up with seats left did not wait for the lock: %v", err)
+	}
+}

@@ -19,7 +19,32 @@ func (f Figure) String() string {
 	if f.Unit != "" {
 		s += " " + f.Unit
 	}
+	if g, ok := Goals[f.Name]; ok {
+		s += "  (goal " + g + ")"
+	}
 	return s
+}
+
+// Goals are the figures' goals (issue 18 and the issues before it),
+// printed beside each figure so a run reads as pass or fail at a glance.
+var Goals = map[string]string{
+	"home_vs_bare":           ">= 2.0",
+	"board_vs_bare":          ">= 2.0",
+	"home_rps":               ">= 10000 req/s",
+	"board_rps":              ">= 10000 req/s",
+	"home_p99":               "< 20 ms",
+	"board_p99":              "< 20 ms",
+	"member_board_vs_bare":   ">= 0.8",
+	"overload_survived":      "1",
+	"overload_p99_signed_in": "answering: under 1000 ms",
+	"overload_shed_p99":      "refused fast: under 100 ms",
+	"signup_storm_p99":       "< 300 ms",
+	"board_live_p99":         "< 250 ms",
+	"board_live_readers":     "10000 readers",
+	"member_search_p99":      "< 20 ms",
+	"export_vs_copy":         "<= 1.3 x",
+	"checker_p99":            "< 50 ms",
+	"mixed_errors":           "0",
 }
 
 // Ratio is a unitless figure with two decimals, e.g. `home_vs_bare: 0.82`.

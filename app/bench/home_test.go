@@ -20,7 +20,7 @@ import (
 // testHash stands in for an argon2id hash; nobody signs in here.
 const testHash = "$argon2id$v=19$m=65536,t=1,p=2$YmVuY2gtdGVzdC1zYWx0$YmVuY2gtdGVzdC1oYXNoLW5vdC1yZWFsLWJlbmNo"
 
-var figureLine = regexp.MustCompile(`^([a-z0-9_]+): (-?[0-9]+(?:\.[0-9]+)?)(?: ([a-z/]+))?$`)
+var figureLine = regexp.MustCompile(`^([a-z0-9_]+): (-?[0-9]+(?:\.[0-9]+)?)(?: ([a-z/]+))?(?:  \(goal [^)]*\))?$`)
 
 // smallSeed returns a fresh database seeded small, every account's password
 // hash set to hash.

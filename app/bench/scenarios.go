@@ -27,6 +27,7 @@ type Scenario struct {
 var Scenarios = []Scenario{
 	{Name: "home", Doc: "home page of the portal against bare net/http + pgx running the same SQL", Run: runHome},
 	{Name: "board", Doc: "board index page (first page, all categories) against bare net/http + pgx running the same SQL", Run: runBoard},
+	{Name: "member_board", Doc: "board index page as a signed-in member against bare net/http + pgx writing the same bytes with the same gzip after the same SQL", Run: runMemberBoard},
 	{Name: "member_search", Doc: "staff member search (name, kana, phone, e-mail, ID, status) at the seeded size, audit included", Run: runMemberSearch},
 	{Name: "board_search", Doc: "board search (/board?q=: one kanji, words, kana, two words, no hits) at the seeded size", Run: runBoardSearch},
 	{Name: "groups_search", Doc: "group directory search (/groups: words, field, area, day) one at a time at the seeded size; goal p99 < 50 ms at 2,000 groups", Run: runGroupsSearch},
@@ -35,6 +36,7 @@ var Scenarios = []Scenario{
 	{Name: "export_vs_copy", Doc: "staff CSV export of every member (CP932, all columns, gzip) over HTTP against COPY of the same SELECT; peak memory", Run: runExportVsCopy},
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},
 	{Name: "newsletter", Doc: "newsletter issue to 100,000 subscribers (5,000 with -small), queue to a loopback SMTP sink; goal >= 1,000 msgs/s, < 64 MB above idle", Run: runNewsletter},
+	{Name: "overload", Doc: "open-loop load of 3x the measured maximum for 30 s, visitors and signed-in members: alive, signed-in answered, the rest refused fast (503, Retry-After)", Run: runOverload},
 	{Name: "signup_storm", Doc: "1,000 members sign up for one event (100 seats, 50 waiting) at once over HTTP; counts must come out exact", Run: runSignupStorm},
 	{Name: "soak", Doc: "mixed load (pages, htmx fragments, live streams) for -soak (5 min); goroutines, fds, heap and db connections must return to baseline", Run: runSoak},
 }

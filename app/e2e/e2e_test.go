@@ -95,35 +95,55 @@ func TestInteractions(t *testing.T) {
 		tab := NewTab(t, browser)
 		CheckPage(t, tab, env.URL+"/", WantLang("ja"))
 
-		// A real tap on the English button of the plain form: POST /lang,
-		// 303 back to the same page.
+		// A visitor's home page is shared between visitors (the page
+		// cache): the languages are links, ?lang= sets the same cookie.
 		ResetConsole(tab)
-		res, err := chromedp.RunResponse(tab, chromedp.Tap(chromedp.CSS(`form.lang-switch button[value="en"]`)))
+		res, err := chromedp.RunResponse(tab, chromedp.Tap(chromedp.CSS(`.lang-switch a[hreflang="en"]`)))
 		if err != nil {
 			t.Fatalf("tap English: %v", err)
 		}
 		if res.Status != http.StatusOK {
-			t.Fatalf("after the language switch: status %d", res.Status)
-		}
-		if loc := Eval[string](t, tab, `location.pathname`); loc != "/" {
-			t.Errorf("after the language switch the page is %s, want /", loc)
+			t.Fatalf("after the language link: status %d", res.Status)
 		}
 		if lang := Eval[string](t, tab, `document.documentElement.lang`); lang != "en" {
-			t.Errorf("after the language switch html lang=%q, want en", lang)
+			t.Errorf("after the language link html lang=%q, want en", lang)
+		}
+		if cur := Eval[string](t, tab, `document.querySelector('.lang-switch a[hreflang="en"]').getAttribute('aria-current') || ''`); cur == "" {
+			t.Error("the English link is not marked current")
+		}
+		Axe(t, tab)
+		CheckConsole(t, tab)
+
+		// A page rendered for this visitor (a form's page) has the plain
+		// form: a real tap on a button, POST /lang, 303 back, a message.
+		CheckPage(t, tab, env.URL+"/inquiry", WantLang("en"))
+		ResetConsole(tab)
+		res, err = chromedp.RunResponse(tab, chromedp.Tap(chromedp.CSS(`form.lang-switch button[value="ja"]`)))
+		if err != nil {
+			t.Fatalf("tap Japanese: %v", err)
+		}
+		if res.Status != http.StatusOK {
+			t.Fatalf("after the language switch: status %d", res.Status)
+		}
+		if loc := Eval[string](t, tab, `location.pathname`); loc != "/inquiry" {
+			t.Errorf("after the language switch the page is %s, want /inquiry", loc)
+		}
+		if lang := Eval[string](t, tab, `document.documentElement.lang`); lang != "ja" {
+			t.Errorf("after the language switch html lang=%q, want ja", lang)
 		}
 		flash := Eval[string](t, tab, `(document.querySelector('main .flash[role="status"]') || {}).textContent || ''`)
-		if want := catalog.T("en", "lang.changed"); strings.TrimSpace(flash) != want {
+		if want := catalog.T("ja", "lang.changed"); strings.TrimSpace(flash) != want {
 			t.Errorf("flash message %q, want %q", flash, want)
 		}
-		if pressed := Eval[string](t, tab, `document.querySelector('form.lang-switch button[value="en"]').getAttribute('aria-pressed')`); pressed != "true" {
-			t.Errorf("English button aria-pressed=%q, want true", pressed)
+		if pressed := Eval[string](t, tab, `document.querySelector('form.lang-switch button[value="ja"]').getAttribute('aria-pressed')`); pressed != "true" {
+			t.Errorf("Japanese button aria-pressed=%q, want true", pressed)
 		}
 		Axe(t, tab)
 		CheckReflow(t, tab, ReflowWidth)
 		CheckConsole(t, tab)
 
 		// The message is shown once; the language stays.
-		p := CheckPage(t, tab, env.URL+"/events", WantLang("en"))
+		p := CheckPage(t, tab, env.URL+"/events", WantLang("ja"))
 		if n := Eval[int](t, tab, `document.querySelectorAll('.flash').length`); n != 0 {
 			t.Errorf("%s: the flash message is shown again", p.URL)
 		}

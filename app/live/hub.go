@@ -57,6 +57,11 @@ type Hub struct {
 	subs map[*subscriber]struct{}
 
 	pruned time.Time // owned by Run
+
+	// onPublic are told of every notification on db.PublicChannel (the
+	// table that changed), and of "" whenever the listener (re)connects:
+	// what changed while nobody listened is unknown.
+	onPublic []func(table string)
 }
 
 // subscriber is guarded by Hub.mu, which is also held for every send to and
@@ -185,6 +190,25 @@ func (h *Hub) offer(s *subscriber, ev db.LiveEvent) bool {
 	return false
 }
 
+// OnPublicChange registers fn to be told the table named by every
+// notification on db.PublicChannel (a change to what public pages show),
+// and "" when the listener (re)connects, when anything may have changed.
+// Call it before Run; fn runs on the listener's goroutine and must not block.
+func (h *Hub) OnPublicChange(fn func(table string)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.onPublic = append(h.onPublic, fn)
+}
+
+func (h *Hub) publicChanged(table string) {
+	h.mu.Lock()
+	fns := slices.Clone(h.onPublic)
+	h.mu.Unlock()
+	for _, fn := range fns {
+		fn(table)
+	}
+}
+
 // Start reads where fan-out begins, so that Last is right from the first
 // page served. Run and Subscribe call it too; calling it first is optional.
 func (h *Hub) Start(ctx context.Context) error { return h.start(ctx) }
@@ -243,17 +267,20 @@ func (h *Hub) listen(ctx context.Context) (connected bool, err error) {
 	if err := h.start(ctx); err != nil {
 		return false, err
 	}
-	// A connection of its own, not the pool's: it sits in LISTEN for good.
-	cfg := h.db.Pool.Config().ConnConfig
+	// A connection of its own, not the pool's: it sits in LISTEN for good,
+	// so it goes straight to PostgreSQL (a pooler in transaction mode would
+	// not keep the LISTEN; db.DB.Direct).
+	cfg := h.db.DirectConfig()
 	cfg.RuntimeParams["application_name"] = ListenerName
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return false, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+db.LiveChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+db.LiveChannel+"; LISTEN "+db.PublicChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
+	h.publicChanged("") // what changed before this LISTEN is unknown
 	for {
 		if time.Since(h.pruned) >= pruneEvery {
 			h.prune(ctx)
@@ -267,6 +294,10 @@ func (h *Hub) listen(ctx context.Context) (connected bool, err error) {
 			cancel()
 			if err != nil && !pgconn.Timeout(err) {
 				return true, err
+			}
+			if n != nil && n.Channel == db.PublicChannel {
+				h.publicChanged(n.Payload)
+				continue
 			}
 			// A notification for an event already read needs no query: a
 			// burst of commits costs one read, not one per event.

@@ -160,7 +160,7 @@ func (s *MailSender) listen(ctx context.Context) {
 }
 
 func (s *MailSender) listenOnce(ctx context.Context) (connected bool, err error) {
-	cfg := s.db.Pool.Config().ConnConfig
+	cfg := s.db.DirectConfig() // LISTEN needs a session: not through a pooler
 	cfg.RuntimeParams["application_name"] = MailListenerName
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

@@ -1,0 +1,17 @@
+DROP TRIGGER public_changed_upd ON accounts;
+DROP TRIGGER public_changed_del ON accounts;
+DROP TRIGGER public_changed_ins ON board_posts;
+DROP TRIGGER public_changed_upd ON board_posts;
+DROP TRIGGER public_changed_del ON board_posts;
+DROP TRIGGER public_changed_trunc ON board_posts;
+DROP TRIGGER public_changed ON events;
+DROP TRIGGER public_changed ON event_signups;
+DROP TRIGGER public_changed ON groups;
+DROP TRIGGER public_changed ON board_categories;
+DROP TRIGGER public_changed ON facilities;
+DROP TRIGGER public_changed ON sites;
+DROP TRIGGER public_changed ON pages;
+DROP TRIGGER public_changed ON page_revisions;
+DROP TRIGGER public_changed ON attachments;
+DROP TRIGGER public_changed ON portal_settings;
+DROP FUNCTION portal_public_changed();

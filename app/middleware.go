@@ -199,6 +199,7 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		Now:      a.now(),
 		Disaster: a.disaster.Load(),
 		Shared:   c.Get(sharedKey) != nil,
+		Reading:  readingOf(r),
 		SignLink: a.leaveSig,
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {

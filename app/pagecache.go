@@ -209,7 +209,8 @@ const sharedKey = "page_shared"
 // cache, or false: disaster mode is on (the one condition of use today), a
 // GET or HEAD of a public page, no session cookie, not an htmx request. The
 // key is the path, the query and the language; Accept-Encoding is not in
-// it, as one compressed body serves every client.
+// it, as one compressed body serves every client. The reading settings are
+// (reading.go): they change the page's classes and, for furigana, its text.
 func (a *App) shareKey(c echo.Context) (string, bool) {
 	if !a.disaster.Load() {
 		return "", false
@@ -224,7 +225,7 @@ func (a *App) shareKey(c echo.Context) (string, bool) {
 	if _, err := r.Cookie(a.sessions.Cookie.Name); err == nil {
 		return "", false
 	}
-	return r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r), true
+	return r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r) + "#" + readingOf(r).Cookie(), true
 }
 
 // langOf is the language a request is answered in: ?lang=, then the

@@ -68,6 +68,7 @@ var knownQueryParams = map[string][]string{
 	"/staff/disaster":              {"mode"},
 	"/login":                       {"next"},
 	"/leave":                       {"to"},
+	"/reading":                     {"next"},
 	"/events/:id/participants.csv": {"enc"},
 	"/calendar/:token":             {"lang"},
 	"/staff/pages":                 {"after", "status", "kind"},

@@ -86,7 +86,7 @@ func TestReadingSettings(t *testing.T) {
 	}
 	// The form shows the settings as chosen.
 	for name, want := range map[string]string{"size": "larger", "background": "black", "furigana": "on"} {
-		if got := page.Doc.Find(`.reading-tools input[name="` + name + `"][checked]`).AttrOr("value", ""); got != want {
+		if got := page.Doc.Find(`.reading-tools input[name="`+name+`"][checked]`).AttrOr("value", ""); got != want {
 			t.Errorf("%s: %q checked, want %q", name, got, want)
 		}
 	}

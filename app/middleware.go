@@ -206,6 +206,7 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		vr.CSRF = tok
 	}
 	c.Set("view", vr)
+	keepLangOnRedirect(c, lang)
 	vr.Flash = a.popFlash(c, lang)
 	c.SetRequest(r.WithContext(components.WithRequest(r.Context(), vr)))
 	return vr

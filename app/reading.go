@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
 )
 
@@ -59,20 +60,32 @@ func (a *App) setReading(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-// withFurigana renders comp and, when the visitor asked for furigana,
-// passes the result through the annotator; otherwise it is comp itself.
-func (a *App) withFurigana(c echo.Context, comp templ.Component) (*bytes.Buffer, error) {
+// renderBody renders comp and passes the result through what the visitor
+// asked for: furigana (app/furigana), and the language kept on every
+// link when it is not the default (langlinks.go).
+func (a *App) renderBody(c echo.Context, comp templ.Component) (*bytes.Buffer, error) {
 	buf := templ.GetBuffer()
 	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		templ.ReleaseBuffer(buf)
 		return nil, err
 	}
-	if vr, ok := c.Get("view").(*components.Request); !ok || !vr.Reading.Ruby() {
+	vr, ok := c.Get("view").(*components.Request)
+	if !ok {
 		return buf, nil
 	}
-	out := templ.GetBuffer()
-	out.Grow(buf.Len() + buf.Len()/2)
-	a.furigana.HTML(out, buf.Bytes())
-	templ.ReleaseBuffer(buf)
-	return out, nil
+	if vr.Reading.Ruby() {
+		out := templ.GetBuffer()
+		out.Grow(buf.Len() + buf.Len()/2)
+		a.furigana.HTML(out, buf.Bytes())
+		templ.ReleaseBuffer(buf)
+		buf = out
+	}
+	if vr.Lang != i18n.Default {
+		out := templ.GetBuffer()
+		out.Grow(buf.Len() + buf.Len()/8)
+		addLangToLinks(out, buf.Bytes(), vr.Lang)
+		templ.ReleaseBuffer(buf)
+		buf = out
+	}
+	return buf, nil
 }

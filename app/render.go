@@ -27,7 +27,7 @@ func (a *App) render(c echo.Context, status int, title string, body templ.Compon
 
 // write renders comp, a fragment or a whole document, as the answer.
 func (a *App) write(c echo.Context, status int, comp templ.Component) error {
-	buf, err := a.withFurigana(c, comp)
+	buf, err := a.renderBody(c, comp)
 	if err != nil {
 		return err
 	}

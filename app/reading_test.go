@@ -144,17 +144,17 @@ func TestFooterPages(t *testing.T) {
 		t.Errorf("footer links %q", got)
 	}
 	for _, tc := range []struct {
-		path, lang string
+		lang, path string
 		want       []string
 	}{
 		// What the seed says the site collects, and why; what is public.
-		{"/privacy", "ja", []string{"氏名", "住所", "電話番号", "FAX番号", "メールアドレス", "ハンドルネーム", "アクセス履歴", "ハンドルネーム（団体は団体名）と投稿の内容だけ"}},
-		{"/privacy?lang=en", "en", []string{"Handle name", "Access history", "handle name (or a group's name) and the content you post"}},
-		{"/accessibility", "ja", []string{"JIS X 8341-3:2016", "適合レベルAA"}},
-		{"/accessibility?lang=en", "en", []string{"JIS X 8341-3:2016", "level AA"}},
-		{"/terms", "ja", []string{"プライバシーの侵害", "政治活動・宗教活動", "退会"}},
-		{"/terms?lang=en", "en", []string{"Political or religious campaigning", "Withdrawal"}},
-		{"/sitemap", "ja", []string{"情報を探す", "個人情報の取扱い"}},
+		{"ja", "/privacy", []string{"氏名", "住所", "電話番号", "FAX番号", "メールアドレス", "ハンドルネーム", "アクセス履歴", "ハンドルネーム（団体は団体名）と投稿の内容だけ"}},
+		{"en", "/privacy?lang=en", []string{"Handle name", "Access history", "handle name (or a group's name) and the content you post"}},
+		{"ja", "/accessibility", []string{"JIS X 8341-3:2016", "適合レベルAA"}},
+		{"en", "/accessibility?lang=en", []string{"JIS X 8341-3:2016", "level AA"}},
+		{"ja", "/terms", []string{"プライバシーの侵害", "政治活動・宗教活動", "退会"}},
+		{"en", "/terms?lang=en", []string{"Political or religious campaigning", "Withdrawal"}},
+		{"ja", "/sitemap", []string{"情報を探す", "個人情報の取扱い"}},
 	} {
 		res := e.client().get(tc.path)
 		res.wantStatus(t, http.StatusOK)

@@ -225,7 +225,8 @@ type BoardPost struct {
 	AuthorStatus   string `bun:"author_status,scanonly"`
 	CategoryNameJa string `bun:"category_name_ja,scanonly"`
 	CategoryNameEn string `bun:"category_name_en,scanonly"`
-	TopicTitle     string `bun:"topic_title,scanonly"` // a reply's topic, where a list needs it
+	TopicTitle     string `bun:"topic_title,scanonly"`   // a reply's topic, where a list needs it
+	TopicExcerpt   string `bun:"topic_excerpt,scanonly"` // the opening lines of a reply's topic, for the moderation queue
 }
 
 // Board post statuses.

@@ -1,9 +1,9 @@
 package form
 
 import (
-	"strings"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 

@@ -32,6 +32,7 @@ var Scenarios = []Scenario{
 	{Name: "board_live", Doc: "SSE delivery latency of approved topics to 1,000 readers of /board/live, commit to receipt", Run: runBoardLive},
 	{Name: "export_vs_copy", Doc: "staff CSV export of every member (CP932, all columns, gzip) over HTTP against COPY of the same SELECT; peak memory", Run: runExportVsCopy},
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},
+	{Name: "furigana", Doc: "ふりがな over a 10,000-character notice, nothing cached, one run at a time; goal < 20 ms", Run: runFurigana},
 	{Name: "signup_storm", Doc: "1,000 members sign up for one event (100 seats, 50 waiting) at once over HTTP; counts must come out exact", Run: runSignupStorm},
 }
 

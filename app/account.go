@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/form"
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
 )
@@ -209,7 +210,7 @@ func (a *App) withdraw(c echo.Context) error {
 			components.WithdrawForm(form.Errors{"current": "form.err.current_password"}))
 	}
 	if err := a.db.Withdraw(ctx, u.ID, a.now(), a.accessEvent(c, u, db.ActionWithdraw),
-		func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) }); err != nil {
+		func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "promoted", e) }); err != nil {
 		return err
 	}
 	if err := a.sessions.Destroy(ctx); err != nil {

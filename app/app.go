@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/furigana"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/app/markup"
@@ -64,6 +65,9 @@ type App struct {
 	// markup renders Markdown with outbound links signed for /leave: use
 	// a.markup.Render, not markup.Render, for anything the portal shows.
 	markup markup.Renderer
+	// furigana adds ruby to the pages of visitors who ask for it (reading.go).
+	furigana *furigana.Annotator
+	policies onceCache[string, string] // lang/name → the policy's HTML (policypages.go)
 }
 
 // New wires the application. Close releases what it started.
@@ -93,6 +97,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*App, error) {
 		assets:  assets,
 		now:     time.Now,
 		imaging: make(chan struct{}, 1),
+		// The dictionary loads on the first page asked for with furigana.
+		furigana: furigana.New(furiganaKeep),
 	}
 	a.markup = markup.Renderer{Sign: a.leaveSig}
 	places := cfg.MaxInFlight

@@ -301,7 +301,7 @@ func (a *App) correctEvent(c echo.Context) error {
 		to.Title, to.Description, to.Category, to.Town, to.Venue = f.Title, f.Description, f.Category, f.Town, f.Venue
 		to.StartsAt, to.EndsAt, to.ApplyUntil, to.Fee, to.Contact, to.FacilityID = p.StartsAt, p.EndsAt, p.ApplyUntil, f.Fee, f.Contact, p.Facility
 		_, err = a.db.CorrectEvent(ctx, actorAs(c, actingRole(c)), db.Correction{Event: &to, Capacity: p.Capacity,
-			WaitlistSize: p.Waitlist, Reason: f.Reason}, func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) })
+			WaitlistSize: p.Waitlist, Reason: f.Reason}, func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "promoted", e) })
 		switch {
 		case err == nil:
 			a.flash(c, "success", "event_form.corrected")

@@ -69,6 +69,7 @@ var knownQueryParams = map[string][]string{
 	"/staff/disaster":              {"mode"},
 	"/login":                       {"next"},
 	"/leave":                       {"to"},
+	"/reading":                     {"next"},
 	"/events/:id/participants.csv": {"enc"},
 	"/calendar/:token":             {"lang"},
 	"/staff/pages":                 {"after", "status", "kind"},

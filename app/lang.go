@@ -112,5 +112,35 @@ func (a *App) setLanguage(c echo.Context) error {
 	}
 	a.setLangCookie(c, lang)
 	a.flash(c, "success", "lang.changed")
-	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
+	if u := currentUser(c); u != nil {
+		// Mail to this account goes out in the language it reads the site in.
+		if err := a.db.SetAccountLang(c.Request().Context(), u.ID, lang); err != nil {
+			return err
+		}
+	}
+	// The page comes back in the chosen language, and says so in its
+	// address (langlinks.go): any lang the return address had is replaced.
+	return c.Redirect(http.StatusSeeOther, withLang(dropLang(localPath(c.FormValue("next"))), lang))
+}
+
+// dropLang removes the lang parameter from a local address.
+func dropLang(u string) string {
+	path, frag, hasFrag := strings.Cut(u, "#")
+	base, query, ok := strings.Cut(path, "?")
+	if !ok {
+		return u
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil || !q.Has("lang") {
+		return u
+	}
+	q.Del("lang")
+	out := base
+	if len(q) > 0 {
+		out += "?" + q.Encode()
+	}
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
 }

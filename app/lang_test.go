@@ -118,13 +118,14 @@ func TestRedirectsStayOnSite(t *testing.T) {
 		}
 		res := v.post("/lang", url.Values{"lang": {"en"}, "next": {next}, "_csrf": {page.csrfToken(t)}})
 		res.wantStatus(t, http.StatusSeeOther)
-		if loc := res.Header.Get("Location"); loc != "/" {
-			t.Errorf("language switch on the 404 page of %s went to %q, want /", path, loc)
+		// The page comes back in the new language, which its address says.
+		if loc := res.Header.Get("Location"); loc != "/?lang=en" {
+			t.Errorf("language switch on the 404 page of %s went to %q, want /?lang=en", path, loc)
 		}
 	}
 	for _, next := range hostile {
 		res := e.post("/lang", url.Values{"lang": {"ja"}, "next": {next}, "_csrf": {e.token()}})
-		if loc := res.Header.Get("Location"); loc != "/" {
+		if loc := res.Header.Get("Location"); loc != "/?lang=ja" {
 			t.Errorf("language switch with next %q went to %q", next, loc)
 		}
 	}

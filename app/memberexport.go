@@ -39,9 +39,14 @@ func (a *App) showMemberExport(c echo.Context, status int, f form.MemberExport, 
 	if err != nil {
 		return err
 	}
+	events, err := a.db.ExportEventChoices(ctx, exportEventChoices)
+	if err != nil {
+		return err
+	}
 	f.Token = randomHex(16)
 	a.viewRequest(c).Script = "js/export.js"
-	v := components.MemberExportView{Form: f, Errs: errs, Statuses: exportStatuses, Towns: towns, Recent: recent}
+	v := components.MemberExportView{Form: f, Errs: errs, Statuses: exportStatuses, Towns: towns, Recent: recent,
+		Events: events, FileBase: exportFileName("members", a.now())}
 	return a.render(c, status, a.t(c, "export.title"), components.MemberExportPage(v))
 }
 
@@ -165,11 +170,20 @@ func (a *App) writeMemberExport(c echo.Context, snap *db.MemberExport, format st
 	return n, w.Report(), err
 }
 
+// exportEventChoices is how many events the export form suggests by name.
+const exportEventChoices = 300
+
+// exportFileName is the name of a download started at now, without the
+// extension of its format: members-20261203-1530.
+func exportFileName(base string, now time.Time) string {
+	return base + "-" + now.In(i18n.JST).Format("20060102-1504")
+}
+
 // startDownload sends the headers of a file download in format (CSV in
 // CP932, CSV in UTF-8, or XLSX with one sheet) named after base and the
 // time, and returns the writer of its rows.
 func (a *App) startDownload(c echo.Context, format, base, sheet string) (export.Writer, error) {
-	name := base + "-" + a.now().In(i18n.JST).Format("20060102-1504")
+	name := exportFileName(base, a.now())
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	var w export.Writer

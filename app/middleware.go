@@ -205,12 +205,14 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		Now:      a.now(),
 		Disaster: a.disaster.Load(),
 		Shared:   c.Get(sharedKey) != nil,
+		Reading:  readingOf(r),
 		SignLink: a.leaveSig,
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		vr.CSRF = tok
 	}
 	c.Set("view", vr)
+	keepLangOnRedirect(c, lang)
 	vr.Flash = a.popFlash(c, lang)
 	c.SetRequest(r.WithContext(components.WithRequest(r.Context(), vr)))
 	return vr

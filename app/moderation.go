@@ -14,35 +14,64 @@ import (
 	"github.com/wardportal/portal/db"
 )
 
-// queueLimit is how many items of each status the queue page shows at once.
-const queueLimit = 200
+// queuePage is how many items of each status the queue page shows at
+// once: a page of a phone's worth (issue 17: the whole queue was 271 KB).
+const queuePage = 15
 
 func queueViewer(u *db.Account) components.QueueView {
 	return components.QueueView{Moderator: u.HasRole(db.RoleModerator), Ward: u.HasRole(db.RoleWardStaff)}
 }
 
 // moderation is the live queue: moderators see the open items, ward staff
-// the escalated ones.
+// the escalated ones, a page at a time, narrowed by the filter form
+// (kind, flag, age, order). ?status= and ?after= page on through one list;
+// the other starts at its first page.
 func (a *App) moderation(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := queueViewer(currentUser(c))
 	v.After = a.hub.Last()
+	v.Filter = form.QueueFilter{Kind: c.QueryParam("kind"), Flag: c.QueryParam("flag"), Age: c.QueryParam("age"), Order: c.QueryParam("order")}
+	v.Filter.Normalize()
+	status := http.StatusOK
+	if v.Errs = v.Filter.Validate(); v.Errs.Any() {
+		v.Filter, status = form.QueueFilter{Order: db.QueueOldest}, http.StatusUnprocessableEntity
+	}
+	now := a.now()
+	list := func(itemStatus string) (db.QueuePage, error) {
+		f := db.QueueFilter{Status: itemStatus, Kind: v.Filter.Kind, Flag: v.Filter.Flag, Age: v.Filter.Age,
+			Order: v.Filter.Order, Limit: queuePage, Now: now}
+		if c.QueryParam("status") == itemStatus {
+			f.After = c.QueryParam("after")
+		}
+		return a.db.ModerationPage(ctx, f)
+	}
 	var err error
 	if v.Moderator {
-		if v.Open, err = a.db.ModerationQueue(ctx, []string{db.ItemOpen}, queueLimit); err != nil {
+		p, err := list(db.ItemOpen)
+		if err != nil {
 			return err
 		}
+		v.Open, v.OpenNext = p.Entries, p.Next
 	}
 	if v.Ward {
-		if v.Escalated, err = a.db.ModerationQueue(ctx, []string{db.ItemEscalated}, queueLimit); err != nil {
+		p, err := list(db.ItemEscalated)
+		if err != nil {
 			return err
 		}
+		v.Escalated, v.EscalatedNext = p.Entries, p.Next
+	}
+	counted := db.ItemEscalated
+	if v.Moderator {
+		counted = db.ItemOpen
+	}
+	if v.Facets, err = a.db.CountQueue(ctx, db.QueueFilter{Status: counted, Kind: v.Filter.Kind, Flag: v.Filter.Flag, Age: v.Filter.Age, Now: now}); err != nil {
+		return err
 	}
 	if v.Counts, err = a.db.CountWaiting(ctx); err != nil {
 		return err
 	}
 	a.viewRequest(c).Live = true
-	return a.page(c, a.t(c, "moderation.title"), components.Moderation(v))
+	return a.render(c, status, a.t(c, "moderation.title"), components.Moderation(v))
 }
 
 // decide applies a moderator's or the ward's decision. With htmx the item is

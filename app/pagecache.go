@@ -267,9 +267,10 @@ const sharedKey = "page_shared"
 
 // shareKey returns the cache key of a request that may be answered from the
 // cache, or false: a GET or HEAD of a public page, no session cookie, not
-// an htmx request. The key is the path, the query, the language and, for a
-// sub-site's own host name, the host; Accept-Encoding is not in
-// it, as one compressed body serves every client.
+// an htmx request. The key is the path, the query, the language, the reading
+// settings (reading.go: they change the page's classes and, for furigana,
+// its text) and, for a sub-site's own host name, the host; Accept-Encoding
+// is not in it, as one compressed body serves every client.
 func (a *App) shareKey(c echo.Context) (string, bool) {
 	r := c.Request()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -281,7 +282,7 @@ func (a *App) shareKey(c echo.Context) (string, bool) {
 	if _, err := r.Cookie(a.sessions.Cookie.Name); err == nil {
 		return "", false
 	}
-	key := r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r)
+	key := r.URL.Path + "?" + r.URL.RawQuery + "#" + langOf(r) + "#" + readingOf(r).Cookie()
 	if host, ok := c.Get(siteHostKey).(string); ok {
 		key += "@" + host // a sub-site's own host name links from / (siteHost)
 	}

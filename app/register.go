@@ -92,7 +92,7 @@ func (a *App) register(c echo.Context) error {
 	}
 	lang := a.viewRequest(c).Lang
 	for attempt := 0; ; attempt++ {
-		acc := &db.Account{LoginID: newMemberLoginID(), DisplayName: r.Handle, PasswordHash: hash}
+		acc := &db.Account{LoginID: newMemberLoginID(), DisplayName: r.Handle, PasswordHash: hash, Lang: lang}
 		prof := &db.MemberProfile{Name: r.Name, NameKana: r.NameKana, PostalCode: r.PostalCode, Town: form.Town(r.Address),
 			Address: r.Address, Phone: r.Phone, Fax: r.Fax, Email: r.Email, TermsVersion: form.TermsVersion}
 		_, err = a.db.RegisterMember(ctx, db.Registration{

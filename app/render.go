@@ -27,18 +27,18 @@ func (a *App) render(c echo.Context, status int, title string, body templ.Compon
 
 // write renders comp, a fragment or a whole document, as the answer.
 func (a *App) write(c echo.Context, status int, comp templ.Component) error {
-	buf := templ.GetBuffer()
-	defer templ.ReleaseBuffer(buf)
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
+	buf, err := a.renderBody(c, comp)
+	if err != nil {
 		return err
 	}
+	defer templ.ReleaseBuffer(buf)
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set("Cache-Control", "no-store") // pages carry a CSRF token and may carry personal data
 	h.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	c.Response().WriteHeader(status)
-	_, err := c.Response().Write(buf.Bytes())
+	_, err = c.Response().Write(buf.Bytes())
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
 )
 
@@ -36,6 +37,15 @@ func (a *App) accessEvent(c echo.Context, acc *db.Account, action string) db.Acc
 		ev.AccountID, ev.LoginID = &acc.ID, acc.LoginID
 	}
 	return ev
+}
+
+// mailLang is the language mail to acc is written in: the one it reads
+// the site in (db.Account.Lang), or the default.
+func mailLang(acc *db.Account) string {
+	if acc != nil && i18n.Supported(acc.Lang) {
+		return acc.Lang
+	}
+	return i18n.Default
 }
 
 // composeMail builds a mail from the catalogue: mail.<kind>.subject and

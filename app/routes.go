@@ -56,6 +56,12 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/", a.home)
 	site.POST("/lang", a.setLanguage)
 	site.GET("/leave", a.leave)
+	site.GET("/reading", a.readingPage)
+	site.POST("/reading", a.setReading)
+	site.GET("/privacy", a.policyPage("privacy"))
+	site.GET("/accessibility", a.policyPage("accessibility"))
+	site.GET("/terms", a.policyPage("terms"))
+	site.GET("/sitemap", a.siteMap)
 
 	site.GET("/notices", a.notices)
 	site.GET("/notices/:id", a.notice)

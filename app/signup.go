@@ -43,9 +43,10 @@ func (a *App) signupState(c echo.Context, e *db.Event) (components.SignupState, 
 
 // signupMail composes the mail a sign-up change sends: confirmed,
 // waitlisted, cancelled, or promoted from the waitlist.
-func (a *App) signupMail(kind string, e *db.Event) *db.Mail {
-	return a.composeMail("ja", "signup_"+kind, "", map[string]any{
-		"Title": e.Title, "When": i18n.DateTime("ja", e.StartsAt),
+// lang is the recipient's (mailLang).
+func (a *App) signupMail(lang, kind string, e *db.Event) *db.Mail {
+	return a.composeMail(lang, "signup_"+kind, "", map[string]any{
+		"Title": e.Title, "When": i18n.DateTime(lang, e.StartsAt),
 		"Venue": e.Venue, "URL": fmt.Sprintf("%s/events/%d", a.cfg.BaseURL, e.ID),
 	})
 }
@@ -60,7 +61,7 @@ func (a *App) signUp(c echo.Context) error {
 	}
 	u := currentUser(c)
 	res, err := a.db.SignUp(c.Request().Context(), id, u, a.now(), a.accessEvent(c, u, ""), func(r db.SignupResult) *db.Mail {
-		return a.signupMail(r.Status, &r.Event)
+		return a.signupMail(mailLang(u), r.Status, &r.Event)
 	})
 	var notOpen *db.ErrNotOpen
 	switch {
@@ -84,9 +85,9 @@ func (a *App) cancelSignup(c echo.Context) error {
 	u := currentUser(c)
 	res, err := a.db.CancelSignup(c.Request().Context(), id, u, a.accessEvent(c, u, ""), func(accountID int64, r db.SignupResult) *db.Mail {
 		if accountID == u.ID {
-			return a.signupMail(db.SignupCancelled, &r.Event)
+			return a.signupMail(mailLang(u), db.SignupCancelled, &r.Event)
 		}
-		return a.signupMail("promoted", &r.Event)
+		return a.signupMail(i18n.Default, "promoted", &r.Event)
 	})
 	switch {
 	case errors.Is(err, db.ErrNotFound):
@@ -239,7 +240,7 @@ func (a *App) manageEvent(c echo.Context) error {
 	switch c.FormValue("action") {
 	case db.EventClosed, db.EventCancelled:
 		action := c.FormValue("action")
-		_, err = a.db.EndSignups(ctx, e.ID, action, func(e *db.Event) *db.Mail { return a.signupMail("event_cancelled", e) })
+		_, err = a.db.EndSignups(ctx, e.ID, action, func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "event_cancelled", e) })
 		message = "participants.done_" + action
 	case "capacity":
 		seats := form.Seats{Capacity: c.FormValue("capacity"), Waitlist: c.FormValue("waitlist")}
@@ -247,7 +248,7 @@ func (a *App) manageEvent(c echo.Context) error {
 		errs = seats.Validate()
 		capacity, waitlist := seats.Parsed()
 		if !errs.Any() {
-			_, err = a.db.SetCapacity(ctx, e.ID, capacity, waitlist, func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) })
+			_, err = a.db.SetCapacity(ctx, e.ID, capacity, waitlist, func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "promoted", e) })
 			if errors.Is(err, db.ErrConflict) {
 				errs.Add("capacity", "form.err.capacity_below")
 				err = nil
@@ -281,7 +282,7 @@ const reminderEvery = 10 * time.Minute
 // instance may run it; a sign-up is reminded once.
 func (a *App) RunReminders(ctx context.Context) {
 	worker.Every(ctx, reminderEvery, func(ctx context.Context) {
-		n, err := a.db.SendReminders(ctx, a.now(), func(e *db.Event) *db.Mail { return a.signupMail("reminder", e) })
+		n, err := a.db.SendReminders(ctx, a.now(), func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "reminder", e) })
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.log.Error("event reminders", "err", err)

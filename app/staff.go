@@ -107,9 +107,9 @@ func (a *App) decideRegistration(c echo.Context) error {
 			func(r db.DecisionResult) *db.Mail {
 				switch {
 				case r.Rejected:
-					return a.composeMail("ja", "rejected", r.Email, map[string]any{"Reason": reason, "LoginID": r.Account.LoginID})
+					return a.composeMail(mailLang(r.Account), "rejected", r.Email, map[string]any{"Reason": reason, "LoginID": r.Account.LoginID})
 				case r.Activated:
-					return a.composeMail("ja", "confirmed", r.Email, map[string]any{"LoginID": r.Account.LoginID})
+					return a.composeMail(mailLang(r.Account), "confirmed", r.Email, map[string]any{"LoginID": r.Account.LoginID})
 				}
 				return nil
 			})

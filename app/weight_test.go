@@ -223,6 +223,12 @@ func TestPageWeight(t *testing.T) {
 		{"register", visitor, "/register", ""},
 		{"login", visitor, "/login", ""},
 		{"password forgot", visitor, "/password/forgot", ""},
+		{"privacy", visitor, "/privacy", "main table tbody tr"},
+		{"accessibility", visitor, "/accessibility", ""},
+		{"terms", visitor, "/terms", ""},
+		{"site map", visitor, "/sitemap", "main li"},
+		{"reading settings", visitor, "/reading", ""},
+		{"notices en", visitor, "/notices?lang=en", "main a.title"},
 
 		{"account", resident, "/account", ""},
 		{"account profile", resident, "/account/profile", ""},

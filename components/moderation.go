@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/a-h/templ"
 
@@ -18,6 +19,38 @@ type QueueView struct {
 	Escalated []db.QueueEntry
 	Counts    map[string]int
 	After     int64 // the live-event id the queue was rendered at: its stream resumes after it
+
+	// The filter and the pages (issue 17): the filter as chosen, its
+	// errors, the count of each choice, and where each list goes on.
+	Filter        form.QueueFilter
+	Errs          form.Errors
+	Facets        db.QueueFacets
+	OpenNext      string
+	EscalatedNext string
+}
+
+// queueNextURL is the address of the next page of a status's list, with
+// the filter kept.
+func (v QueueView) queueNextURL(status, next string) string {
+	q := url.Values{"status": {status}, "after": {next}}
+	for k, val := range map[string]string{"kind": v.Filter.Kind, "flag": v.Filter.Flag, "age": v.Filter.Age} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	if v.Filter.Order != "" && v.Filter.Order != db.QueueOldest {
+		q.Set("order", v.Filter.Order)
+	}
+	return "/moderation?" + q.Encode()
+}
+
+// facetOptions labels each choice with how many items it holds: 投稿（12件）.
+func facetOptions(ctx context.Context, prefix string, values []string, counts map[string]int) []Option {
+	opts := make([]Option, len(values))
+	for i, val := range values {
+		opts[i] = Option{Value: val, Label: Tf(ctx, "moderation.filter.count", map[string]any{"Label": T(ctx, prefix+val), "Count": counts[val]})}
+	}
+	return opts
 }
 
 // ItemState is what an item's form shows besides the item: what the

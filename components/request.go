@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/static"
@@ -35,6 +36,9 @@ type Request struct {
 	// layout then leaves the CSRF token out and offers the languages as
 	// links.
 	Shared bool
+	// Reading is the visitor's reading settings (text size, background,
+	// furigana): classes on <html>, and ruby added by the server.
+	Reading form.Reading
 
 	tokenUsed bool
 	// SignLink signs an outbound destination for /leave (app: leaveSig);

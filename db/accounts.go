@@ -406,3 +406,12 @@ func (d *DB) UsePasswordReset(ctx context.Context, hash string, accountID int64,
 	}
 	return nil
 }
+
+// SetAccountLang records the language account id reads the site in, which
+// mail to it is then written in.
+func (d *DB) SetAccountLang(ctx context.Context, id int64, lang string) (err error) {
+	defer wrap(&err, "set account language")
+	_, err = d.Bun.NewUpdate().Model((*Account)(nil)).Set("lang = ?", lang).
+		Where("id = ? AND lang <> ?", id, lang).Exec(ctx)
+	return err
+}

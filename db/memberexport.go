@@ -309,3 +309,21 @@ func (d *DB) RecentMemberExports(ctx context.Context, actorID int64, limit int) 
 	err := d.exportRecords().Where("actor_id = ?", actorID).OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rs)
 	return rs, err
 }
+
+// EventChoice is an event as the export form offers it by name.
+type EventChoice struct {
+	ID       int64     `bun:"id"`
+	Title    string    `bun:"title"`
+	StartsAt time.Time `bun:"starts_at"`
+}
+
+// ExportEventChoices lists the events that have sign-ups, the latest
+// first: what the export's event filter can be chosen from by name.
+func (d *DB) ExportEventChoices(ctx context.Context, limit int) (_ []EventChoice, err error) {
+	defer wrap(&err, "export event choices")
+	var out []EventChoice
+	err = d.Bun.NewSelect().TableExpr("events AS e").ColumnExpr("e.id, e.title, e.starts_at").
+		Where("EXISTS (SELECT 1 FROM event_signups AS s WHERE s.event_id = e.id)").
+		OrderExpr("e.starts_at DESC, e.id DESC").Limit(int64(limit)).Scan(ctx, &out)
+	return out, err
+}

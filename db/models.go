@@ -11,22 +11,25 @@ import (
 type Account struct {
 	bun.BaseModel `bun:"table:accounts"`
 
-	ID                 int64      `bun:"id,pk,autoincrement"`
-	Kind               string     `bun:"kind"`
-	LoginID            string     `bun:"login_id"`
-	PasswordHash       string     `bun:"password_hash"`
-	MustChangePassword bool       `bun:"must_change_password"`
-	Status             string     `bun:"status"`
-	DisplayName        string     `bun:"display_name"`
-	Roles              []string   `bun:"roles,array,nullzero,default:'{}'"`
-	WorkEmail          string     `bun:"work_email"` // staff only: where back-office notices go
-	LastLoginAt        *time.Time `bun:"last_login_at"`
-	PasswordChangedAt  *time.Time `bun:"password_changed_at"`
-	WithdrawnAt        *time.Time `bun:"withdrawn_at"`
-	StatusReason       string     `bun:"status_reason"`     // why ward staff suspended (or reinstated) the account
-	StatusChangedAt    *time.Time `bun:"status_changed_at"` // when they did
-	CreatedAt          time.Time  `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt          time.Time  `bun:"updated_at,nullzero,default:now()"`
+	ID                 int64    `bun:"id,pk,autoincrement"`
+	Kind               string   `bun:"kind"`
+	LoginID            string   `bun:"login_id"`
+	PasswordHash       string   `bun:"password_hash"`
+	MustChangePassword bool     `bun:"must_change_password"`
+	Status             string   `bun:"status"`
+	DisplayName        string   `bun:"display_name"`
+	Roles              []string `bun:"roles,array,nullzero,default:'{}'"`
+	WorkEmail          string   `bun:"work_email"` // staff only: where back-office notices go
+	// Lang is the language the account reads the site in (i18n.Languages);
+	// mail to it is written in it. "" when not selected: Japanese.
+	Lang              string     `bun:"lang,nullzero,default:'ja'"`
+	LastLoginAt       *time.Time `bun:"last_login_at"`
+	PasswordChangedAt *time.Time `bun:"password_changed_at"`
+	WithdrawnAt       *time.Time `bun:"withdrawn_at"`
+	StatusReason      string     `bun:"status_reason"`     // why ward staff suspended (or reinstated) the account
+	StatusChangedAt   *time.Time `bun:"status_changed_at"` // when they did
+	CreatedAt         time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt         time.Time  `bun:"updated_at,nullzero,default:now()"`
 
 	// SessionGeneration goes up with every new password; a session signed in
 	// under another generation is over (see app/auth.go loadUser).
@@ -240,7 +243,8 @@ type BoardPost struct {
 	AuthorStatus   string `bun:"author_status,scanonly"`
 	CategoryNameJa string `bun:"category_name_ja,scanonly"`
 	CategoryNameEn string `bun:"category_name_en,scanonly"`
-	TopicTitle     string `bun:"topic_title,scanonly"` // a reply's topic, where a list needs it
+	TopicTitle     string `bun:"topic_title,scanonly"`   // a reply's topic, where a list needs it
+	TopicExcerpt   string `bun:"topic_excerpt,scanonly"` // the opening lines of a reply's topic, for the moderation queue
 }
 
 // Board post statuses.

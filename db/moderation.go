@@ -71,6 +71,8 @@ type ModerationItem struct {
 	// Staff names for the queue: who escalated, who decided.
 	EscalatorName string `bun:"escalator_name,scanonly"`
 	DeciderName   string `bun:"decider_name,scanonly"`
+	// First: flagged or reported, listed first in QueueNewestFlagged order.
+	First bool `bun:"first,scanonly"`
 }
 
 // Waiting reports whether the item still needs a decision.
@@ -437,12 +439,15 @@ func labelOf(it *ModerationItem, s *ItemSubject) string {
 	return kind.label(s)
 }
 
+// topicExcerptMax is how much of a reply's topic the queue shows with it.
+const topicExcerptMax = 240
+
 // loadBoardPosts loads the posts of queue items with what the queue shows
 // of them: the author's handle, the category and the topic's title.
 func loadBoardPosts(ctx context.Context, idb bun.IDB, subjects map[int64][]*ItemSubject) error {
 	var posts []BoardPost
 	err := idb.NewSelect().Model(&posts).
-		ColumnExpr("p.*, coalesce(t.title, '') AS topic_title").
+		ColumnExpr("p.*, coalesce(t.title, '') AS topic_title, coalesce(left(t.body, ?), '') AS topic_excerpt", topicExcerptMax).
 		ColumnExpr("a.display_name AS author_name, a.kind AS author_kind, a.status AS author_status").
 		ColumnExpr("c.name_ja AS category_name_ja, c.name_en AS category_name_en").
 		ModelTableExpr("board_posts AS p").

@@ -37,6 +37,7 @@ var Scenarios = []Scenario{
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},
 	{Name: "newsletter", Doc: "newsletter issue to 100,000 subscribers (5,000 with -small), queue to a loopback SMTP sink; goal >= 1,000 msgs/s, < 64 MB above idle", Run: runNewsletter},
 	{Name: "overload", Doc: "open-loop load of 3x the measured maximum for 30 s, visitors and signed-in members: alive, signed-in answered, the rest refused fast (503, Retry-After)", Run: runOverload},
+	{Name: "furigana", Doc: "ふりがな over a 10,000-character notice, nothing cached, one run at a time; goal < 20 ms", Run: runFurigana},
 	{Name: "signup_storm", Doc: "1,000 members sign up for one event (100 seats, 50 waiting) at once over HTTP; counts must come out exact", Run: runSignupStorm},
 	{Name: "soak", Doc: "mixed load (pages, htmx fragments, live streams) for -soak (5 min); goroutines, fds, heap and db connections must return to baseline", Run: runSoak},
 }

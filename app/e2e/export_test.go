@@ -78,6 +78,9 @@ func TestMemberExportPage(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	if n := Eval[int](t, tab, `document.querySelectorAll('#export-none').length`); n != 0 {
+		t.Error("「まだ書き出していません」 still shows beside the report")
+	}
 	report := Eval[string](t, tab, `document.querySelector('#export-report').textContent`)
 	for _, want := range []string{"2件を書き出しました", "1件あり", "𠮷"} {
 		if !strings.Contains(report, want) {

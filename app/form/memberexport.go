@@ -3,6 +3,7 @@ package form
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -91,7 +92,7 @@ func (f *MemberExport) Validate(statuses, columns []string, jst *time.Location) 
 		}
 	}
 	if f.Event != "" {
-		n, ok := ID(f.Event)
+		n, ok := ID(EventRef(f.Event))
 		if !ok {
 			e.Add("event", "form.err.event_id")
 		}
@@ -113,4 +114,14 @@ func (f *MemberExport) Validate(statuses, columns []string, jst *time.Location) 
 		e.Add("purpose", "form.err.too_long")
 	}
 	return p, e
+}
+
+// EventRef is the event number in what the export's event field holds: a
+// suggestion chosen by name ends in "#123" (components.EventChoiceValue);
+// a number typed as it is stays as it is.
+func EventRef(s string) string {
+	if i := strings.LastIndex(s, "#"); i >= 0 {
+		return strings.TrimSpace(s[i+1:])
+	}
+	return s
 }

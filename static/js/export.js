@@ -22,6 +22,9 @@
     var tries = 0;
     function ask() {
       htmx.ajax('GET', url, { target: target, swap: 'innerHTML' }).then(function () {
+        // The report says what was exported: "nothing exported yet" goes.
+        var none = document.getElementById('export-none');
+        if (none && target.querySelector('.export-report')) none.remove();
         if (!target.querySelector('[data-export-done]') && ++tries < 600) {
           setTimeout(ask, 1000);
         }

@@ -76,6 +76,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)
 	site.GET("/facilities", a.facilities)
+	site.GET("/search", a.search)
 	site.GET("/s/:site", a.subSiteHome)
 	site.GET("/s/:site/pages/:id", a.subSitePage)
 	site.GET("/inquiry", a.inquiryPage)

@@ -35,6 +35,13 @@ type Request struct {
 	// layout then leaves the CSRF token out and offers the languages as
 	// links.
 	Shared bool
+	// SearchQuery is the site search's words, shown again in the header's
+	// search box on the results page.
+	SearchQuery string
+	// Meta is what a link to the page shows where it is shared (Open
+	// Graph, description); the layout falls back to the title and the
+	// site's description.
+	Meta Meta
 
 	tokenUsed bool
 	// SignLink signs an outbound destination for /leave (app: leaveSig);

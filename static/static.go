@@ -26,7 +26,7 @@ const Prefix = "/static/"
 // bundles are served files built by concatenating sources in order: the
 // design tokens first, then our stylesheet that uses them, in one request.
 var bundles = map[string][]string{
-	"app.css": {"lib/design-tokens.css", "css/site.css"},
+	"app.css": {"lib/design-tokens.css", "css/site.css", "css/find.css"},
 	// Pages with live lists: htmx's SSE extension and our list upsert.
 	"live.js": {"lib/htmx-ext-sse.min.js", "js/live.js"},
 }

@@ -421,7 +421,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step
-		"/staff/pages/new?kind=article"}
+		"/staff/pages/new?kind=article",
+		"/search?q=" + url.QueryEscape("防災"), "/search?kind=event&q=" + url.QueryEscape("祭")}
 
 	type route struct{ method, path string }
 	var routes []route

@@ -58,6 +58,7 @@ var roleMatrix = map[string]string{
 	"GET /board/live":                          "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /board/:id":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /facilities":                          "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /search":                              "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /register":                            "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"POST /register":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /login":                               "ok    ok    ok    ok    ok    ok    ok    ok    ok",

@@ -37,8 +37,15 @@ func (a *App) notice(c echo.Context) error {
 	return a.publicPage(c, db.PageNotice, components.NoticeDetail)
 }
 
+// subsidies lists the programmes by deadline, the soonest first, and the
+// closed ones apart below.
 func (a *App) subsidies(c echo.Context) error {
-	return a.publicList(c, db.PageSubsidy, "nav.subsidies", components.Subsidies)
+	today := a.now().In(i18n.JST).Format(time.DateOnly)
+	open, closed, err := a.db.SubsidiesByDeadline(c.Request().Context(), today)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.subsidies"), components.Subsidies(open, closed))
 }
 
 func (a *App) subsidy(c echo.Context) error {

@@ -200,6 +200,7 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		Disaster: a.disaster.Load(),
 		Shared:   c.Get(sharedKey) != nil,
 		SignLink: a.leaveSig,
+		BaseURL:  a.cfg.BaseURL,
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		vr.CSRF = tok

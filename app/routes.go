@@ -103,7 +103,9 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/account/profile", a.updateProfile, member)
 	site.GET("/account/events", a.mySignups, member)
 	site.POST("/events/:id/signup", a.signUp, member)
+	site.GET("/events/:id/cancel", a.cancelPage, member) // the second step: asks once more
 	site.POST("/events/:id/cancel", a.cancelSignup, member)
+	site.GET("/events/:id/position", a.waitlistPosition, member)
 	site.GET("/events/:id/participants", a.participants, a.require(permOrganise))
 	site.GET("/events/:id/participants.csv", a.participantsCSV, a.require(permOrganise))
 	site.POST("/events/:id/manage", a.manageEvent, a.require(permOrganise))

@@ -42,6 +42,9 @@ type Request struct {
 	// Graph, description); the layout falls back to the title and the
 	// site's description.
 	Meta Meta
+	// BaseURL is the portal's public address (PORTAL_BASE_URL), for the
+	// absolute addresses of shared links, feeds and calendar subscriptions.
+	BaseURL string
 
 	tokenUsed bool
 	// SignLink signs an outbound destination for /leave (app: leaveSig);

@@ -29,6 +29,7 @@ var Scenarios = []Scenario{
 	{Name: "board", Doc: "board index page (first page, all categories) against bare net/http + pgx running the same SQL", Run: runBoard},
 	{Name: "member_search", Doc: "staff member search (name, kana, phone, e-mail, ID, status) at the seeded size, audit included", Run: runMemberSearch},
 	{Name: "board_search", Doc: "board search (/board?q=: one kanji, words, kana, two words, no hits) at the seeded size", Run: runBoardSearch},
+	{Name: "site_search", Doc: "site search (/search?q=: every kind, one kanji, words, kana, two words, no hits) at the seeded size", Run: runSiteSearch},
 	{Name: "board_live", Doc: "SSE delivery latency of approved topics to 1,000 readers of /board/live, commit to receipt", Run: runBoardLive},
 	{Name: "export_vs_copy", Doc: "staff CSV export of every member (CP932, all columns, gzip) over HTTP against COPY of the same SELECT; peak memory", Run: runExportVsCopy},
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},

@@ -100,6 +100,7 @@ func (a *App) publicPage(c echo.Context, kind string, show func(components.PageV
 		return err
 	}
 	v := components.PageView{Page: p, BodyHTML: a.pageHTML(ctx, p.Body)}
+	a.viewRequest(c).Meta = components.Meta{Description: components.Summary(p.Body), Type: "article"}
 	if kind == db.PageArticle {
 		if v.Groups, v.Facilities, err = a.db.PageLinks(ctx, p.Fields); err != nil {
 			return err
@@ -166,6 +167,11 @@ func (a *App) group(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	desc := g.Summary
+	if desc == "" {
+		desc = g.Description
+	}
+	a.viewRequest(c).Meta = components.Meta{Description: components.Summary(desc), Type: "profile"}
 	return a.page(c, g.Name, components.GroupDetail(g, events))
 }
 
@@ -228,6 +234,7 @@ func (a *App) event(c echo.Context) error {
 	}
 	box.After = after
 	a.viewRequest(c).Live = true
+	a.viewRequest(c).Meta = components.Meta{Description: components.Summary(e.Description), Type: "article"}
 	return a.page(c, e.Title, components.EventDetail(e, box))
 }
 

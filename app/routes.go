@@ -47,6 +47,9 @@ func (a *App) routes() *echo.Echo {
 	// Calendar feeds, polled by calendar apps: no session, no cookies.
 	e.GET("/events.ics", a.eventsFeed, a.gzip(), a.readableInput)
 	e.GET("/calendar/:token", a.memberFeed, a.gzip(), a.readableInput) // /calendar/{token}.ics, a member's private feed
+	// Atom feeds (/feeds/{kind}.xml) and the sitemap: public, no session.
+	e.GET("/feeds/:file", a.feed, a.gzip(), a.readableInput)
+	e.GET("/sitemap.xml", a.sitemap, a.gzip(), a.readableInput)
 
 	// Pages.
 	site := e.Group("", a.pageCacheMiddleware, a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)

@@ -97,6 +97,7 @@ const (
 	permStaff         perm = "staff"          // any staff role: the back office's start page
 	permRegistrations perm = "registrations"  // confirm or reject registrations (personal data)
 	permMembers       perm = "members"        // search and open members' personal data
+	permMemberAdmin   perm = "member_admin"   // correct a member's data, suspend or reinstate, clear failed sign-ins: those who keep members' data
 	permGroupAccounts perm = "group_accounts" // create group accounts from paper applications
 	permMailOutbox    perm = "mail_outbox"    // read outgoing mail (addresses are personal data)
 	permPost          perm = "post"           // post on the board: members and groups
@@ -128,6 +129,7 @@ var permRoles = map[perm][]string{
 	permStaff:         db.StaffRoles,
 	permRegistrations: {db.RoleWardStaff, db.RoleModerator},
 	permMembers:       {db.RoleWardStaff, db.RoleModerator},
+	permMemberAdmin:   {db.RoleWardStaff, db.RoleModerator},
 	permGroupAccounts: {db.RoleWardStaff},
 	permMailOutbox:    {db.RoleWardStaff},
 	permModerate:      {db.RoleModerator, db.RoleWardStaff},

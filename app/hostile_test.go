@@ -63,6 +63,7 @@ var knownQueryParams = map[string][]string{
 	"/account/posts":               {"after"},
 	"/staff/audit":                 {"before", "actor", "role", "member", "action", "from", "to", "month"},
 	"/staff/members":               {"login_id", "name", "kana", "email", "phone", "status", "after"},
+	"/staff/groups":                {"q", "after"},
 	"/staff/registrations":         {"side"},
 	"/staff/mail":                  {"after"},
 	"/staff/disaster":              {"mode"},
@@ -264,6 +265,13 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	// A failed sign-in on the member's account puts the unlock button on
 	// the member's staff page, so the walk reaches that form too.
 	e.client().signIn("M8000001", "not-the-password").wantStatus(t, http.StatusUnprocessableEntity)
+	// A group and a staff account for the administration forms to suspend
+	// and reissue passwords of (the first staff account listed): not the
+	// walkers' own. A failed sign-in on the group puts the ward's unlock
+	// form on its page.
+	adminGroup, _ := e.groupAccount(dbtest.GroupOptions{Login: "G80002", Name: "管理される会"})
+	e.staffAccount("a-target-h", db.RoleEditor)
+	e.client().signIn("G80002", "not-the-password").wantStatus(t, http.StatusUnprocessableEntity)
 
 	// Things for the pages to show: a pending registration (and its mail),
 	// a published topic and a pending one, events to sign up for, cancel
@@ -405,6 +413,8 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/calendar/:token":              "/calendar/unknown.ics",
 		"/password/reset/:token":        "/password/reset/" + resetToken,
 		"/staff/members/:id":            fmt.Sprintf("/staff/members/%d", memberAcc.ID),
+		"/staff/members/:id/edit":       fmt.Sprintf("/staff/members/%d/edit", memberAcc.ID),
+		"/staff/groups/:id":             fmt.Sprintf("/staff/groups/%d", adminGroup.ID),
 		"/staff/members/exports/:token": "/staff/members/exports/" + strings.Repeat("ab", 16),
 		"/staff/mail/:id":               fmt.Sprintf("/staff/mail/%d", mailID),
 		"/static/*":                     "/static/css/site.css",

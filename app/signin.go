@@ -152,15 +152,22 @@ func (a *App) rememberDevice(c echo.Context, accountID int64) {
 	})
 }
 
-// signInState is what staff see of acc's failed sign-ins in the window.
+// signInState is what staff see of acc's failed sign-ins in the window, and
+// why sign-in is refused: the limit reached, and when the window lets the
+// failures go by itself (the latest failure plus the window, at the latest).
 func (a *App) signInState(c echo.Context, acc *db.Account) (components.SignInState, error) {
-	n, err := a.db.CountRate(c.Request().Context(), db.RateKey{Kind: db.RateSignInFailure, Subject: a.rateSubject(subjectLogin, acc.LoginID)},
-		a.now().Add(-signInWindow))
+	l, err := a.db.SignInLock(c.Request().Context(), a.rateSubject(subjectLogin, acc.LoginID), a.now().Add(-signInWindow))
 	if err != nil {
 		return components.SignInState{}, err
 	}
-	return components.SignInState{AccountID: acc.ID, Failures: n, Limited: n >= maxAccountFailures,
-		CanUnlock: roleFor(currentUser(c), permUnlockSignIn) != ""}, nil
+	st := components.SignInState{AccountID: acc.ID, Failures: l.Failures, Limited: l.Failures >= maxAccountFailures,
+		CanUnlock: roleFor(currentUser(c), permUnlockSignIn) != "", Addresses: l.Addresses, MostFromOne: l.MostFromOne,
+		PairLimited: l.MostFromOne >= maxPairFailures}
+	if l.Last != nil {
+		until := l.Last.Add(signInWindow)
+		st.Until = &until
+	}
+	return st, nil
 }
 
 // signInStates is signInState for a list of accounts, in one query.

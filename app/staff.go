@@ -17,17 +17,23 @@ import (
 
 func (a *App) staffHome(c echo.Context) error {
 	u := currentUser(c)
+	work, err := a.staffWork(c)
+	if err != nil {
+		return err
+	}
+	// The approver's menu entry keeps its count too (the header's badge is another).
 	links := staffLinks(u)
-	for i := range links {
-		if links[i].Href == "/staff/approvals" {
-			n, err := a.db.ApprovalCount(c.Request().Context(), u)
-			if err != nil {
-				return err
+	for _, w := range work {
+		if w.Href != "/staff/approvals" {
+			continue
+		}
+		for i := range links {
+			if links[i].Href == w.Href {
+				links[i].Count, links[i].CountKey = w.Count, "approvals.waiting"
 			}
-			links[i].Count, links[i].CountKey = n, "approvals.waiting"
 		}
 	}
-	return a.page(c, a.t(c, "staff.title"), components.StaffHome(links))
+	return a.page(c, a.t(c, "staff.title"), components.StaffHome(links, work))
 }
 
 // sideOf maps the acting role to the side whose confirmation it gives.
@@ -164,28 +170,14 @@ func (a *App) members(c echo.Context) error {
 	return a.page(c, a.t(c, "members.title"), components.MemberSearch(q, rows, nextURL))
 }
 
-func (a *App) member(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	acc, p, err := a.db.ViewMember(c.Request().Context(), id, actorAs(c, actingRole(c)))
-	if err != nil {
-		return err
-	}
-	st, err := a.signInState(c, acc)
-	if err != nil {
-		return err
-	}
-	return a.page(c, acc.LoginID, components.MemberDetail(acc, p, st))
-}
-
+// groupAccounts lists group accounts a page at a time, newest first,
+// searched by part of the name or login ID, with the form for a new one.
 func (a *App) groupAccounts(c echo.Context) error {
-	gs, err := a.db.ListGroupAccounts(c.Request().Context(), 100)
+	l, err := a.groupList(c)
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "groups_admin.title"), components.GroupAccounts(gs, form.GroupAccount{}, nil, "", ""))
+	return a.page(c, a.t(c, "groups_admin.title"), components.GroupAccounts(l, form.GroupAccount{}, nil, "", ""))
 }
 
 // createGroupAccount registers a group from its paper application: group
@@ -196,7 +188,7 @@ func (a *App) createGroupAccount(c echo.Context) error {
 	g.Normalize()
 	errs := g.Validate()
 	show := func(status int, login, pw string) error {
-		gs, err := a.db.ListGroupAccounts(ctx, 100)
+		gs, err := a.groupList(c)
 		if err != nil {
 			return err
 		}

@@ -10,8 +10,9 @@ import (
 	"github.com/wardportal/portal/db"
 )
 
-// staffAccounts lists the staff accounts and their roles; ward staff change
-// roles here (never their own), and every change is an audit entry.
+// staffAccounts lists the staff accounts and their roles; ward staff create
+// accounts, change roles and disable accounts here (never their own), and
+// every change is an audit entry.
 func (a *App) staffAccounts(c echo.Context) error {
 	return a.showStaffAccounts(c, http.StatusOK, components.StaffAccountsView{})
 }
@@ -22,6 +23,9 @@ func (a *App) showStaffAccounts(c echo.Context, status int, v components.StaffAc
 		return err
 	}
 	if v.SignIn, err = a.signInStates(c, v.Accounts); err != nil {
+		return err
+	}
+	if v.Divisions, err = a.db.Divisions(c.Request().Context()); err != nil {
 		return err
 	}
 	return a.render(c, status, a.t(c, "staff_accounts.title"), components.StaffAccounts(v))

@@ -355,13 +355,6 @@ func (d *DB) CreateGroup(ctx context.Context, name, loginID, hash string, actor 
 	return acc, err
 }
 
-// ListGroupAccounts lists group accounts, newest first.
-func (d *DB) ListGroupAccounts(ctx context.Context, limit int) ([]Account, error) {
-	var as []Account
-	err := d.Bun.NewSelect().Model(&as).Where("kind = ?", KindGroup).OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
-	return as, err
-}
-
 // CreatePasswordReset stores a reset token's hash and enqueues its mail.
 func (d *DB) CreatePasswordReset(ctx context.Context, acc *Account, hash string, expires time.Time, mail *Mail, ev AccessEvent) error {
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {

@@ -23,6 +23,8 @@ type Account struct {
 	LastLoginAt        *time.Time `bun:"last_login_at"`
 	PasswordChangedAt  *time.Time `bun:"password_changed_at"`
 	WithdrawnAt        *time.Time `bun:"withdrawn_at"`
+	StatusReason       string     `bun:"status_reason"`     // why ward staff suspended (or reinstated) the account
+	StatusChangedAt    *time.Time `bun:"status_changed_at"` // when they did
 	CreatedAt          time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt          time.Time  `bun:"updated_at,nullzero,default:now()"`
 

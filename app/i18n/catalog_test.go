@@ -165,6 +165,19 @@ func TestEveryUsedIDExists(t *testing.T) {
 	dynamic = append(dynamic, "sites.last_manager", "form.err.slug_taken_site", "form.err.host_taken_site",
 		"audit.action.division_change", "audit.action.site_change",
 		"mail.site_approved.subject", "mail.site_approved.body", "mail.site_refused.subject", "mail.site_refused.body")
+	// Account administration: status changes, history and audit actions, work waiting.
+	for _, a := range []string{"account_suspend", "account_reinstate", "password_issue", "profile_correct", "staff_create"} {
+		dynamic = append(dynamic, "history."+a)
+	}
+	for _, a := range []string{"account_suspend", "account_reinstate", "password_issue", "staff_create"} {
+		dynamic = append(dynamic, "audit.action."+a)
+	}
+	for _, ch := range []string{"suspend", "reinstate"} {
+		dynamic = append(dynamic, "account_admin."+ch, "account_admin.reason_"+ch, "account_admin.done_"+ch)
+	}
+	for _, w := range []string{"registrations", "queue", "escalations", "inquiries", "approvals"} {
+		dynamic = append(dynamic, "work."+w)
+	}
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
 )
 
 // The site search (/search) looks through every kind of public content with
@@ -86,18 +87,27 @@ func (d *DB) SiteSearch(ctx context.Context, q string, kinds []string, now time.
 	if len(kinds) == 0 {
 		kinds = SearchKinds
 	}
-	out := make([]SearchGroup, 0, len(kinds))
-	for _, kind := range kinds {
-		var g SearchGroup
-		if kind == SearchBoard {
-			g, err = d.searchBoard(ctx, q, limit)
-		} else {
-			g, err = d.searchKind(ctx, kind, grams, now, limit)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", kind, err)
-		}
-		out = append(out, g)
+	// The kinds' queries are independent: they run at once, each on a
+	// connection of its own, so a search waits for the slowest kind rather
+	// than for the sum of all eight.
+	out := make([]SearchGroup, len(kinds))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, kind := range kinds {
+		g.Go(func() error {
+			var err error
+			if kind == SearchBoard {
+				out[i], err = d.searchBoard(gctx, q, limit)
+			} else {
+				out[i], err = d.searchKind(gctx, kind, grams, now, limit)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", kind, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

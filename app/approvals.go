@@ -67,11 +67,20 @@ func (a *App) approvalEntries(ctx context.Context, u *db.Account, states []db.Pa
 	if err != nil {
 		return nil, err
 	}
+	pageIDs := make([]int64, len(states))
+	for i := range states {
+		pageIDs[i] = states[i].Page.ID
+	}
+	flags, err := a.db.PageLinkFlags(ctx, pageIDs)
+	if err != nil {
+		return nil, err
+	}
 	now := a.now()
 	pc := a.newPageChecker()
 	out := make([]components.ApprovalEntry, len(states))
 	for i, s := range states {
-		e := components.ApprovalEntry{State: s, Earliest: db.EarliestPublish(&s.Site, now), SiteManager: managed[s.Page.SiteID]}
+		e := components.ApprovalEntry{State: s, Earliest: db.EarliestPublish(&s.Site, now), SiteManager: managed[s.Page.SiteID],
+			LinkFlags: flags[s.Page.ID]}
 		if r := s.Latest(); r != nil && r.AuthorID != nil {
 			e.Author = names[*r.AuthorID]
 		}
@@ -347,6 +356,12 @@ func (a *App) schedule(ctx context.Context) {
 		a.log.Error("consent expiry", "err", err, "records", n)
 	} else if n > 0 {
 		a.log.Info("consent expiry", "records", n)
+	}
+	// Link approvals (第16条) that have ended flag the pages linking there.
+	if n, err := a.db.ExpireLinkRequests(ctx, now, linksTo, a.linkExpiredMail); err != nil && ctx.Err() == nil {
+		a.log.Error("link expiry", "err", err, "requests", n)
+	} else if n > 0 {
+		a.log.Info("link expiry", "requests", n)
 	}
 	n, err := a.db.RemindApprovers(ctx, now, a.cfg.ApprovalRemind, a.pageReminderMail)
 	switch {

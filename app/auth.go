@@ -102,6 +102,7 @@ const (
 	permMailOutbox    perm = "mail_outbox"    // read outgoing mail (addresses are personal data)
 	permPost          perm = "post"           // post on the board: members and groups
 	permModerate      perm = "moderate"       // the moderation queue: moderators decide, the ward decides escalations
+	permEventCorrect  perm = "event_correct"  // correct a published event at once, with a reason on record (緊急時の変更): moderators
 	permBoardAdmin    perm = "board_admin"    // board categories and the pre-check dictionary
 	permOrganise      perm = "organise"       // an event's participant list (personal data): its group, or the ward's and operator's staff
 	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
@@ -133,6 +134,7 @@ var permRoles = map[perm][]string{
 	permGroupAccounts: {db.RoleWardStaff},
 	permMailOutbox:    {db.RoleWardStaff},
 	permModerate:      {db.RoleModerator, db.RoleWardStaff},
+	permEventCorrect:  {db.RoleModerator},
 	permBoardAdmin:    {db.RoleModerator, db.RoleWardStaff},
 	permOrganise:      {db.RoleWardStaff, db.RoleModerator},
 	permAuditLog:      {db.RoleWardStaff},

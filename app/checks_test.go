@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/db"
 )
@@ -48,7 +50,7 @@ func TestCheckResultsInTheEditorPreview(t *testing.T) {
 			t.Errorf("the preview's check results lack %q: %q", want, text)
 		}
 	}
-	if strings.Contains(text, "03-3389-1111") {
+	if marks := list.Find("mark").Text(); strings.Contains(marks, "03-3389-1111") {
 		t.Errorf("the division's own contact phone is flagged: %q", text)
 	}
 	if h := res.Doc.Find("section.check-results h3").Text(); h != ja("checks.heading") {
@@ -65,7 +67,8 @@ func TestCheckResultsInTheEditorPreview(t *testing.T) {
 	page := ed.get(fmt.Sprintf("/staff/pages/%d", id))
 	page.wantStatus(t, http.StatusOK)
 	text = squash(page.Doc.Find("section.check-results").Text())
-	if !strings.Contains(text, "090-1234-5678") || strings.Contains(text, "03-3389-1111") || !strings.Contains(text, ja("check.a11y.img_alt")) {
+	if !strings.Contains(text, "090-1234-5678") || strings.Contains(page.Doc.Find("section.check-results mark").Text(), "03-3389-1111") ||
+		!strings.Contains(text, ja("check.a11y.img_alt")) {
 		t.Errorf("the page view's check results: %q", text)
 	}
 	// The htmx preview of an existing page knows its division from the page.
@@ -157,4 +160,63 @@ func TestConsentedNameDoesNotBlockApproval(t *testing.T) {
 	if s := x.state(t, consented); s.Working == nil || s.Working.Status != db.RevApproved {
 		t.Fatalf("the page with a consented name is not approved: %+v", s.Working)
 	}
+}
+
+// Each finding says where it is — line and column, the words marked in
+// their context — in the htmx preview and in the page view without
+// JavaScript; next to the editor the position links to the field with the
+// UTF-16 range js/checks.js selects; on the approver's screen, which has
+// no field, it is plain text.
+func TestCheckResultsShowPosition(t *testing.T) {
+	t.Parallel()
+	x := newApprovalEnv(t)
+	ed := x.as(t, x.editor)
+	body := "## 案内\n\n𠮷野家の前に集合。連絡は090-1234-5678まで。"
+	wantFinding := func(what string, res *response, linked bool) {
+		t.Helper()
+		item := res.Doc.Find("section.check-results li").FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return s.Find("mark").Text() == "090-1234-5678"
+		})
+		if item.Length() != 1 {
+			t.Fatalf("%s: no finding marks the phone number: %q", what, squash(res.Doc.Find("section.check-results").Text()))
+		}
+		if q := item.Find("q.check-excerpt").Text(); q != "𠮷野家の前に集合。連絡は090-1234-5678まで。" {
+			t.Errorf("%s: excerpt in context %q", what, q)
+		}
+		at := item.Find(".check-at")
+		if got := at.Text(); got != "本文 3行目 13文字目" {
+			t.Errorf("%s: position %q", what, got)
+		}
+		if !linked {
+			if goquery.NodeName(at) == "a" {
+				t.Errorf("%s: the position links to a field that is not there", what)
+			}
+			return
+		}
+		// 𠮷 is two UTF-16 units: before the number come "## 案内\n\n"
+		// (7 units) and 12 characters of its line (13 units).
+		if at.AttrOr("href", "") != "#f-body" || at.AttrOr("data-start", "") != "20" || at.AttrOr("data-end", "") != "33" ||
+			at.AttrOr("data-line", "") != "3" {
+			t.Errorf("%s: position link %s %s–%s", what, at.AttrOr("href", ""), at.AttrOr("data-start", ""), at.AttrOr("data-end", ""))
+		}
+	}
+	res := ed.post("/staff/pages/preview", url.Values{"_csrf": {ed.token()}, "title": {"集合場所"}, "body": {body},
+		"division": {fmt.Sprint(x.divA.ID)}, "kind": {db.PageNotice}}, "HX-Request", "true")
+	res.wantStatus(t, http.StatusOK)
+	wantFinding("htmx preview", res, true)
+
+	id := x.draft(t, x.editor, x.site, x.divA, "集合場所", 72*time.Hour, db.PageFields{})
+	if _, err := x.db.SavePage(context.Background(), db.Transition{PageID: id, Actor: db.Actor{Account: x.editor}, Now: x.now},
+		db.PageContent{Title: "集合場所", Body: body, PublishAt: x.now.Add(72 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	page := ed.get(fmt.Sprintf("/staff/pages/%d", id))
+	page.wantStatus(t, http.StatusOK)
+	wantFinding("page view", page, true)
+	if page.Doc.Find(`script[src*="checks"]`).Length() != 1 {
+		t.Error("the editor page does not load js/checks.js")
+	}
+	x.submit(t, x.editor, id)
+	wantFinding("approver's screen", x.as(t, x.approver).get("/staff/approvals"), false)
+	wantFinding("submitted page view", ed.get(fmt.Sprintf("/staff/pages/%d", id)), false)
 }

@@ -126,22 +126,63 @@ func eventFormValues(e *db.Event) form.Event {
 	return in
 }
 
+// public reports whether e is up on the portal: published, or closed to
+// sign-ups but still shown.
+func public(e *db.Event) bool { return e.Status == db.EventPublished || e.Status == db.EventClosed }
+
+// eventEditState is the edit form of e as its organiser sees it: for a
+// group's published event, the change waiting for the moderators (if any)
+// and the event's history after publication.
+func (a *App) eventEditState(c echo.Context, e *db.Event, in *form.Event) (components.EventFormState, error) {
+	ctx := c.Request().Context()
+	fs, err := a.db.ListFacilities(ctx)
+	if err != nil {
+		return components.EventFormState{}, err
+	}
+	s := components.EventFormState{ByGroup: e.OrganiserKind == db.OrganiserGroup, Facilities: fs, EventID: e.ID,
+		Published: public(e)}
+	if s.ByGroup && s.Published {
+		ch, err := a.db.PendingEventChange(ctx, e.ID)
+		if err != nil {
+			return s, err
+		}
+		s.Pending = ch != nil
+		if ch != nil && in == nil {
+			pending := *e
+			pending.Title, pending.Description, pending.Category, pending.Town, pending.Venue = ch.Title, ch.Description, ch.Category, ch.Town, ch.Venue
+			pending.FacilityID, pending.StartsAt, pending.EndsAt, pending.ApplyUntil = ch.FacilityID, ch.StartsAt, ch.EndsAt, ch.ApplyUntil
+			pending.Fee, pending.Contact = ch.Fee, ch.Contact
+			s.In = eventFormValues(&pending)
+		}
+	}
+	if s.Published {
+		if s.History, err = a.db.EventHistoryOf(ctx, e.ID); err != nil {
+			return s, err
+		}
+	}
+	if in != nil {
+		s.In = *in
+	} else if !s.Pending {
+		s.In = eventFormValues(e)
+	}
+	return s, nil
+}
+
 func (a *App) editEventPage(c echo.Context) error {
 	e, err := a.editableEvent(c)
 	if err != nil {
 		return err
 	}
-	fs, err := a.db.ListFacilities(c.Request().Context())
+	s, err := a.eventEditState(c, e, nil)
 	if err != nil {
 		return err
 	}
-	return a.page(c, a.t(c, "event_form.edit_title"), components.EventForm(components.EventFormState{
-		In: eventFormValues(e), ByGroup: e.OrganiserKind == db.OrganiserGroup, Facilities: fs, EventID: e.ID}))
+	return a.page(c, a.t(c, "event_form.edit_title"), components.EventForm(s))
 }
 
 // updateEvent saves an organiser's changes. A group's event waiting for
-// review or sent back goes to the moderators again; once published, the
-// operator changes it on the group's behalf.
+// review or sent back goes to the moderators again; a group's published
+// event stays as published while the change waits for them.
 func (a *App) updateEvent(c echo.Context) error {
 	e, err := a.editableEvent(c)
 	if err != nil {
@@ -149,10 +190,11 @@ func (a *App) updateEvent(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	in, p, errs, fs, err := a.readEventForm(c)
+	in, p, errs, _, err := a.readEventForm(c)
 	if err != nil {
 		return err
 	}
+	wasPublic := public(e)
 	if !errs.Any() {
 		e.Title, e.Description, e.Category, e.Town, e.Venue = in.Title, in.Description, in.Category, in.Town, in.Venue
 		e.StartsAt, e.EndsAt, e.ApplyUntil, e.Fee, e.Contact, e.FacilityID = p.StartsAt, p.EndsAt, p.ApplyUntil, in.Fee, in.Contact, p.Facility
@@ -160,7 +202,11 @@ func (a *App) updateEvent(c echo.Context) error {
 		switch {
 		case err == nil:
 			if e.OrganiserKind == db.OrganiserGroup {
-				a.flash(c, "success", "event_form.sent_for_review")
+				key := "event_form.sent_for_review"
+				if wasPublic {
+					key = "event_form.change_sent"
+				}
+				a.flash(c, "success", key)
 				return c.Redirect(http.StatusSeeOther, "/account/organised")
 			}
 			a.flash(c, "success", "event_form.saved")
@@ -171,6 +217,107 @@ func (a *App) updateEvent(c echo.Context) error {
 			return err
 		}
 	}
-	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.edit_title"), components.EventForm(components.EventFormState{
-		In: in, Errs: errs, ByGroup: e.OrganiserKind == db.OrganiserGroup, Facilities: fs, EventID: e.ID}))
+	s, err := a.eventEditState(c, e, &in)
+	if err != nil {
+		return err
+	}
+	s.Errs = errs
+	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.edit_title"), components.EventForm(s))
+}
+
+// correctableEvent loads the published (or closed) event of the request
+// for a moderator's emergency correction.
+func (a *App) correctableEvent(c echo.Context) (*db.Event, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return nil, err
+	}
+	e, err := a.db.EventAnyStatus(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !public(e) {
+		return nil, fmt.Errorf("event %d is %s: %w", id, e.Status, db.ErrNotFound)
+	}
+	return e, nil
+}
+
+// correctionState is the correction form of e: the event form with its
+// seats and the reason, and the event's history.
+func (a *App) correctionState(c echo.Context, e *db.Event, in *form.EventCorrection) (components.EventFormState, error) {
+	s, err := a.eventEditState(c, e, nil)
+	if err != nil {
+		return s, err
+	}
+	s.Correction, s.Pending = true, false
+	if in != nil {
+		s.In, s.Reason = in.Event, in.Reason
+		return s, nil
+	}
+	s.In = eventFormValues(e)
+	if e.Capacity != nil {
+		s.In.Capacity = strconv.Itoa(*e.Capacity)
+	}
+	s.In.Waitlist = strconv.Itoa(e.WaitlistSize)
+	return s, nil
+}
+
+// correctEventPage shows a moderator the emergency correction form of a
+// published event.
+func (a *App) correctEventPage(c echo.Context) error {
+	e, err := a.correctableEvent(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.correctionState(c, e, nil)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "event_form.correct_title"), components.EventForm(s))
+}
+
+// correctEvent applies a moderator's emergency correction at once, with the
+// reason on the audit log and in the event's history; the seats follow
+// the participant page's rules (never below the sign-ups).
+func (a *App) correctEvent(c echo.Context) error {
+	e, err := a.correctableEvent(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	in, _, _, fs, err := a.readEventForm(c)
+	if err != nil {
+		return err
+	}
+	f := form.EventCorrection{Event: in, Reason: c.FormValue("reason")}
+	f.Normalize()
+	ids := make([]int64, len(fs))
+	for i := range fs {
+		ids[i] = fs[i].ID
+	}
+	p, errs := f.Validate(a.now(), i18n.JST, ids)
+	if !errs.Any() {
+		to := *e
+		to.Title, to.Description, to.Category, to.Town, to.Venue = f.Title, f.Description, f.Category, f.Town, f.Venue
+		to.StartsAt, to.EndsAt, to.ApplyUntil, to.Fee, to.Contact, to.FacilityID = p.StartsAt, p.EndsAt, p.ApplyUntil, f.Fee, f.Contact, p.Facility
+		_, err = a.db.CorrectEvent(ctx, actorAs(c, actingRole(c)), db.Correction{Event: &to, Capacity: p.Capacity,
+			WaitlistSize: p.Waitlist, Reason: f.Reason}, func(e *db.Event) *db.Mail { return a.signupMail("promoted", e) })
+		switch {
+		case err == nil:
+			a.flash(c, "success", "event_form.corrected")
+			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d", e.ID))
+		case errors.Is(err, db.ErrCapacityBelow):
+			errs.Add("capacity", "form.err.capacity_below")
+		case errors.Is(err, db.ErrNotPublished):
+			return fmt.Errorf("event %d: %w", e.ID, db.ErrNotFound)
+		default:
+			return err
+		}
+	}
+	s, err := a.correctionState(c, e, &f)
+	if err != nil {
+		return err
+	}
+	s.Errs = errs
+	return a.render(c, http.StatusUnprocessableEntity, a.t(c, "event_form.correct_title"), components.EventForm(s))
 }

@@ -7,11 +7,14 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wardportal/portal/app/check"
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/components"
@@ -107,4 +110,40 @@ func (a *App) decideLink(c echo.Context) error {
 		a.flash(c, "success", "links.refused")
 	}
 	return c.Redirect(http.StatusSeeOther, "/staff/links")
+}
+
+// linksTo reports whether a page body (Markdown) links to exactly domain,
+// read as the outbound-link check reads links (a /leave address counts as
+// its destination).
+func linksTo(body, domain string) bool {
+	for _, p := range check.Run(check.Input{Body: body}, check.Outbound) {
+		if p.Args["Host"] == domain {
+			return true
+		}
+	}
+	return false
+}
+
+// linkExpiredMail tells a page's division editor or the requester, in
+// Japanese as every staff mail is, that a link approval ended and which of
+// the pages they look after still link to the site.
+func (a *App) linkExpiredMail(to *db.Account, r *db.LinkRequest, pages []db.ExpiredLinkPage) *db.Mail {
+	const lang = "ja"
+	var list strings.Builder
+	for _, p := range pages {
+		fmt.Fprintf(&list, "・%s\n  %s/staff/pages/%d\n", p.Title, a.cfg.BaseURL, p.PageID)
+	}
+	end := ""
+	if r.EndDate != nil {
+		end = i18n.Date(lang, *r.EndDate)
+	}
+	return a.composeMail(lang, "link_expired", to.WorkEmail, map[string]any{
+		"Name":      to.DisplayName,
+		"Site":      r.SiteName,
+		"Domain":    r.Domain,
+		"EndDate":   end,
+		"Pages":     list.String(),
+		"Requester": to.ID == r.RequestedBy,
+		"URL":       a.cfg.BaseURL + "/staff/links",
+	})
 }

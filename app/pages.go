@@ -128,6 +128,7 @@ func (a *App) newStaffPage(c echo.Context) error {
 		e.Division = strconv.FormatInt(e.Divisions[0].ID, 10)
 	}
 	e.In.SetPublish(form.DefaultPublishAt(a.now(), e.LeadDays, i18n.JST), i18n.JST)
+	a.withEditorScript(c)
 	return a.page(c, a.t(c, "pages.new"), components.NewPage(e))
 }
 
@@ -174,7 +175,13 @@ func (a *App) preview(c echo.Context, in form.Page, divisionID int64) *component
 	}
 	ctx := c.Request().Context()
 	return &components.Preview{Title: in.Title, HTML: a.pageHTML(ctx, in.Body),
-		Problems: a.pageProblems(ctx, 0, divisionID, in.Kind, in.Title, in.Body)}
+		Problems: a.pageProblems(ctx, 0, divisionID, in.Kind, in.Title, in.Body), InEditor: true}
+}
+
+// withEditorScript adds the script that selects a check finding's words in
+// the editor's field (js/checks.js) to a page that shows the editor.
+func (a *App) withEditorScript(c echo.Context) {
+	a.viewRequest(c).Script = "js/checks.js"
 }
 
 // formID is an id typed in a form, 0 when it is none.
@@ -198,6 +205,7 @@ func (a *App) createStaffPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.withEditorScript(c)
 	if c.FormValue("action") == "preview" {
 		e.Errs, e.Preview = nil, a.preview(c, in.Page, formID(in.Division))
 		return a.page(c, a.t(c, "pages.new"), components.NewPage(e))
@@ -236,6 +244,11 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.StaffPageView,
 	if v.Revisions, err = a.db.Revisions(ctx, id); err != nil {
 		return v, err
 	}
+	flags, err := a.db.PageLinkFlags(ctx, []int64{id})
+	if err != nil {
+		return v, err
+	}
+	v.LinkFlags = flags[id]
 	if v.Shown = s.Latest(); v.Shown == nil {
 		v.Shown = &v.Revisions[0] // a page always has a revision; none working or live: its newest
 	}
@@ -260,8 +273,10 @@ func (a *App) staffPageView(c echo.Context, id int64) (components.StaffPageView,
 		v.Editable = w.Status == db.RevDraft || w.Status == db.RevSentBack
 	}
 	e.Preview = &components.Preview{Title: v.Shown.Title, HTML: a.pageHTML(ctx, v.Shown.Body),
-		Problems: a.pageProblems(ctx, s.Page.ID, s.Page.DivisionID, s.Page.Kind, v.Shown.Title, v.Shown.Body)}
+		Problems: a.pageProblems(ctx, s.Page.ID, s.Page.DivisionID, s.Page.Kind, v.Shown.Title, v.Shown.Body),
+		InEditor: v.Editable && v.CanAuthor}
 	v.Editor = e
+	a.withEditorScript(c)
 	return v, a.kindChoices(c, &v.Editor)
 }
 

@@ -102,6 +102,8 @@ var roleMatrix = map[string]string{
 	"GET /moderation":                          "login 403   403   ok    ok    403   403   403   403",
 	"GET /moderation/live":                     "login 403   403   ok    ok    403   403   403   403",
 	"POST /moderation/items/:id":               "403   403   403   ok    ok    403   403   403   403",
+	"GET /moderation/events/:id/correct":       "login 403   403   ok    403   403   403   403   403",
+	"POST /moderation/events/:id/correct":      "403   403   403   ok    403   403   403   403   403",
 	"GET /staff":                               "login 403   403   ok    ok    ok    ok    ok    ok",
 	"GET /staff/registrations":                 "login 403   403   ok    ok    403   403   403   403",
 	"POST /staff/registrations/:id":            "403   403   403   ok    ok    403   403   403   403",

@@ -136,6 +136,9 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/moderation", a.moderation, moderate)
 	site.GET("/moderation/live", a.moderationLive, moderate)
 	site.POST("/moderation/items/:id", a.decide, moderate)
+	// Emergency corrections of published events (緊急時の変更), on record.
+	site.GET("/moderation/events/:id/correct", a.correctEventPage, a.require(permEventCorrect))
+	site.POST("/moderation/events/:id/correct", a.correctEvent, a.require(permEventCorrect))
 
 	// Staff back office.
 	site.GET("/staff", a.staffHome, a.require(permStaff))

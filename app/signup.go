@@ -42,6 +42,7 @@ func (a *App) signupState(c echo.Context, e *db.Event) (components.SignupState, 
 	}
 	role, err := a.db.OrganiserRole(c.Request().Context(), u, e)
 	s.Organiser = role != ""
+	s.Corrector = roleFor(u, permEventCorrect) != "" && public(e)
 	return s, err
 }
 

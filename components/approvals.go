@@ -27,6 +27,9 @@ type ApprovalEntry struct {
 	SiteManager bool // the viewer manages the page's site: may override the two-day rule
 	// Problems are the content checks' findings on the revision decided.
 	Problems []check.Problem
+	// LinkFlags are the domains whose link approval ended while the page
+	// links to them (第16条).
+	LinkFlags []string
 }
 
 // Rev is the revision the entry is about: the one being decided, else the

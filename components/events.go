@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wardportal/portal/app/form"
@@ -152,9 +153,21 @@ type EventFormState struct {
 	ByGroup    bool // a group's event goes to the moderators first
 	Facilities []db.Facility
 	EventID    int64 // the event being changed; 0 for a new one
+	// Published: the event is up; a group's change then waits for the
+	// moderators while the published version stays (Pending: one waits
+	// already, and the form shows it).
+	Published, Pending bool
+	// Correction: a moderator's emergency correction, seats and a reason
+	// included, applied at once.
+	Correction bool
+	Reason     string
+	History    []db.EventHistory // the event's steps after publication
 }
 
 func (s EventFormState) action() string {
+	if s.Correction {
+		return "/moderation/events/" + itoa(s.EventID) + "/correct"
+	}
 	if s.EventID != 0 {
 		return "/events/" + itoa(s.EventID) + "/edit"
 	}
@@ -168,4 +181,14 @@ func (s EventFormState) facilityOptions() []Option {
 		opts[i] = Option{Value: itoa(f.ID), Label: f.Name + "（" + f.Town + "）"}
 	}
 	return opts
+}
+
+// eventFieldNames names an event's fields in the reader's language, for
+// its history: "title" → 「イベント名」.
+func eventFieldNames(ctx context.Context, fields []string) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = T(ctx, "event_history.field."+f)
+	}
+	return strings.Join(names, "、")
 }

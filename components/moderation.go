@@ -67,6 +67,20 @@ var itemViews = map[string]itemView{
 			return eventSubject(s.Event)
 		},
 	},
+	db.ItemEventChange: {
+		category: func(_ context.Context, s *db.ItemSubject) string {
+			if s.Change == nil {
+				return ""
+			}
+			return s.Change.Category
+		},
+		subject: func(s *db.ItemSubject) templ.Component {
+			if s.Change == nil || s.Change.Event == nil {
+				return templ.NopComponent
+			}
+			return eventChangeSubject(s.Change)
+		},
+	},
 }
 
 func itemCategory(ctx context.Context, e *db.QueueEntry) string {

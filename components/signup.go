@@ -14,6 +14,7 @@ type SignupState struct {
 	Member    bool       // the viewer is a signed-in member (groups organise, staff run the site)
 	SignedIn  bool
 	Organiser bool   // the viewer organises the event: link to the participant list
+	Corrector bool   // the viewer may correct the published event at once (a moderator)
 	Result    string // what the viewer just did: a sign-up status, "cancelled", "already", or why it is not open
 	Now       time.Time
 	After     int64 // the live-event id the page was rendered at: the seat count's stream resumes after it

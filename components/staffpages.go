@@ -47,6 +47,9 @@ type Preview struct {
 	TooLong bool // the body is longer than the form takes: not rendered
 	// Problems are the content checks' findings on the title and body.
 	Problems []check.Problem
+	// InEditor: the editor's form is on the page, so each finding links
+	// to its place in the title or body field.
+	InEditor bool
 }
 
 // PageEditor is the editor's form: for a new page (State nil) or for the
@@ -89,6 +92,9 @@ type StaffPageView struct {
 	Revisions []db.Revision
 	SentBack  *db.PageHistory // the approver's send-back the working revision answers
 	Approver  bool
+	// LinkFlags are the domains whose link approval ended while the page
+	// links to them (第16条).
+	LinkFlags []string
 }
 
 // FieldDiff is one field compared between two revisions.

@@ -75,6 +75,9 @@ type StaffPage struct {
 	UpdatedAt    time.Time `bun:"updated_at"`
 	SiteName     string    `bun:"site_name"`
 	DivisionName string    `bun:"division_name"`
+	// LinkFlags are the domains, space-separated, whose link approval
+	// ended while the page links to them (PageLinkFlags).
+	LinkFlags string `bun:"link_flags"`
 }
 
 // PageFilter narrows the list: Status is a revision status (RevPublished
@@ -96,6 +99,7 @@ func (d *DB) StaffPages(ctx context.Context, acc *Account, f PageFilter, after C
 	q := d.Bun.NewSelect().TableExpr("pages AS p").
 		ColumnExpr("p.id, p.kind, p.live_revision_id IS NOT NULL AS live").
 		ColumnExpr("r.number, r.status, r.title, r.publish_at, r.updated_at, s.name AS site_name, dv.name AS division_name").
+		ColumnExpr(pageLinkFlagsColumn()).
 		Join(`JOIN LATERAL (SELECT r.number, r.status, r.title, r.publish_at, r.updated_at FROM page_revisions AS r
 			WHERE r.page_id = p.id
 			ORDER BY r.status IN (?) DESC, coalesce(r.id = p.live_revision_id, false) DESC, r.number DESC

@@ -447,7 +447,18 @@ func TestGroupEventSentBackAndResubmitted(t *testing.T) {
 	if _, err := f.d.DecideItem(ctx, db.Decision{ItemID: q[0].Item.ID, Version: q[0].Item.Version, Action: db.ActApprove, Actor: db.Actor{Account: f.mod2}}, noMail); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.d.UpdateEvent(ctx, e, f.group, db.AccessEvent{}); !errors.Is(err, db.ErrPublishedGroupEvent) {
+	// Once published, an edit waits as an event change; the event stays.
+	changed := *e
+	changed.Title = "食堂の会（会場変更）"
+	if err := f.d.UpdateEvent(ctx, &changed, f.group, db.AccessEvent{}); err != nil {
 		t.Fatalf("a group edits its published event: %v", err)
+	}
+	q, err = f.d.ModerationQueue(ctx, []string{db.ItemOpen}, 10)
+	if err != nil || len(q) != 1 || q[0].Item.Kind != db.ItemEventChange || q[0].Change == nil ||
+		q[0].Change.Title != changed.Title || q[0].Change.Event.Title != "食堂の会" {
+		t.Fatalf("the change in the queue: %+v %v", q, err)
+	}
+	if live, err := f.d.EventAnyStatus(ctx, e.ID); err != nil || live.Title != "食堂の会" || live.Status != db.EventPublished {
+		t.Fatalf("the published event changed before approval: %+v %v", live, err)
 	}
 }

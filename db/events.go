@@ -104,6 +104,12 @@ type OrganisedEvent struct {
 
 	Reason  string `bun:"item_reason,scanonly"`
 	Message string `bun:"item_message,scanonly"`
+
+	// The latest change to the published event: its status ("" for none)
+	// and, when rejected, the moderator's reason and message.
+	ChangeStatus  string `bun:"change_status,scanonly"`
+	ChangeReason  string `bun:"change_reason,scanonly"`
+	ChangeMessage string `bun:"change_message,scanonly"`
 }
 
 // EventsCreatedBy lists the events an account created, newest first: a
@@ -117,6 +123,10 @@ func (d *DB) EventsCreatedBy(ctx context.Context, accountID int64) (_ []Organise
 		ModelTableExpr("events AS e").
 		Join(`LEFT JOIN LATERAL (SELECT reason, message FROM moderation_items
 			WHERE kind = ? AND subject_id = e.id ORDER BY id DESC LIMIT 1) AS i ON true`, ItemEvent).
+		ColumnExpr("coalesce(c.status, '') AS change_status, coalesce(c.reason, '') AS change_reason, coalesce(c.message, '') AS change_message").
+		Join(`LEFT JOIN LATERAL (SELECT ec.status, ci.reason, ci.message FROM event_changes AS ec
+			LEFT JOIN moderation_items AS ci ON ci.kind = ? AND ci.subject_id = ec.id
+			WHERE ec.event_id = e.id ORDER BY ec.id DESC, ci.id DESC LIMIT 1) AS c ON true`, ItemEventChange).
 		Where("e.created_by = ?", accountID).
 		OrderExpr("e.created_at DESC, e.id DESC").Limit(200).Scan(ctx)
 	return out, err
@@ -132,14 +142,15 @@ func (d *DB) EventAnyStatus(ctx context.Context, id int64) (_ *Event, err error)
 	return e, notFound(err, "event")
 }
 
-// ErrPublishedGroupEvent means a group tried to change its event after
-// publication, which the operator does on its behalf.
-var ErrPublishedGroupEvent = fmt.Errorf("a published group event changes through the operator: %w", ErrConflict)
+// ErrPublishedGroupEvent means a group tried to change its cancelled event.
+var ErrPublishedGroupEvent = fmt.Errorf("a cancelled group event cannot change: %w", ErrConflict)
 
 // UpdateEvent saves an organiser's changes to an event's details (not its
 // seats: those change through SetCapacity). A staff event stays as it is;
 // a group's event waiting for review or sent back goes (back) into the
-// queue with the new text, its open item's version moving on.
+// queue with the new text, its open item's version moving on; a group's
+// published event stays as published while the change waits in the queue
+// as an event change (proposeChange).
 func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEvent) (err error) {
 	defer wrap(&err, "update event")
 	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -148,6 +159,14 @@ func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEv
 			return err
 		}
 		group := cur.OrganiserKind == OrganiserGroup
+		if group && (cur.Status == EventPublished || cur.Status == EventClosed) {
+			ev.AccountID, ev.LoginID, ev.Action, ev.Success = &by.ID, by.LoginID, ActionEventEdit, true
+			ev.Detail = fmt.Sprintf("event %d change", e.ID)
+			if err := RecordAccess(ctx, tx, ev); err != nil {
+				return err
+			}
+			return d.proposeChange(ctx, tx, cur, e, by)
+		}
 		if group && cur.Status != EventDraft && cur.Status != EventReview {
 			return ErrPublishedGroupEvent
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,7 @@ type LinkRequest struct {
 	DecidedBy     *int64     `bun:"decided_by"`
 	DecidedAt     *time.Time `bun:"decided_at"`
 	Comment       string     `bun:"comment"`
+	ExpiredAt     *time.Time `bun:"expired_at"` // when the scheduler handled its end date
 }
 
 // LinkDomain is the domain a link request for rawURL is about: the URL's
@@ -121,6 +123,13 @@ func (d *DB) DecideLink(ctx context.Context, act Actor, id int64, approve bool, 
 			Set("comment = ?", comment).Exec(ctx); err != nil {
 			return err
 		}
+		// A new approval of the domain lifts the flags its earlier end put
+		// on pages: their links are approved again.
+		if approve {
+			if _, err := tx.NewDelete().Model((*PageLinkFlag)(nil)).Where("domain = ?", cur.Domain).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		return Audit(ctx, tx, act.Entry(action, nil, []string{"link_request"}, "link request "+strconv.FormatInt(id, 10)+" "+cur.Domain+": "+comment))
 	})
 }
@@ -156,4 +165,175 @@ func (d *DB) DomainApproved(ctx context.Context, host string, now time.Time) (_ 
 	defer wrap(&err, "domain approved")
 	return approvedAt(d.Bun.NewSelect().Model((*LinkRequest)(nil)), now).
 		Where("domain = ?", strings.TrimSuffix(strings.ToLower(host), ".")).Exists(ctx)
+}
+
+// PageLinkFlag marks a page that linked to a domain when the approval of
+// the domain's link request ended (第16条): its editors and approvers see it
+// until no revision of the page links there, or the domain is approved again.
+type PageLinkFlag struct {
+	bun.BaseModel `bun:"table:page_link_flags,alias:plf"`
+
+	PageID        int64     `bun:"page_id,pk"`
+	LinkRequestID int64     `bun:"link_request_id,pk"`
+	Domain        string    `bun:"domain"`
+	FlaggedAt     time.Time `bun:"flagged_at"`
+}
+
+// ExpiredLinkPage is a page flagged when a link request ended, as the
+// owners' mail names it.
+type ExpiredLinkPage struct {
+	PageID     int64  `bun:"page_id"`
+	DivisionID int64  `bun:"division_id"`
+	Title      string `bun:"title"`
+	Body       string `bun:"body"`
+}
+
+// linkedRevisions is the condition on page_revisions AS r (joined to pages
+// AS p) that r is the page's live or working revision and its body has an
+// address on the domain in column expression domain: the cheap filter
+// before the caller's exact link reading, and what keeps a flag showing.
+func linkedRevisions(domain string) string {
+	return "(r.id = p.live_revision_id OR r.status IN ('" + strings.Join(workingStatuses, "', '") + "'))" +
+		" AND strpos(lower(r.body), '://' || " + domain + ") > 0"
+}
+
+// ExpireLinkRequests handles every approved link request whose end date
+// passed before the day of now, once each: the request becomes expired
+// (its domain stops counting as approved), every page whose live or working
+// revision links to the domain (links reports whether a body does) is
+// flagged, and mailFor composes one mail to each person concerned — the
+// editors of the flagged pages' divisions and the requester, each with a
+// work address — listing that person's pages. A domain still approved by
+// another request flags nothing. Each request is claimed under a row lock
+// (SKIP LOCKED), so instances running it at once handle it once. It returns
+// how many requests it handled.
+func (d *DB) ExpireLinkRequests(ctx context.Context, now time.Time, links func(body, domain string) bool,
+	mailFor func(to *Account, r *LinkRequest, pages []ExpiredLinkPage) *Mail) (n int, err error) {
+	defer wrap(&err, "expire link requests")
+	day := jstDate(now)
+	for {
+		var did bool
+		err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var due []LinkRequest
+			if err := tx.NewSelect().Model(&due).Where("status = ? AND end_date < ?", LinkApproved, day).
+				OrderExpr("end_date, id").Limit(1).For("UPDATE SKIP LOCKED").Scan(ctx); err != nil {
+				return err
+			}
+			if len(due) == 0 {
+				return nil
+			}
+			did = true
+			r := &due[0]
+			if _, err := tx.NewUpdate().Model(r).Set("status = ?, expired_at = ?", LinkExpired, now).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			still, err := approvedAt(tx.NewSelect().Model((*LinkRequest)(nil)), now).Where("domain = ?", r.Domain).Exists(ctx)
+			if err != nil || still {
+				return err
+			}
+			var found []ExpiredLinkPage
+			if err := tx.NewSelect().TableExpr("page_revisions AS r").Join("JOIN pages AS p ON p.id = r.page_id").
+				ColumnExpr("p.id AS page_id, p.division_id, r.title, r.body").
+				Where(linkedRevisions("?"), r.Domain).
+				OrderExpr("p.id, r.id = p.live_revision_id DESC, r.number DESC").Scan(ctx, &found); err != nil {
+				return err
+			}
+			var pages []ExpiredLinkPage
+			for _, p := range found {
+				if (len(pages) == 0 || pages[len(pages)-1].PageID != p.PageID) && links(p.Body, r.Domain) {
+					pages = append(pages, p)
+				}
+			}
+			if len(pages) == 0 {
+				return nil
+			}
+			flags := make([]PageLinkFlag, len(pages))
+			divisions := map[int64]bool{}
+			var divIDs []int64
+			for i, p := range pages {
+				flags[i] = PageLinkFlag{PageID: p.PageID, LinkRequestID: r.ID, Domain: r.Domain, FlaggedAt: now}
+				if !divisions[p.DivisionID] {
+					divisions[p.DivisionID] = true
+					divIDs = append(divIDs, p.DivisionID)
+				}
+			}
+			if _, err := tx.NewInsert().Model(&flags).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+				return err
+			}
+			if mailFor == nil {
+				return nil
+			}
+			var people []struct {
+				Account   `bun:",extend"`
+				Divisions []int64 `bun:"divs,array"`
+			}
+			if err := tx.NewSelect().TableExpr("accounts AS a").ColumnExpr("a.*").
+				ColumnExpr("coalesce(array(SELECT division_id FROM staff_divisions sd WHERE sd.account_id = a.id AND sd.division_id IN (?) AND ? = ANY(a.roles)), '{}') AS divs", bun.List(divIDs), RoleEditor).
+				Where("a.kind = ? AND a.status = ? AND a.work_email <> ''", KindStaff, StatusActive).
+				Where("a.id = ? OR (? = ANY(a.roles) AND a.id IN (SELECT account_id FROM staff_divisions WHERE division_id IN (?)))",
+					r.RequestedBy, RoleEditor, bun.List(divIDs)).
+				OrderExpr("a.id").Scan(ctx, &people); err != nil {
+				return err
+			}
+			for i := range people {
+				to := &people[i].Account
+				mine := pages
+				if to.ID != r.RequestedBy {
+					mine = nil
+					for _, p := range pages {
+						if slices.Contains(people[i].Divisions, p.DivisionID) {
+							mine = append(mine, p)
+						}
+					}
+				}
+				m := mailFor(to, r, mine)
+				if m == nil {
+					continue
+				}
+				m.To, m.AccountID = to.WorkEmail, &to.ID
+				if err := EnqueueMail(ctx, tx, m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		if !did {
+			return n, nil
+		}
+		n++
+	}
+}
+
+// PageLinkFlags lists, for each of the pages ids, the domains whose
+// approval ended while the page linked to them and that a live or working
+// revision of it still links to; pages without any are absent.
+func (d *DB) PageLinkFlags(ctx context.Context, ids []int64) (_ map[int64][]string, err error) {
+	defer wrap(&err, "page link flags")
+	out := map[int64][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		PageID int64  `bun:"page_id"`
+		Domain string `bun:"domain"`
+	}
+	err = d.Bun.NewSelect().TableExpr("page_link_flags AS f").Join("JOIN pages AS p ON p.id = f.page_id").
+		Distinct().ColumnExpr("f.page_id, f.domain").Where("f.page_id IN (?)", bun.List(ids)).
+		Where("EXISTS (SELECT 1 FROM page_revisions AS r WHERE r.page_id = p.id AND "+linkedRevisions("f.domain")+")").
+		OrderExpr("f.page_id, f.domain").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.PageID] = append(out[r.PageID], r.Domain)
+	}
+	return out, err
+}
+
+// pageLinkFlagsColumn is the select expression of a page's (pages AS p)
+// flagged domains, space-separated, "" for none: see PageLinkFlags.
+func pageLinkFlagsColumn() string {
+	return `coalesce((SELECT string_agg(DISTINCT f.domain, ' ') FROM page_link_flags AS f
+		WHERE f.page_id = p.id AND EXISTS (SELECT 1 FROM page_revisions AS r WHERE r.page_id = p.id AND ` +
+		linkedRevisions("f.domain") + ")), '') AS link_flags"
 }

@@ -81,8 +81,9 @@ func (it *ModerationItem) Waiting() bool {
 // ItemSubject is the content an item asks to publish: the field of the
 // item's kind is set (nil if the content is gone).
 type ItemSubject struct {
-	Post  *BoardPost // ItemBoardPost: the post, its author's handle and its topic's title
-	Event *Event     // ItemEvent: the event a group submitted
+	Post   *BoardPost   // ItemBoardPost: the post, its author's handle and its topic's title
+	Event  *Event       // ItemEvent: the event a group submitted
+	Change *EventChange // ItemEventChange: a group's change to its published event, with the event as published
 }
 
 // QueueEntry is an item with what a moderator needs to decide on it.
@@ -393,6 +394,12 @@ var itemKinds = []*ItemKind{
 		load:   loadEvents,
 		label:  func(s *ItemSubject) string { return eventLabel(s.Event) },
 		decide: decideEvent,
+	},
+	{
+		Name:   ItemEventChange,
+		load:   loadEventChanges,
+		label:  func(s *ItemSubject) string { return eventChangeLabel(s.Change) },
+		decide: decideEventChange,
 	},
 }
 

@@ -307,6 +307,10 @@ func enqueueFor(ctx context.Context, tx bun.Tx, accountID int64, mailFor func(Si
 	return EnqueueMail(ctx, tx, m)
 }
 
+// ErrCapacityBelow refuses a capacity below the seats already given or a
+// waitlist shorter than the members waiting.
+var ErrCapacityBelow = fmt.Errorf("capacity below the sign-ups: %w", ErrConflict)
+
 // SetCapacity changes an event's capacity (nil: unlimited) and waitlist
 // size. Capacity never drops below the seats already given; a larger one
 // goes to the waitlist at once, and mailFor (nil: none) tells each promoted
@@ -319,49 +323,60 @@ func (d *DB) SetCapacity(ctx context.Context, eventID int64, capacity *int, wait
 		if err != nil {
 			return err
 		}
-		if capacity != nil && *capacity < e.Confirmed {
-			return fmt.Errorf("capacity %d below %d confirmed: %w", *capacity, e.Confirmed, ErrConflict)
-		}
-		e.Capacity = capacity
-		before := map[int64]bool{}
-		var waiting []Signup
-		if err := tx.NewSelect().Model(&waiting).Column("id").Where("event_id = ? AND status = ?", eventID, SignupWaitlisted).Scan(ctx); err != nil {
+		promoted, err = setCapacity(ctx, tx, e, capacity, waitlistSize, mailFor)
+		if err != nil {
 			return err
-		}
-		for _, s := range waiting {
-			before[s.ID] = true
-		}
-		if _, err := promote(ctx, tx, e); err != nil {
-			return err
-		}
-		if waitlistSize < e.Waitlisted {
-			return fmt.Errorf("waitlist size %d below %d waiting: %w", waitlistSize, e.Waitlisted, ErrConflict)
-		}
-		e.WaitlistSize = waitlistSize
-		if _, err := tx.NewUpdate().Model(e).Column("capacity", "waitlist_size", "confirmed", "waitlisted").
-			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		var now []Signup
-		if err := tx.NewSelect().Model(&now).Column("id", "account_id").Where("event_id = ? AND status = ?", eventID, SignupConfirmed).Scan(ctx); err != nil {
-			return err
-		}
-		for _, s := range now {
-			if before[s.ID] {
-				promoted = append(promoted, s.AccountID)
-			}
-		}
-		for _, id := range promoted {
-			if mailFor == nil {
-				break
-			}
-			if err := enqueueFor(ctx, tx, id, func(SignupResult) *Mail { return mailFor(e) }, SignupResult{}); err != nil {
-				return err
-			}
 		}
 		return seatsChanged(ctx, tx, e.ID)
 	})
 	return promoted, err
+}
+
+// setCapacity is SetCapacity on an event locked by the caller's
+// transaction (lockEvent): the one place the seat rules are kept.
+func setCapacity(ctx context.Context, tx bun.Tx, e *Event, capacity *int, waitlistSize int, mailFor func(e *Event) *Mail) ([]int64, error) {
+	if capacity != nil && *capacity < e.Confirmed {
+		return nil, fmt.Errorf("capacity %d below %d confirmed: %w", *capacity, e.Confirmed, ErrCapacityBelow)
+	}
+	e.Capacity = capacity
+	before := map[int64]bool{}
+	var waiting []Signup
+	if err := tx.NewSelect().Model(&waiting).Column("id").Where("event_id = ? AND status = ?", e.ID, SignupWaitlisted).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, s := range waiting {
+		before[s.ID] = true
+	}
+	if _, err := promote(ctx, tx, e); err != nil {
+		return nil, err
+	}
+	if waitlistSize < e.Waitlisted {
+		return nil, fmt.Errorf("waitlist size %d below %d waiting: %w", waitlistSize, e.Waitlisted, ErrCapacityBelow)
+	}
+	e.WaitlistSize = waitlistSize
+	if _, err := tx.NewUpdate().Model(e).Column("capacity", "waitlist_size", "confirmed", "waitlisted").
+		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		return nil, err
+	}
+	var now []Signup
+	if err := tx.NewSelect().Model(&now).Column("id", "account_id").Where("event_id = ? AND status = ?", e.ID, SignupConfirmed).Scan(ctx); err != nil {
+		return nil, err
+	}
+	var promoted []int64
+	for _, s := range now {
+		if before[s.ID] {
+			promoted = append(promoted, s.AccountID)
+		}
+	}
+	for _, id := range promoted {
+		if mailFor == nil {
+			break
+		}
+		if err := enqueueFor(ctx, tx, id, func(SignupResult) *Mail { return mailFor(e) }, SignupResult{}); err != nil {
+			return nil, err
+		}
+	}
+	return promoted, nil
 }
 
 // SignupOf returns the member's live sign-up for the event, or nil.

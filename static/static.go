@@ -33,7 +33,7 @@ var bundles = map[string][]string{
 
 // servedSingles are files served as they are.
 // css/disaster.css stands alone: the disaster-mode home page loads nothing else.
-var servedSingles = []string{"lib/htmx.min.js", "lib/htmx-ext-sse.min.js", "js/export.js", "js/request-error.js", "js/share.js", "css/disaster.css", "img/og-default.png"}
+var servedSingles = []string{"lib/htmx.min.js", "lib/htmx-ext-sse.min.js", "js/export.js", "js/checks.js", "js/request-error.js", "js/share.js", "css/disaster.css", "img/og-default.png"}
 
 type asset struct {
 	url   string

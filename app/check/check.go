@@ -57,6 +57,15 @@ type Problem struct {
 	// astral character (an emoji, 𠮷) must convert.
 	Start, End int
 	Excerpt    string // the text between Start and End, shortened when long
+	// Line and Column (both from 1, the column in characters) are where
+	// Start is in the field's text; Before and After are up to
+	// contextRunes characters of its line around the excerpt, to show it
+	// in context.
+	Line, Column  int
+	Before, After string
+	// Start16 and End16 are Start and End in UTF-16 code units: what a
+	// browser's textarea counts in setSelectionRange.
+	Start16, End16 int
 	// Message and Fix are catalogue keys ("check.pii.phone",
 	// "check.pii.phone.fix"); Args fills their placeholders.
 	Message, Fix string
@@ -157,6 +166,7 @@ func Run(in Input, checks ...Checker) []Problem {
 			if t := d.text(p.Field); t != nil {
 				p.Start = min(max(p.Start, 0), t.runes)
 				p.End = min(max(p.End, p.Start), t.runes)
+				t.locate(&p)
 			}
 			out = append(out, p)
 		}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/wardportal/portal/app/i18n"
@@ -305,4 +306,33 @@ func FuzzRun(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Each problem says where it is: line and column from 1 in characters, the
+// words around it on its line, and UTF-16 offsets for a textarea's
+// selection (an astral character counts two units there).
+func TestProblemPosition(t *testing.T) {
+	t.Parallel()
+	body := "## 案内\n\n𠮷野家の前に集合。連絡は090-1234-5678まで。\n終わり"
+	ps := Run(Input{Title: "集合場所", Body: body}, Phones)
+	if len(ps) != 1 {
+		t.Fatalf("%d problems: %+v", len(ps), ps)
+	}
+	p := ps[0]
+	if p.Line != 3 || p.Column != 13 || p.Excerpt != "090-1234-5678" {
+		t.Errorf("line %d column %d excerpt %q", p.Line, p.Column, p.Excerpt)
+	}
+	if p.Before != "𠮷野家の前に集合。連絡は" || p.After != "まで。" {
+		t.Errorf("context %q … %q", p.Before, p.After)
+	}
+	units := utf16.Encode([]rune(body))
+	if got := string(utf16.Decode(units[p.Start16:p.End16])); got != "090-1234-5678" || p.Start16 != p.Start+1 {
+		t.Errorf("UTF-16 range %d–%d selects %q", p.Start16, p.End16, got)
+	}
+	// The first line, and a long line: the context stops at 20 characters.
+	long := strings.Repeat("あ", 30) + "03-1234-5678" + strings.Repeat("い", 30)
+	p = Run(Input{Body: long}, Phones)[0]
+	if p.Line != 1 || p.Column != 31 || p.Before != strings.Repeat("あ", 20) || p.After != strings.Repeat("い", 20) {
+		t.Errorf("long line: %d:%d %q %q", p.Line, p.Column, p.Before, p.After)
+	}
 }

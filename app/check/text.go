@@ -2,7 +2,9 @@ package check
 
 import (
 	"regexp"
+	"sort"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -34,6 +36,11 @@ type text struct {
 	foldRune []int32
 
 	st *structure
+
+	// lines holds the rune index where each line starts, and utf16 the
+	// UTF-16 offset of each rune index: built on first use by locate.
+	lines []int
+	utf16 []int32
 }
 
 func newText(f Field, src string, fm format) *text {
@@ -77,6 +84,42 @@ func (t *text) slice(start, end int) string {
 	start = min(max(start, 0), t.runes)
 	end = min(max(end, start), t.runes)
 	return t.src[t.runeByte[start]:t.runeByte[end]]
+}
+
+// contextRunes is how many characters of its line Problem.Before and
+// Problem.After show around an excerpt.
+const contextRunes = 20
+
+// locate fills p's line, column, context and UTF-16 offsets from its rune
+// offsets, which Run has clamped to the text.
+func (t *text) locate(p *Problem) {
+	if t.utf16 == nil {
+		t.utf16 = make([]int32, 0, t.runes+1)
+		t.lines = []int{0}
+		var u int32
+		i := 0
+		for _, r := range t.src {
+			t.utf16 = append(t.utf16, u)
+			u += int32(utf16.RuneLen(r)) // an invalid byte ranges as U+FFFD: one unit
+			i++
+			if r == '\n' {
+				t.lines = append(t.lines, i)
+			}
+		}
+		t.utf16 = append(t.utf16, u)
+	}
+	line := sort.SearchInts(t.lines, p.Start+1) - 1 // the last line starting at or before Start
+	from := t.lines[line]
+	to := t.runes
+	if line+1 < len(t.lines) {
+		to = t.lines[line+1] - 1 // before the newline
+	}
+	p.Line, p.Column = line+1, p.Start-from+1
+	p.Before = t.slice(max(from, p.Start-contextRunes), p.Start)
+	if p.End <= to {
+		p.After = t.slice(p.End, min(to, p.End+contextRunes))
+	}
+	p.Start16, p.End16 = int(t.utf16[p.Start]), int(t.utf16[p.End])
 }
 
 // problem builds a Problem at rune offsets start to end.

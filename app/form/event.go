@@ -163,3 +163,30 @@ func (s *Seats) Parsed() (capacity *int, waitlist int) {
 	waitlist, _ = Int(s.Waitlist, 0, WaitlistMax)
 	return capacity, waitlist
 }
+
+// CorrectionMax bounds the reason of an emergency correction.
+const CorrectionMax = 2000
+
+// EventCorrection is a moderator's emergency correction of a published
+// event (the activity-site seed's 緊急時の変更): the event form, its seats
+// included, and the reason, which is required and goes on record.
+type EventCorrection struct {
+	Event
+	Reason string
+}
+
+// CorrectionFields is the order of the correction form's fields.
+var CorrectionFields = append(slices.Clone(EventFields), "reason")
+
+// Normalize tidies the event fields and the reason.
+func (f *EventCorrection) Normalize() {
+	f.Event.Normalize()
+	f.Reason = Multiline(f.Reason)
+}
+
+// Validate checks the event as Event.Validate does, and that a reason is given.
+func (f *EventCorrection) Validate(now time.Time, jst *time.Location, facilities []int64) (ParsedEvent, Errors) {
+	p, e := f.Event.Validate(now, jst, facilities)
+	e.Required("reason", f.Reason, CorrectionMax, "form.err.correction_reason", "form.err.too_long")
+	return p, e
+}

@@ -1,6 +1,7 @@
 package form
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,6 +70,30 @@ func TestEventFacility(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%s: facility %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// An emergency correction is the event form plus a required reason.
+func TestEventCorrectionValidate(t *testing.T) {
+	t.Parallel()
+	jst := time.FixedZone("JST", 9*3600)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, jst)
+	ev := Event{Title: "防災訓練", Description: "みんなで", Category: "防災", Town: "四谷", Venue: "四谷区民センター",
+		Date: "2026-12-01", Start: "10:00", End: "12:00", Capacity: "20", Waitlist: "0"}
+	for _, c := range []struct {
+		reason, want string
+	}{
+		{"", "form.err.correction_reason"},
+		{" \n ", "form.err.correction_reason"},
+		{strings.Repeat("あ", CorrectionMax+1), "form.err.too_long"},
+		{"会場が台風で使えなくなったため変更", ""},
+	} {
+		f := EventCorrection{Event: ev, Reason: c.reason}
+		f.Normalize()
+		p, errs := f.Validate(now, jst, nil)
+		if errs["reason"] != c.want || len(errs) > 1 || (c.want == "" && (errs.Any() || *p.Capacity != 20)) {
+			t.Errorf("reason %q: %v", c.reason, errs)
 		}
 	}
 }

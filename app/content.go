@@ -36,8 +36,15 @@ func (a *App) notice(c echo.Context) error {
 	return a.publicPage(c, db.PageNotice, components.NoticeDetail)
 }
 
+// subsidies lists the programmes by deadline, the soonest first, and the
+// closed ones apart below.
 func (a *App) subsidies(c echo.Context) error {
-	return a.publicList(c, db.PageSubsidy, "nav.subsidies", components.Subsidies)
+	today := a.now().In(i18n.JST).Format(time.DateOnly)
+	open, closed, err := a.db.SubsidiesByDeadline(c.Request().Context(), today)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "nav.subsidies"), components.Subsidies(open, closed))
 }
 
 func (a *App) subsidy(c echo.Context) error {
@@ -92,6 +99,7 @@ func (a *App) publicPage(c echo.Context, kind string, show func(components.PageV
 		return err
 	}
 	v := components.PageView{Page: p, BodyHTML: a.pageHTML(ctx, p.Body)}
+	a.viewRequest(c).Meta = components.Meta{Description: components.Summary(p.Body), Type: "article"}
 	if kind == db.PageArticle {
 		if v.Groups, v.Facilities, err = a.db.PageLinks(ctx, p.Fields); err != nil {
 			return err
@@ -192,6 +200,7 @@ func (a *App) event(c echo.Context) error {
 	}
 	box.After = after
 	a.viewRequest(c).Live = true
+	a.viewRequest(c).Meta = components.Meta{Description: components.Summary(e.Description), Type: "article"}
 	return a.page(c, e.Title, components.EventDetail(e, box))
 }
 

@@ -51,6 +51,11 @@ func (a *App) group(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	desc := p.Group.Summary
+	if desc == "" {
+		desc = p.Group.Description
+	}
+	a.viewRequest(c).Meta = components.Meta{Description: components.Summary(desc), Type: "profile"}
 	return a.page(c, p.Group.Name, components.GroupDetail(p))
 }
 

@@ -451,11 +451,15 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/moderation/events/:id/correct": fmt.Sprintf("/moderation/events/%d/correct", open.ID),
 		"/group/inquiries/:id":           fmt.Sprintf("/group/inquiries/%d", groupInq.ID),
 		"/groups/:id/images/:image":      groupImg.Path(),
+		"/events/:id/cancel":             fmt.Sprintf("/events/%d/cancel", mine.ID),
+		"/events/:id/position":           fmt.Sprintf("/events/%d/position", mine.ID),
+		"/feeds/:file":                   "/feeds/notices.xml",
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step
 		"/staff/pages/new?kind=article",
-		fmt.Sprintf("/staff/newsletter/%d", nl.waiting)}
+		fmt.Sprintf("/staff/newsletter/%d", nl.waiting),
+		"/search?q=" + url.QueryEscape("防災"), "/search?kind=event&q=" + url.QueryEscape("祭")}
 
 	type route struct{ method, path string }
 	var routes []route

@@ -207,6 +207,7 @@ func (a *App) viewRequest(c echo.Context) *components.Request {
 		Shared:   c.Get(sharedKey) != nil,
 		Reading:  readingOf(r),
 		SignLink: a.leaveSig,
+		BaseURL:  a.cfg.BaseURL,
 	}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		vr.CSRF = tok

@@ -50,6 +50,9 @@ func (a *App) routes() *echo.Echo {
 	// Calendar feeds, polled by calendar apps: no session, no cookies.
 	e.GET("/events.ics", a.eventsFeed, a.gzip(), a.readableInput)
 	e.GET("/calendar/:token", a.memberFeed, a.gzip(), a.readableInput) // /calendar/{token}.ics, a member's private feed
+	// Atom feeds (/feeds/{kind}.xml) and the sitemap: public, no session.
+	e.GET("/feeds/:file", a.feed, a.gzip(), a.readableInput)
+	e.GET("/sitemap.xml", a.sitemap, a.gzip(), a.readableInput)
 
 	// Pages.
 	site := e.Group("", a.pageCacheMiddleware, a.admit, a.gzip(), a.loadSession, a.csrf(), a.locale, a.loadUser, a.readableInput, a.passwordFresh)
@@ -86,6 +89,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board/live", a.boardLive)
 	site.GET("/board/:id", a.topic)
 	site.GET("/facilities", a.facilities)
+	site.GET("/search", a.search)
 	site.GET("/s/:site", a.subSiteHome)
 	site.GET("/s/:site/pages/:id", a.subSitePage)
 	site.GET("/inquiry", a.inquiryPage)
@@ -120,7 +124,9 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/account/profile", a.updateProfile, member)
 	site.GET("/account/events", a.mySignups, member)
 	site.POST("/events/:id/signup", a.signUp, member)
+	site.GET("/events/:id/cancel", a.cancelPage, member) // the second step: asks once more
 	site.POST("/events/:id/cancel", a.cancelSignup, member)
+	site.GET("/events/:id/position", a.waitlistPosition, member)
 	site.GET("/events/:id/participants", a.participants, a.require(permOrganise))
 	site.GET("/events/:id/participants.csv", a.participantsCSV, a.require(permOrganise))
 	site.POST("/events/:id/manage", a.manageEvent, a.require(permOrganise))

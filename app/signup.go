@@ -34,6 +34,11 @@ func (a *App) signupState(c echo.Context, e *db.Event) (components.SignupState, 
 		if s.Signup, err = a.db.SignupOf(c.Request().Context(), e.ID, u.ID); err != nil {
 			return s, err
 		}
+		if s.Signup != nil && s.Signup.Status == db.SignupWaitlisted {
+			if s.Position, err = a.db.WaitlistPosition(c.Request().Context(), e.ID, u.ID); err != nil {
+				return s, err
+			}
+		}
 	}
 	role, err := a.db.OrganiserRole(c.Request().Context(), u, e)
 	s.Organiser = role != ""
@@ -75,12 +80,63 @@ func (a *App) signUp(c echo.Context) error {
 	return a.signupAnswer(c, id, res.Status, &res)
 }
 
+// cancelPage is the second step of a cancellation: the sign-up box asking
+// once more and saying where the seat goes. With htmx it is the box alone,
+// swapped in place; without, a page of its own. Someone with nothing to
+// cancel is sent back to the event.
+func (a *App) cancelPage(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := a.db.PublicEvent(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	s, err := a.signupState(c, e)
+	if err != nil {
+		return err
+	}
+	if s.Signup == nil {
+		if htmx.IsPartial(c.Request()) {
+			return a.render(c, http.StatusOK, "", components.SignupBox(s))
+		}
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d#signup", id))
+	}
+	s.Confirming = true
+	if htmx.IsPartial(c.Request()) {
+		return a.render(c, http.StatusOK, "", components.SignupBox(s))
+	}
+	return a.page(c, a.t(c, "signup.cancel_confirm.title"), components.CancelSignupPage(s))
+}
+
+// waitlistPosition is a waiting member's place on the waitlist, for the
+// event page to refresh when the seat count changes.
+func (a *App) waitlistPosition(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	n, err := a.db.WaitlistPosition(c.Request().Context(), id, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, "", components.WaitlistPosition(id, n))
+}
+
 // cancelSignup takes the member's sign-up back; the first on the waitlist
-// gets the seat, and both are mailed.
+// gets the seat, and both are mailed. Only the second step (confirm=1)
+// cancels: a POST without it is shown that step.
 func (a *App) cancelSignup(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("confirm") != "1" {
+		if htmx.IsPartial(c.Request()) {
+			return a.cancelPage(c)
+		}
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/events/%d/cancel", id))
 	}
 	u := currentUser(c)
 	res, err := a.db.CancelSignup(c.Request().Context(), id, u, a.accessEvent(c, u, ""), func(accountID int64, r db.SignupResult) *db.Mail {
@@ -113,6 +169,12 @@ func (a *App) signupAnswer(c echo.Context, eventID int64, result string, res *db
 		s = components.SignupState{Event: &e, SignedIn: true, Member: true, Now: a.now()}
 		if res.Status == db.SignupConfirmed || res.Status == db.SignupWaitlisted {
 			s.Signup = &db.Signup{EventID: eventID, Status: res.Status}
+		}
+		if res.Status == db.SignupWaitlisted {
+			var err error
+			if s.Position, err = a.db.WaitlistPosition(c.Request().Context(), eventID, currentUser(c).ID); err != nil {
+				return err
+			}
 		}
 	} else {
 		e, err := a.db.PublicEvent(c.Request().Context(), eventID)

@@ -129,6 +129,18 @@ func MonthName(ctx context.Context, t time.Time) string {
 func DateWeekday(ctx context.Context, t time.Time) string { return i18n.DateWeekday(Lang(ctx), t) }
 
 // monthLink is the month calendar of the current filter, this month.
+// activeFilters is how many filters narrow the list, for the closed
+// filter control to say.
+func (v EventsView) activeFilters() int {
+	n := 0
+	for _, on := range []bool{v.Query != "", v.Category != "", v.Town != "", v.From != "", v.To != "", v.FreeSeats} {
+		if on {
+			n++
+		}
+	}
+	return n
+}
+
 func (v EventsView) monthLink() string {
 	m := MonthView{EventsView: v}
 	return m.monthURL(time.Now().In(i18n.JST).Format("2006-01"))

@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"time"
 
@@ -79,6 +80,23 @@ func applyState(f db.PageFields, now time.Time) string {
 		return "not_yet"
 	}
 	return "open"
+}
+
+// deadlineSoon is how many days before its deadline a subsidy is 締切間近.
+const deadlineSoon = 7
+
+// deadlineDays is how many days are left until a still open subsidy's
+// deadline (0: today is the last day); ok is false with no deadline or
+// one that has passed.
+func deadlineDays(f db.PageFields, now time.Time) (int, bool) {
+	until, ok := day(f.ApplyUntil)
+	if !ok {
+		return 0, false
+	}
+	y, m, d := now.In(i18n.JST).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, i18n.JST)
+	n := int(math.Round(until.Sub(today).Hours() / 24)) // a DST-free zone, but whole days all the same
+	return n, n >= 0
 }
 
 // day reads a YYYY-MM-DD field as that day in Japan; ok is false for none.

@@ -39,6 +39,16 @@ type Request struct {
 	// Reading is the visitor's reading settings (text size, background,
 	// furigana): classes on <html>, and ruby added by the server.
 	Reading form.Reading
+	// SearchQuery is the site search's words, shown again in the header's
+	// search box on the results page.
+	SearchQuery string
+	// Meta is what a link to the page shows where it is shared (Open
+	// Graph, description); the layout falls back to the title and the
+	// site's description.
+	Meta Meta
+	// BaseURL is the portal's public address (PORTAL_BASE_URL), for the
+	// absolute addresses of shared links, feeds and calendar subscriptions.
+	BaseURL string
 
 	tokenUsed bool
 	// SignLink signs an outbound destination for /leave (app: leaveSig);

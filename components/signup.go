@@ -18,6 +18,39 @@ type SignupState struct {
 	Result    string // what the viewer just did: a sign-up status, "cancelled", "already", or why it is not open
 	Now       time.Time
 	After     int64 // the live-event id the page was rendered at: the seat count's stream resumes after it
+	// Position is a waiting member's place on the waitlist (1: next).
+	Position int
+	// Confirming: the box asks once more before cancelling (the second step).
+	Confirming bool
+}
+
+// action is what the sign-up button does now: "signup" while there are
+// seats (or no limit), "waitlist" once only the waitlist has places, ""
+// when neither has: the button then says 受付終了.
+func (s SignupState) action() string { return signupAction(s.Event) }
+
+func signupAction(e *db.Event) string {
+	left := e.SeatsLeft()
+	switch {
+	case left == nil || *left > 0:
+		return "signup"
+	case e.Waitlisted < e.WaitlistSize:
+		return "waitlist"
+	}
+	return ""
+}
+
+// cancelConsequence says what cancelling gives up: a seat that goes to
+// the next person waiting (or back to the free seats), or a place on the
+// waitlist.
+func cancelConsequence(s SignupState) string {
+	switch {
+	case s.Signup != nil && s.Signup.Status == db.SignupWaitlisted:
+		return "signup.cancel_confirm.waitlist_place"
+	case s.Event.Waitlisted > 0:
+		return "signup.cancel_confirm.seat_to_next"
+	}
+	return "signup.cancel_confirm.seat_freed"
 }
 
 // closedReason is why the event takes no sign-ups now, or "".

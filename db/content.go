@@ -64,6 +64,7 @@ func (d *DB) upcomingEvents(dst *[]Event, now time.Time) *bun.SelectQuery {
 	return d.Bun.NewSelect().Model(dst).
 		ColumnExpr("e.id, e.organiser_kind, e.group_id, e.title, e.category, e.town, e.venue").
 		ColumnExpr("e.starts_at, e.ends_at, e.capacity, e.waitlist_size, e.status, e.confirmed, e.waitlisted").
+		ColumnExpr("e.apply_from, e.apply_until"). // the list says when sign-up closes
 		ColumnExpr("coalesce(g.name, '') AS group_name").
 		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").

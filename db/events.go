@@ -176,7 +176,7 @@ func (d *DB) UpdateEvent(ctx context.Context, e *Event, by *Account, ev AccessEv
 		}
 		if _, err := tx.NewUpdate().Model(e).
 			Column("title", "description", "category", "town", "venue", "facility_id", "starts_at", "ends_at",
-				"apply_until", "fee", "contact").
+				"apply_until", "fee", "contact", "search_grams").
 			Set("status = ?, updated_at = now()", status).WherePK().Exec(ctx); err != nil {
 			return err
 		}

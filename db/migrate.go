@@ -145,5 +145,18 @@ func (d *DB) Migrate(ctx context.Context, ms []Migration) (_ []string, err error
 			return done, err
 		}
 	}
+	// The same for the site search's pages and events (0023; groups have theirs since 0020).
+	if !slices.ContainsFunc(ms, func(m Migration) bool { return m.Version == "0023_site_search" }) {
+		return done, nil
+	}
+	if err := d.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM page_revisions WHERE search_grams = '{}')
+		OR EXISTS (SELECT 1 FROM events WHERE search_grams = '{}')`).Scan(&missing); err != nil {
+		return done, err
+	}
+	if missing {
+		if _, err := d.BackfillSiteSearchGrams(ctx); err != nil {
+			return done, err
+		}
+	}
 	return done, nil
 }

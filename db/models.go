@@ -171,6 +171,9 @@ type Event struct {
 	CreatedBy     *int64     `bun:"created_by"`
 	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()"`
+	// SearchGrams is what the site search finds the event by; the
+	// BeforeAppendModel hook (sitesearch.go) fills it on every write.
+	SearchGrams []int32 `bun:"search_grams,array"`
 
 	// GroupName is filled by queries that join the organising group.
 	GroupName string `bun:"group_name,scanonly"`

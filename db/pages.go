@@ -186,6 +186,9 @@ type Revision struct {
 	OverrideReason string     `bun:"override_reason"`
 	PublishedAt    *time.Time `bun:"published_at"`
 	EndedAt        *time.Time `bun:"ended_at"`
+	// SearchGrams is what the site search finds the revision by once it is
+	// live; the BeforeAppendModel hook (sitesearch.go) fills it on every write.
+	SearchGrams []int32 `bun:"search_grams,array"`
 }
 
 // Working reports whether the revision is the one being worked on.
@@ -453,7 +456,7 @@ func (d *DB) savePage(ctx context.Context, tx bun.Tx, t Transition, c PageConten
 		w.setContent(c)
 		w.Status, w.AuthorID = RevDraft, &t.Actor.Account.ID
 		if _, err := tx.NewUpdate().Model(w).
-			Column("title", "body", "fields", "tags", "publish_at", "end_at", "status", "author_id").
+			Column("title", "body", "fields", "tags", "publish_at", "end_at", "status", "author_id", "search_grams").
 			Set("version = version + 1, updated_at = now()").WherePK().Returning("*").Exec(ctx); err != nil {
 			return nil, err
 		}

@@ -141,3 +141,29 @@ func (d *DB) PageLinks(ctx context.Context, f PageFields) (groups []Group, facil
 	}
 	return groups, facilities, nil
 }
+
+// subsidyListMax bounds the subsidy list, shown whole: a ward runs a few
+// dozen programmes at a time, never near this many.
+const subsidyListMax = 500
+
+// SubsidiesByDeadline lists the live subsidy pages whose application is
+// not over at today (YYYY-MM-DD, Japan), soonest deadline first and those
+// without a deadline last, and, apart, those whose deadline has passed,
+// most recently closed first.
+func (d *DB) SubsidiesByDeadline(ctx context.Context, today string) (open, closed []PublicPage, err error) {
+	defer wrap(&err, "subsidies by deadline")
+	var rows []PublicPage
+	if err := d.publicPages(&rows).ColumnExpr(publicListColumns).Where("p.kind = ?", PageSubsidy).
+		OrderExpr("r.fields->>'apply_until' ASC NULLS LAST, p.published_at DESC, p.id DESC").
+		Limit(subsidyListMax).Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	for _, p := range rows {
+		if u := p.Fields.ApplyUntil; u != "" && u < today {
+			closed = append([]PublicPage{p}, closed...)
+		} else {
+			open = append(open, p)
+		}
+	}
+	return open, closed, nil
+}

@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed css js all:lib
+//go:embed css js img all:lib
 var files embed.FS
 
 // Prefix is where assets are served.
@@ -26,14 +26,14 @@ const Prefix = "/static/"
 // bundles are served files built by concatenating sources in order: the
 // design tokens first, then our stylesheet that uses them, in one request.
 var bundles = map[string][]string{
-	"app.css": {"lib/design-tokens.css", "css/site.css"},
+	"app.css": {"lib/design-tokens.css", "css/site.css", "css/find.css"},
 	// Pages with live lists: htmx's SSE extension and our list upsert.
 	"live.js": {"lib/htmx-ext-sse.min.js", "js/live.js"},
 }
 
 // servedSingles are files served as they are.
 // css/disaster.css stands alone: the disaster-mode home page loads nothing else.
-var servedSingles = []string{"lib/htmx.min.js", "lib/htmx-ext-sse.min.js", "js/export.js", "js/checks.js", "js/request-error.js", "js/speech.js", "css/disaster.css"}
+var servedSingles = []string{"lib/htmx.min.js", "lib/htmx-ext-sse.min.js", "js/export.js", "js/checks.js", "js/request-error.js", "js/speech.js", "js/share.js", "css/disaster.css", "img/og-default.png"}
 
 type asset struct {
 	url   string

@@ -32,6 +32,7 @@ var Scenarios = []Scenario{
 	{Name: "board_search", Doc: "board search (/board?q=: one kanji, words, kana, two words, no hits) at the seeded size", Run: runBoardSearch},
 	{Name: "groups_search", Doc: "group directory search (/groups: words, field, area, day) one at a time at the seeded size; goal p99 < 50 ms at 2,000 groups", Run: runGroupsSearch},
 	{Name: "group_page", Doc: "public group pages (profile, upcoming events, board topics) for anonymous visitors, over every public group", Run: runGroupPage},
+	{Name: "site_search", Doc: "site search (/search?q=: every kind, one kanji, words, kana, two words, no hits) at the seeded size", Run: runSiteSearch},
 	{Name: "board_live", Doc: "SSE delivery latency of approved topics to 1,000 readers of /board/live, commit to receipt", Run: runBoardLive},
 	{Name: "export_vs_copy", Doc: "staff CSV export of every member (CP932, all columns, gzip) over HTTP against COPY of the same SELECT; peak memory", Run: runExportVsCopy},
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},

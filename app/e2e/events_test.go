@@ -40,7 +40,8 @@ func TestEventSignUpFlow(t *testing.T) {
 	eventPath := "/events/" + itoa(ev.ID)
 	eventURL := env.URL + eventPath
 	signupButton := `#signup form[hx-post$="/signup"] button[type="submit"]`
-	cancelButton := `#signup form[hx-post$="/cancel"] button[type="submit"]`
+	cancelLink := `#signup a[hx-get$="/cancel"]`
+	cancelButton := `#signup .confirm-step form[hx-post$="/cancel"] button[type="submit"]`
 
 	seatsLeft1 := ja("events.seats_left", map[string]any{"Count": 1})
 	if seatsLeft1 != "残り1席" {
@@ -70,8 +71,8 @@ func TestEventSignUpFlow(t *testing.T) {
 		if v.Seats != seatsLeft1 {
 			t.Errorf("#seats says %q, want %q", v.Seats, seatsLeft1)
 		}
-		if strings.Join(v.Buttons, "|") != ja("signup.submit") || v.Status != "" || v.Message != "" {
-			t.Errorf("the box before signing up: %+v, want just the %q button", v, ja("signup.submit"))
+		if strings.Join(v.Buttons, "|") != ja("signup.action.signup") || v.Status != "" || v.Message != "" {
+			t.Errorf("the box before signing up: %+v, want just the %q button", v, ja("signup.action.signup"))
 		}
 		if d := Eval[string](t, aTab, `(document.querySelector('#signup form[hx-post$="/signup"]') || {getAttribute: () => ''}).getAttribute('hx-disabled-elt') || ''`); d == "" {
 			t.Errorf("the sign-up form has no hx-disabled-elt: a double tap sends twice")
@@ -89,8 +90,8 @@ func TestEventSignUpFlow(t *testing.T) {
 		if v.Status != db.SignupConfirmed || v.StatusText != ja("signup.status.confirmed") {
 			t.Errorf("the box shows status %q %q, want %q %q", v.Status, v.StatusText, db.SignupConfirmed, ja("signup.status.confirmed"))
 		}
-		if strings.Join(v.Buttons, "|") != ja("signup.cancel") {
-			t.Errorf("the box offers %q, want just %q", v.Buttons, ja("signup.cancel"))
+		if len(v.Buttons) != 0 || Eval[string](t, aTab, `(document.querySelector('`+cancelLink+`') || {}).textContent || ''`) != ja("signup.cancel") {
+			t.Errorf("the box offers %q, want no form but the %q link (the second step asks)", v.Buttons, ja("signup.cancel"))
 		}
 		if v.Seats != ja("events.waitlist_open") {
 			t.Errorf("#seats says %q after the last seat went, want %q", v.Seats, ja("events.waitlist_open"))
@@ -184,6 +185,18 @@ func TestEventSignUpFlow(t *testing.T) {
 	}
 
 	t.Run("A cancels in place", func(t *testing.T) {
+		// The first tap asks once more, in place, saying where the seat goes.
+		submitInPlace(t, aTab, cancelLink)
+		checkSamePage(t, aTab, eventPath)
+		step := strings.Join(strings.Fields(Eval[string](t, aTab, `(document.querySelector('#signup .confirm-step') || {}).textContent || ''`)), " ")
+		if !strings.Contains(step, ja("signup.cancel_confirm.seat_to_next")) {
+			t.Errorf("the second step says %q, want %q", step, ja("signup.cancel_confirm.seat_to_next"))
+		}
+		if ss := signupRows(t, env, ev.ID, alice.ID); len(ss) != 1 || ss[0].Status != db.SignupConfirmed {
+			t.Errorf("the first tap cancelled: %+v", ss)
+		}
+		Axe(t, aTab)
+		CheckReflow(t, aTab, ReflowWidth)
 		submitInPlace(t, aTab, cancelButton)
 		checkSamePage(t, aTab, eventPath)
 		v := signupViewOf(t, aTab)
@@ -191,8 +204,9 @@ func TestEventSignUpFlow(t *testing.T) {
 		if v.Status != "" {
 			t.Errorf("after cancelling the box still shows status %q %q", v.Status, v.StatusText)
 		}
-		if strings.Join(v.Buttons, "|") != ja("signup.submit") {
-			t.Errorf("after cancelling the box offers %q, want just %q", v.Buttons, ja("signup.submit"))
+		// B took the seat, so what A is offered is the waitlist.
+		if strings.Join(v.Buttons, "|") != ja("signup.action.waitlist") {
+			t.Errorf("after cancelling the box offers %q, want just %q", v.Buttons, ja("signup.action.waitlist"))
 		}
 		// B took the seat: the waitlist is open again.
 		if v.Seats != ja("events.waitlist_open") {

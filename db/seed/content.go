@@ -308,7 +308,7 @@ func (s *seeder) events(ctx context.Context) error {
 	n, err := s.copyRows(ctx, "events",
 		[]string{"organiser_kind", "group_id", "title", "description", "category", "town", "venue", "facility_id",
 			"starts_at", "ends_at", "capacity", "waitlist_size", "apply_from", "apply_until", "fee", "contact",
-			"status", "confirmed", "waitlisted", "created_at", "updated_at"},
+			"status", "confirmed", "waitlisted", "created_at", "updated_at", "search_grams"},
 		func() []any {
 			if i == E {
 				return nil
@@ -435,9 +435,11 @@ func (s *seeder) event(r *rand.Rand, groups []groupRow) []any {
 		paras = append(paras, "申込は不要です。当日は直接会場へお越しください。")
 	}
 
-	return []any{kind, groupID, title, strings.Join(paras, "\n\n"), category, townName, venue, facilityID,
+	description := strings.Join(paras, "\n\n")
+	return []any{kind, groupID, title, description, category, townName, venue, facilityID,
 		startsAt, endsAt, capacity, waitlist, applyFrom, applyUntil, pick(r, fees), contact,
-		status, confirmed, waitlisted, created.Truncate(time.Second), updated.Truncate(time.Second)}
+		status, confirmed, waitlisted, created.Truncate(time.Second), updated.Truncate(time.Second),
+		db.EventSearchGrams(title, description, venue, townName, category)}
 }
 
 // fieldOfCategory maps the seed's activity categories to the ward's fields.

@@ -155,7 +155,7 @@ func (s *seeder) writePages(ctx context.Context) error {
 	}
 	i = 0
 	if _, err := s.copyRows(ctx, "page_revisions", []string{"id", "page_id", "number", "status", "title", "body", "fields", "tags",
-		"publish_at", "created_at", "updated_at", "submitted_at", "decided_at", "published_at"}, func() []any {
+		"publish_at", "created_at", "updated_at", "submitted_at", "decided_at", "published_at", "search_grams"}, func() []any {
 		if i == n {
 			return nil
 		}
@@ -171,7 +171,8 @@ func (s *seeder) writePages(ctx context.Context) error {
 		if submitted.After(decided) {
 			submitted = decided
 		}
-		return []any{id, page, 1, status, p.title, p.body, p.fields, p.tags, p.publish, p.created, updated, submitted, decided, published}
+		return []any{id, page, 1, status, p.title, p.body, p.fields, p.tags, p.publish, p.created, updated, submitted, decided, published,
+			db.SearchGrams(p.title, p.body)}
 	}); err != nil {
 		return err
 	}

@@ -11,22 +11,25 @@ import (
 type Account struct {
 	bun.BaseModel `bun:"table:accounts"`
 
-	ID                 int64      `bun:"id,pk,autoincrement"`
-	Kind               string     `bun:"kind"`
-	LoginID            string     `bun:"login_id"`
-	PasswordHash       string     `bun:"password_hash"`
-	MustChangePassword bool       `bun:"must_change_password"`
-	Status             string     `bun:"status"`
-	DisplayName        string     `bun:"display_name"`
-	Roles              []string   `bun:"roles,array,nullzero,default:'{}'"`
-	WorkEmail          string     `bun:"work_email"` // staff only: where back-office notices go
-	LastLoginAt        *time.Time `bun:"last_login_at"`
-	PasswordChangedAt  *time.Time `bun:"password_changed_at"`
-	WithdrawnAt        *time.Time `bun:"withdrawn_at"`
-	StatusReason       string     `bun:"status_reason"`     // why ward staff suspended (or reinstated) the account
-	StatusChangedAt    *time.Time `bun:"status_changed_at"` // when they did
-	CreatedAt          time.Time  `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt          time.Time  `bun:"updated_at,nullzero,default:now()"`
+	ID                 int64    `bun:"id,pk,autoincrement"`
+	Kind               string   `bun:"kind"`
+	LoginID            string   `bun:"login_id"`
+	PasswordHash       string   `bun:"password_hash"`
+	MustChangePassword bool     `bun:"must_change_password"`
+	Status             string   `bun:"status"`
+	DisplayName        string   `bun:"display_name"`
+	Roles              []string `bun:"roles,array,nullzero,default:'{}'"`
+	WorkEmail          string   `bun:"work_email"` // staff only: where back-office notices go
+	// Lang is the language the account reads the site in (i18n.Languages);
+	// mail to it is written in it. "" when not selected: Japanese.
+	Lang              string     `bun:"lang,nullzero,default:'ja'"`
+	LastLoginAt       *time.Time `bun:"last_login_at"`
+	PasswordChangedAt *time.Time `bun:"password_changed_at"`
+	WithdrawnAt       *time.Time `bun:"withdrawn_at"`
+	StatusReason      string     `bun:"status_reason"`     // why ward staff suspended (or reinstated) the account
+	StatusChangedAt   *time.Time `bun:"status_changed_at"` // when they did
+	CreatedAt         time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt         time.Time  `bun:"updated_at,nullzero,default:now()"`
 
 	// SessionGeneration goes up with every new password; a session signed in
 	// under another generation is over (see app/auth.go loadUser).
@@ -149,11 +152,14 @@ type Event struct {
 	Fee           string     `bun:"fee"`
 	Contact       string     `bun:"contact"`
 	Status        string     `bun:"status"`
-	Confirmed     int        `bun:"confirmed"`
-	Waitlisted    int        `bun:"waitlisted"`
-	CreatedBy     *int64     `bun:"created_by"`
-	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()"`
+	// Version moves on whenever the details move (a trigger bumps it): a
+	// group's pending change records the version it was based on.
+	Version    int64     `bun:"version,nullzero,default:1"`
+	Confirmed  int       `bun:"confirmed"`
+	Waitlisted int       `bun:"waitlisted"`
+	CreatedBy  *int64    `bun:"created_by"`
+	CreatedAt  time.Time `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt  time.Time `bun:"updated_at,nullzero,default:now()"`
 
 	// GroupName is filled by queries that join the organising group.
 	GroupName string `bun:"group_name,scanonly"`

@@ -7,10 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/form"
@@ -43,7 +45,18 @@ func (a *App) accountHome(c echo.Context) error {
 		}
 		signups = all[:min(len(all), 5)]
 	}
-	return a.page(c, a.t(c, "account.title"), components.AccountHome(u, p, posts, signups))
+	home := components.AccountHome(u, p, posts, signups)
+	if u.Kind == db.KindMember {
+		news, err := a.accountNewsletter(c, u)
+		if err != nil {
+			return err
+		}
+		inner := home
+		home = templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+			return inner.Render(templ.WithChildren(ctx, news), w)
+		})
+	}
+	return a.page(c, a.t(c, "account.title"), home)
 }
 
 func (a *App) passwordPage(c echo.Context) error {

@@ -92,34 +92,38 @@ func (a *App) passwordFresh(next echo.HandlerFunc) echo.HandlerFunc {
 type perm string
 
 const (
-	permSignedIn      perm = "signed_in"      // any active account
-	permMember        perm = "member"         // a resident
-	permStaff         perm = "staff"          // any staff role: the back office's start page
-	permRegistrations perm = "registrations"  // confirm or reject registrations (personal data)
-	permMembers       perm = "members"        // search and open members' personal data
-	permMemberAdmin   perm = "member_admin"   // correct a member's data, suspend or reinstate, clear failed sign-ins: those who keep members' data
-	permGroupAccounts perm = "group_accounts" // create group accounts from paper applications
-	permMailOutbox    perm = "mail_outbox"    // read outgoing mail (addresses are personal data)
-	permPost          perm = "post"           // post on the board: members and groups
-	permModerate      perm = "moderate"       // the moderation queue: moderators decide, the ward decides escalations
-	permEventCorrect  perm = "event_correct"  // correct a published event at once, with a reason on record (緊急時の変更): moderators
-	permBoardAdmin    perm = "board_admin"    // board categories and the pre-check dictionary
-	permOrganise      perm = "organise"       // an event's participant list (personal data): its group, or the ward's and operator's staff
-	permAuditLog      perm = "audit_log"      // review the audit log: the ward checks the operator
-	permStaffAccounts perm = "staff_accounts" // change staff roles: the ward decides who may see personal data
-	permUnlockSignIn  perm = "unlock_signin"  // clear an account's failed sign-ins when its owner calls
-	permApprove       perm = "approve"        // the approver's queue: decide submitted pages, end live ones (db checks division and site)
-	permAuthor        perm = "author"         // write pages: which pages, their division, site and kind say (db.CanAuthor)
-	permDisaster      perm = "disaster"       // disaster mode's switch: site managers see it, those of the official site use it (db.ManagesOfficialSite)
-	permPages         perm = "pages"          // write and follow pages (/staff/pages); divisions and sites say which (db.CanAuthor)
-	permDivisions     perm = "divisions"      // divisions and which staff belong to them: the ward keeps its organisation
-	permSites         perm = "sites"          // the list of sites and one site's page: the publishing roles
-	permSiteApply     perm = "site_apply"     // apply for a sub-site for one's division (第5条)
-	permSiteManage    perm = "site_manage"    // decide applications, run a site: db checks which site
-	permLinkRequest   perm = "link_request"   // see and make outbound link requests (第16条3項)
-	permLinkDecide    perm = "link_decide"    // approve or refuse link requests: the site manager (運用責任者)
-	permConsents      perm = "consents"       // consent records of 第14条 (they name people): editors and approvers; db checks the page's division
-	permInquiries     perm = "inquiries"      // residents' inquiries to a division (personal data): the division's ward staff (db checks staff_divisions)
+	permSignedIn          perm = "signed_in"          // any active account
+	permMember            perm = "member"             // a resident
+	permStaff             perm = "staff"              // any staff role: the back office's start page
+	permRegistrations     perm = "registrations"      // confirm or reject registrations (personal data)
+	permMembers           perm = "members"            // search and open members' personal data
+	permMemberAdmin       perm = "member_admin"       // correct a member's data, suspend or reinstate, clear failed sign-ins: those who keep members' data
+	permGroupAccounts     perm = "group_accounts"     // create group accounts from paper applications
+	permMailOutbox        perm = "mail_outbox"        // read outgoing mail (addresses are personal data)
+	permPost              perm = "post"               // post on the board: members and groups
+	permModerate          perm = "moderate"           // the moderation queue: moderators decide, the ward decides escalations
+	permEventCorrect      perm = "event_correct"      // correct a published event at once, with a reason on record (緊急時の変更): moderators
+	permBoardAdmin        perm = "board_admin"        // board categories and the pre-check dictionary
+	permOrganise          perm = "organise"           // an event's participant list (personal data): its group, or the ward's and operator's staff
+	permAuditLog          perm = "audit_log"          // review the audit log: the ward checks the operator
+	permStaffAccounts     perm = "staff_accounts"     // change staff roles: the ward decides who may see personal data
+	permUnlockSignIn      perm = "unlock_signin"      // clear an account's failed sign-ins when its owner calls
+	permApprove           perm = "approve"            // the approver's queue: decide submitted pages, end live ones (db checks division and site)
+	permAuthor            perm = "author"             // write pages: which pages, their division, site and kind say (db.CanAuthor)
+	permDisaster          perm = "disaster"           // disaster mode's switch: site managers see it, those of the official site use it (db.ManagesOfficialSite)
+	permPages             perm = "pages"              // write and follow pages (/staff/pages); divisions and sites say which (db.CanAuthor)
+	permDivisions         perm = "divisions"          // divisions and which staff belong to them: the ward keeps its organisation
+	permSites             perm = "sites"              // the list of sites and one site's page: the publishing roles
+	permSiteApply         perm = "site_apply"         // apply for a sub-site for one's division (第5条)
+	permSiteManage        perm = "site_manage"        // decide applications, run a site: db checks which site
+	permLinkRequest       perm = "link_request"       // see and make outbound link requests (第16条3項)
+	permLinkDecide        perm = "link_decide"        // approve or refuse link requests: the site manager (運用責任者)
+	permConsents          perm = "consents"           // consent records of 第14条 (they name people): editors and approvers; db checks the page's division
+	permInquiries         perm = "inquiries"          // residents' inquiries to a division (personal data): the division's ward staff (db checks staff_divisions)
+	permGroup             perm = "group"              // a group's own profile and inquiry inbox: group accounts only (db checks which group)
+	permNewsletter        perm = "newsletter"         // compose, test and schedule newsletter issues (db checks the author's division)
+	permNewsletterLists   perm = "newsletter_lists"   // the newsletter's lists: the ward keeps them
+	permNewsletterApprove perm = "newsletter_approve" // approve a large issue: an approver of its division (db checks)
 )
 
 // permRoles lists, in order of preference, the staff roles holding each
@@ -127,31 +131,34 @@ const (
 // The system administrator operates the server and holds no permission that
 // shows personal data.
 var permRoles = map[perm][]string{
-	permStaff:         db.StaffRoles,
-	permRegistrations: {db.RoleWardStaff, db.RoleModerator},
-	permMembers:       {db.RoleWardStaff, db.RoleModerator},
-	permMemberAdmin:   {db.RoleWardStaff, db.RoleModerator},
-	permGroupAccounts: {db.RoleWardStaff},
-	permMailOutbox:    {db.RoleWardStaff},
-	permModerate:      {db.RoleModerator, db.RoleWardStaff},
-	permEventCorrect:  {db.RoleModerator},
-	permBoardAdmin:    {db.RoleModerator, db.RoleWardStaff},
-	permOrganise:      {db.RoleWardStaff, db.RoleModerator},
-	permAuditLog:      {db.RoleWardStaff},
-	permStaffAccounts: {db.RoleWardStaff},
-	permUnlockSignIn:  {db.RoleWardStaff},
-	permApprove:       {db.RoleApprover},
-	permAuthor:        {db.RoleEditor, db.RoleModerator},
-	permDisaster:      {db.RoleSiteManager},
-	permPages:         {db.RoleEditor, db.RoleApprover, db.RoleSiteManager, db.RoleModerator},
-	permDivisions:     {db.RoleWardStaff},
-	permSites:         {db.RoleSiteManager, db.RoleEditor, db.RoleApprover},
-	permSiteApply:     {db.RoleSiteManager, db.RoleEditor},
-	permSiteManage:    {db.RoleSiteManager},
-	permLinkRequest:   {db.RoleEditor, db.RoleSiteManager},
-	permLinkDecide:    {db.RoleSiteManager},
-	permConsents:      {db.RoleEditor, db.RoleApprover},
-	permInquiries:     {db.RoleWardStaff, db.RoleEditor, db.RoleApprover, db.RoleSiteManager},
+	permStaff:             db.StaffRoles,
+	permRegistrations:     {db.RoleWardStaff, db.RoleModerator},
+	permMembers:           {db.RoleWardStaff, db.RoleModerator},
+	permMemberAdmin:       {db.RoleWardStaff, db.RoleModerator},
+	permGroupAccounts:     {db.RoleWardStaff},
+	permMailOutbox:        {db.RoleWardStaff},
+	permModerate:          {db.RoleModerator, db.RoleWardStaff},
+	permEventCorrect:      {db.RoleModerator},
+	permBoardAdmin:        {db.RoleModerator, db.RoleWardStaff},
+	permOrganise:          {db.RoleWardStaff, db.RoleModerator},
+	permAuditLog:          {db.RoleWardStaff},
+	permStaffAccounts:     {db.RoleWardStaff},
+	permUnlockSignIn:      {db.RoleWardStaff},
+	permApprove:           {db.RoleApprover},
+	permAuthor:            {db.RoleEditor, db.RoleModerator},
+	permDisaster:          {db.RoleSiteManager},
+	permPages:             {db.RoleEditor, db.RoleApprover, db.RoleSiteManager, db.RoleModerator},
+	permDivisions:         {db.RoleWardStaff},
+	permSites:             {db.RoleSiteManager, db.RoleEditor, db.RoleApprover},
+	permSiteApply:         {db.RoleSiteManager, db.RoleEditor},
+	permSiteManage:        {db.RoleSiteManager},
+	permLinkRequest:       {db.RoleEditor, db.RoleSiteManager},
+	permLinkDecide:        {db.RoleSiteManager},
+	permConsents:          {db.RoleEditor, db.RoleApprover},
+	permInquiries:         {db.RoleWardStaff, db.RoleEditor, db.RoleApprover, db.RoleSiteManager},
+	permNewsletter:        {db.RoleWardStaff, db.RoleEditor, db.RoleApprover},
+	permNewsletterLists:   {db.RoleWardStaff},
+	permNewsletterApprove: {db.RoleApprover},
 }
 
 // roleFor returns the role through which acc holds p, or "".
@@ -176,6 +183,11 @@ func roleFor(acc *db.Account, p perm) string {
 		if acc.Kind == db.KindGroup {
 			return db.KindGroup
 		}
+	case permGroup:
+		if acc.Kind == db.KindGroup {
+			return db.KindGroup
+		}
+		return ""
 	}
 	if acc.Kind != db.KindStaff {
 		return ""
@@ -232,6 +244,7 @@ func staffLinks(u *db.Account) []components.StaffLink {
 		{permApprove, components.StaffLink{Href: "/staff/approvals", Key: "approvals.title"}},
 		{permLinkRequest, components.StaffLink{Href: "/staff/links", Key: "links.title"}},
 		{permInquiries, components.StaffLink{Href: "/staff/inquiries", Key: "inquiries.title"}},
+		{permNewsletter, components.StaffLink{Href: "/staff/newsletter", Key: "newsletter.staff_title"}},
 		{permBoardAdmin, components.StaffLink{Href: "/staff/board", Key: "board_admin.title"}},
 		{permAuditLog, components.StaffLink{Href: "/staff/audit", Key: "audit.title"}},
 		{permStaffAccounts, components.StaffLink{Href: "/staff/accounts", Key: "staff_accounts.title"}},

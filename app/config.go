@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wardportal/portal/app/auth"
+	"github.com/wardportal/portal/app/worker"
 )
 
 // Config is read from the environment only (see README "Configuration").
@@ -28,10 +29,15 @@ type Config struct {
 	RetentionDays int           // PORTAL_RETENTION_DAYS: access history and audit entries older than this are removed
 	DBWait        time.Duration // PORTAL_DB_WAIT_SECONDS: how long serve waits for an unreachable database at start
 	ShutdownGrace time.Duration // PORTAL_SHUTDOWN_GRACE_SECONDS: how long requests in flight may finish at shutdown
-	HashMemoryMiB int           // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
+	// PORTAL_REQUEST_TIMEOUT_SECONDS: how long a request may wait for the
+	// database before it is answered 503 (event streams and exports exempt).
+	RequestTimeout time.Duration
+	HashMemoryMiB  int // PORTAL_HASH_MEMORY_MB: memory all password hashing at once may take
 	// PORTAL_APPROVAL_REMIND_HOURS: approvers are reminded by mail of a
 	// submission waiting longer than this, and again after each such period.
 	ApprovalRemind time.Duration
+	// Newsletter: PORTAL_NEWSLETTER_* (worker.LoadNewsletterConfig).
+	Newsletter worker.NewsletterConfig
 }
 
 // Defaults of the waits, in seconds. A minute covers a database that boots
@@ -41,6 +47,10 @@ type Config struct {
 const (
 	DefaultDBWaitSeconds        = 60
 	DefaultShutdownGraceSeconds = 20
+	// A page waits at most this long for a database that has stopped
+	// answering (a stalled network, a frozen server) before the visitor
+	// is told to try again; no ordinary page comes near it.
+	DefaultRequestTimeoutSeconds = 15
 )
 
 // Retention bounds, in days: five years by default, as Japanese municipal
@@ -108,11 +118,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.ShutdownGrace, err = seconds(get("PORTAL_SHUTDOWN_GRACE_SECONDS", strconv.Itoa(DefaultShutdownGraceSeconds)), 1); err != nil {
 		return c, fmt.Errorf("PORTAL_SHUTDOWN_GRACE_SECONDS: %w", err)
 	}
+	if c.RequestTimeout, err = seconds(get("PORTAL_REQUEST_TIMEOUT_SECONDS", strconv.Itoa(DefaultRequestTimeoutSeconds)), 1); err != nil {
+		return c, fmt.Errorf("PORTAL_REQUEST_TIMEOUT_SECONDS: %w", err)
+	}
 	if c.HashMemoryMiB, err = hashMemory(get("PORTAL_HASH_MEMORY_MB", strconv.Itoa(DefaultHashMemoryMiB()))); err != nil {
 		return c, fmt.Errorf("PORTAL_HASH_MEMORY_MB: %w", err)
 	}
 	if c.ApprovalRemind, err = remindHours(get("PORTAL_APPROVAL_REMIND_HOURS", strconv.Itoa(DefaultApprovalRemindHours))); err != nil {
 		return c, fmt.Errorf("PORTAL_APPROVAL_REMIND_HOURS: %w", err)
+	}
+	if c.Newsletter, err = worker.LoadNewsletterConfig(getenv); err != nil {
+		return c, err
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -132,34 +131,6 @@ func (a *App) tagTopic(c echo.Context) error {
 		return fmt.Errorf("tag %q: no live page: %w", tag, db.ErrNotFound)
 	}
 	return a.page(c, a.catalog.T(a.viewRequest(c).Lang, "topics.title", map[string]any{"Tag": tag}), components.TagPages(components.TagView{Tag: tag, Page: p}))
-}
-
-func (a *App) groups(c echo.Context) error {
-	var after int64
-	if s := c.QueryParam("after"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			return echo.NewHTTPError(http.StatusNotFound)
-		}
-		after = n
-	}
-	gs, next, err := a.db.ListGroups(c.Request().Context(), after)
-	if err != nil {
-		return err
-	}
-	return a.page(c, a.t(c, "nav.groups"), components.Groups(gs, next))
-}
-
-func (a *App) group(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	g, events, err := a.db.GetGroup(c.Request().Context(), a.queryTime(), id)
-	if err != nil {
-		return err
-	}
-	return a.page(c, g.Name, components.GroupDetail(g, events))
 }
 
 // eventFacetsTTL is how long an instance keeps the event filters' choices.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,10 @@ func statusOf(err error) int {
 // retryAfter is what a 503 asks clients to wait, in seconds: about as long
 // as PostgreSQL takes to restart or fail over.
 const retryAfter = "30"
+
+// errorRenderTimeout bounds rendering the error page of a request whose own
+// context has ended.
+const errorRenderTimeout = time.Second
 
 // errSignedOut is a request that needs an account from a browser whose
 // session has ended (expired, or signed out in another tab): its page says
@@ -94,9 +99,19 @@ func (a *App) handleError(err error, c echo.Context) {
 	switch {
 	case errors.Is(err, errUnreadable):
 		k = "error.unreadable"
+	case errors.Is(err, db.ErrOutcomeUnknown):
+		k = "error.unconfirmed"
 	case errors.Is(err, errSignedOut):
 		k = "error.signed_out"
 		signIn = "/login?next=" + url.QueryEscape(returnPath(c))
+	}
+	// A request whose time ran out, or that shutdown cancelled, still gets
+	// its page: the answer is rendered on a context of its own, which also
+	// bounds what rendering may ask of the database (an approver's badge).
+	if ctx := c.Request().Context(); ctx.Err() != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), errorRenderTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(rctx))
 	}
 	var body templ.Component
 	if htmx.IsPartial(c.Request()) {

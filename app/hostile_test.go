@@ -230,7 +230,7 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	memberAcc := e.memberAccount("M8000001", "あるくひと")
 	e.memberAccount("M8000002", "ほかのひと")
 	_, group := e.groupAccount(dbtest.GroupOptions{Login: "G80001", Name: "四谷あるく会", Category: "健康", Published: true})
-	e.staffAccount("ward-h", db.RoleWardStaff)
+	wardAcc := e.staffAccount("ward-h", db.RoleWardStaff)
 	modAcc := e.staffAccount("mod-h", db.RoleModerator)
 	editorAcc := e.staffAccount("editor-h", db.RoleEditor)
 	approverAcc := e.staffAccount("approver-h", db.RoleApprover, db.RoleSiteManager)
@@ -358,6 +358,21 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 	if err := e.db.AddInquiryTemplate(ctx, act, &db.InquiryTemplate{DivisionID: div.ID, Title: "定型", Body: "回答"}); err != nil {
 		t.Fatal(err)
 	}
+	// A resident's inquiry to the group, for the group's inbox, and an
+	// image of the group's profile.
+	groupInq := &db.Inquiry{GroupID: &group.ID, Subject: "見学の問い合わせ", Body: "本文", Name: "試験 次郎", Email: "jiro@example.jp"}
+	if err := e.db.CreateInquiry(ctx, groupInq, nil, db.InquiryLimit{IP: "192.0.2.2", Since: time.Now().Add(-time.Hour), Max: 1}); err != nil {
+		t.Fatal(err)
+	}
+	groupAcc, err := e.db.AccountByID(ctx, *group.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupImg := groupImage(t, e, groupAcc, "活動の様子")
+	// The newsletter: a visitor waiting to confirm, a subscriber's
+	// unsubscribe link, a draft issue of the ward's (its test, send and edit
+	// forms) and one of the editor's awaiting the approver.
+	nl := newsletterFixture(t, e, wardAcc, editorAcc, div.ID)
 	filesPage, image := authorWithImage(t, e, modAcc)
 	var mailID int64
 	if err := e.db.Pool.QueryRow(ctx, `SELECT max(id) FROM mail_outbox`).Scan(&mailID); err != nil {
@@ -428,11 +443,18 @@ func TestHostileInputNeverGets5xx(t *testing.T) {
 		"/staff/divisions/accounts/:id":  fmt.Sprintf("/staff/divisions/accounts/%d", editor.ID),
 		"/staff/inquiries/:id":           fmt.Sprintf("/staff/inquiries/%d", inq.ID),
 		"/staff/consents/:id":            fmt.Sprintf("/staff/consents/%d", consentID),
+		"/newsletter/confirm/:token":     nl.confirm,
+		"/newsletter/unsubscribe/:token": nl.unsubscribe,
+		"/staff/newsletter/lists/:id":    fmt.Sprintf("/staff/newsletter/lists/%d", nl.list),
+		"/staff/newsletter/:id":          fmt.Sprintf("/staff/newsletter/%d", nl.draft),
 		"/moderation/events/:id/correct": fmt.Sprintf("/moderation/events/%d/correct", open.ID),
+		"/group/inquiries/:id":           fmt.Sprintf("/group/inquiries/%d", groupInq.ID),
+		"/groups/:id/images/:image":      groupImg.Path(),
 	}
 	extraPages := []string{fmt.Sprintf("/events/%d", mine.ID), fmt.Sprintf("/events/%d/participants", operator.ID),
 		"/staff/disaster?mode=on", // the switch's confirmation step
-		"/staff/pages/new?kind=article"}
+		"/staff/pages/new?kind=article",
+		fmt.Sprintf("/staff/newsletter/%d", nl.waiting)}
 
 	type route struct{ method, path string }
 	var routes []route

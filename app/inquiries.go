@@ -69,11 +69,24 @@ func (a *App) filledInTime(stamp string) bool {
 	return age >= inquiryMinFill && age <= inquiryMaxFill
 }
 
-// inquiryTarget is what the form is about: a live page (its division
-// fixed), a division, or neither (the resident chooses a division).
+// inquiryTarget is what the form is about: a public group (its inbox), a
+// live page (its division fixed), a division, or neither (the resident
+// chooses a division).
 func (a *App) inquiryTarget(c echo.Context, pageParam, divParam string) (components.InquiryView, error) {
 	ctx := c.Request().Context()
 	var v components.InquiryView
+	if groupParam := c.QueryParam("group"); groupParam != "" {
+		id, ok := form.ID(groupParam)
+		if !ok {
+			return v, db.ErrNotFound
+		}
+		g, err := a.db.PublicGroupName(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		v.Group = g
+		return v, nil
+	}
 	if pageParam != "" {
 		id, ok := form.ID(pageParam)
 		if !ok {
@@ -105,8 +118,15 @@ func (a *App) inquiryTarget(c echo.Context, pageParam, divParam string) (compone
 	return v, nil
 }
 
+// groupInbox stands for the division of an inquiry to a group: the group
+// is fixed by the address, and there is no division to choose.
+const groupInbox = "group"
+
 // divisionChoices are the division ids the form accepts.
 func divisionChoices(v components.InquiryView) []string {
+	if v.Group != nil {
+		return []string{groupInbox}
+	}
 	if v.Fixed != nil {
 		return []string{strconv.FormatInt(v.Fixed.ID, 10)}
 	}
@@ -125,6 +145,9 @@ func (a *App) inquiryPage(c echo.Context) error {
 	}
 	if v.Fixed != nil {
 		v.Form.Division = strconv.FormatInt(v.Fixed.ID, 10)
+	}
+	if v.Group != nil {
+		v.Form.Division = groupInbox
 	}
 	v.Stamp = a.inquiryStamp(a.now())
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -153,6 +176,9 @@ func (a *App) sendInquiry(c echo.Context) error {
 	if v.Fixed != nil { // the page or the address decides the division, not the form
 		v.Form.Division = strconv.FormatInt(v.Fixed.ID, 10)
 	}
+	if v.Group != nil { // the group's inbox; the form asks no phone for a group
+		v.Form.Division, v.Form.Phone = groupInbox, ""
+	}
 	v.Form.Normalize()
 	v.Errs = v.Form.Validate(divisionChoices(v))
 	v.Stamp = a.inquiryStamp(a.now())
@@ -166,21 +192,28 @@ func (a *App) sendInquiry(c echo.Context) error {
 		v.Confirm = true
 		return again(http.StatusUnprocessableEntity)
 	}
-	divID, _ := form.ID(v.Form.Division)
-	dv := v.Fixed
-	for i := range v.Divisions {
-		if v.Divisions[i].ID == divID {
-			dv = &v.Divisions[i]
-		}
-	}
-	inq := &db.Inquiry{DivisionID: divID, Subject: v.Form.Subject, Body: v.Form.Body, Name: v.Form.Name,
+	inq := &db.Inquiry{Subject: v.Form.Subject, Body: v.Form.Body, Name: v.Form.Name,
 		Email: v.Form.Email, Phone: v.Form.Phone, IPHash: a.rateSubject("ip", c.RealIP())}
-	if v.PageID != 0 {
-		inq.PageID = &v.PageID
-	}
 	// The receipt repeats neither the subject nor the body: the address is
 	// as typed, and the form must not become a way to mail anyone any text.
-	receipt := a.composeMail(a.viewRequest(c).Lang, "inquiry_receipt", "", map[string]any{"Division": dv.Name})
+	var receipt *db.Mail
+	if v.Group != nil {
+		inq.GroupID = &v.Group.ID
+		receipt = a.composeMail(a.viewRequest(c).Lang, "inquiry_group_receipt", "", map[string]any{"Group": v.Group.Name})
+	} else {
+		divID, _ := form.ID(v.Form.Division)
+		dv := v.Fixed
+		for i := range v.Divisions {
+			if v.Divisions[i].ID == divID {
+				dv = &v.Divisions[i]
+			}
+		}
+		inq.DivisionID = divID
+		if v.PageID != 0 {
+			inq.PageID = &v.PageID
+		}
+		receipt = a.composeMail(a.viewRequest(c).Lang, "inquiry_receipt", "", map[string]any{"Division": dv.Name})
+	}
 	err = a.db.CreateInquiry(ctx, inq, receipt, db.InquiryLimit{IP: c.RealIP(), Since: a.now().Add(-inquiryWindow), Max: maxInquiriesPerAddress})
 	if errors.Is(err, db.ErrRateLimited) {
 		v.Errs.Add("body", "inquiry.err.too_many")
@@ -231,7 +264,11 @@ func (a *App) showInquiry(c echo.Context, status int, text string, errs form.Err
 	if err != nil {
 		return err
 	}
-	v := components.InquiryDetailView{Detail: d, Text: text, Errs: errs}
+	v := components.InquiryDetailView{Detail: d, Text: text, Errs: errs, Base: inboxBase(c)}
+	if d.Group != nil { // a group's inbox has no answer templates
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return a.render(c, status, a.t(c, "inquiries.detail_title"), components.InquiryDetail(v))
+	}
 	if v.Templates, err = a.db.InquiryTemplates(ctx, currentUser(c), d.Inquiry.DivisionID); err != nil {
 		return err
 	}
@@ -317,7 +354,30 @@ func (a *App) inquiryAction(c echo.Context, flash string, fn func(id int64, acto
 		return err
 	}
 	a.flash(c, "success", flash)
-	return c.Redirect(http.StatusSeeOther, "/staff/inquiries/"+strconv.FormatInt(id, 10))
+	return c.Redirect(http.StatusSeeOther, inboxBase(c)+"/"+strconv.FormatInt(id, 10))
+}
+
+// inboxBase is the address of the inbox the request is in: a group's own
+// (/group/inquiries) or its divisions' (/staff/inquiries).
+func inboxBase(c echo.Context) string {
+	if actingRole(c) == db.KindGroup {
+		return "/group/inquiries"
+	}
+	return "/staff/inquiries"
+}
+
+// groupInquiries is a group's inbox: the inquiries residents sent it, with
+// neither their names nor their addresses.
+func (a *App) groupInquiries(c echo.Context) error {
+	status := c.QueryParam("status")
+	if status != "" && !isInquiryStatus(status) {
+		status = ""
+	}
+	rows, err := a.db.GroupInquiries(c.Request().Context(), currentUser(c), status)
+	if err != nil {
+		return err
+	}
+	return a.page(c, a.t(c, "group_inquiries.title"), components.GroupInquiries(rows, status))
 }
 
 func (a *App) assignInquiry(c echo.Context) error {
@@ -354,6 +414,16 @@ func (a *App) inquiryText(c echo.Context, answer bool) error {
 	}
 	return a.inquiryAction(c, "inquiries.answered", func(id int64, actor db.Actor) error {
 		return a.db.AnswerInquiry(c.Request().Context(), id, actor, f.Text, func(inq *db.Inquiry) *db.Mail {
+			if inq.GroupID != nil {
+				// From the portal, naming the group and its public contact
+				// if it has one: never the group account's or anyone's address.
+				g, _ := a.db.PublicGroupName(c.Request().Context(), *inq.GroupID)
+				data := map[string]any{"Name": inq.Name, "Subject": inq.Subject, "Answer": f.Text, "GroupID": *inq.GroupID}
+				if g != nil {
+					data["Group"], data["Contact"] = g.Name, g.Contact
+				}
+				return a.composeMail(i18n.Default, "inquiry_group_answer", "", data)
+			}
 			dv, _ := a.db.Division(c.Request().Context(), inq.DivisionID)
 			name := ""
 			if dv != nil {

@@ -188,6 +188,12 @@ func serve(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 			}
 		})
 		log.Info("mail sender started", "smtp", mailCfg)
+		news := a.NewsletterSender(mailCfg, log)
+		running.Go(func() {
+			if err := news.Run(jobs); err != nil && jobs.Err() == nil {
+				log.Error("newsletter sender stopped", "err", err)
+			}
+		})
 	} else {
 		log.Info("no SMTP configured: mail stays in the outbox, readable at /staff/mail")
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
@@ -70,10 +71,15 @@ func newExportEnv(t *testing.T) *exportEnv {
 			t.Fatal(err)
 		}
 		_, err = e.db.Pool.Exec(ctx, `UPDATE member_profiles SET name = $2, phone = $3, town = $4,
-			address = $4 || '1-2-3, "コーポ"', newsletter_since = CASE WHEN $5 THEN now() END WHERE account_id = $1`,
-			acc.ID, p.name, p.phone, p.town, i%2 == 0)
+			address = $4 || '1-2-3, "コーポ"' WHERE account_id = $1`,
+			acc.ID, p.name, p.phone, p.town)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i%2 == 0 { // subscribed to a newsletter list: the filter reads the real subscription
+			if err := e.db.SetMemberSubscription(ctx, acc.ID, firstNewsletterList(t, e.db), true, time.Now()); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	x := &exportEnv{testEnv: e, event: e.publishedEvent(10, 0)}

@@ -147,6 +147,11 @@ func (a *App) gzip() echo.MiddlewareFunc {
 // X-CSRF-Token header htmx sends from hx-headers.
 func (a *App) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		// RFC 8058: mail providers post the one-click unsubscribe from their
+		// servers, with no cookie and no token; the signed link is the proof.
+		Skipper: func(c echo.Context) bool {
+			return c.Path() == unsubscribeRoute && c.Request().Method == http.MethodPost
+		},
 		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
 		CookieName:     csrfCookieName(a.cfg),
 		CookiePath:     "/",

@@ -5,19 +5,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wardportal/portal/app/apptest"
+	"github.com/wardportal/portal/app/faults"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -69,101 +68,6 @@ func TestFailedLiveRenderIsNotCached(t *testing.T) {
 	}
 }
 
-// tcpProxy stands between the app and PostgreSQL so a test can take the
-// database away: down cuts every connection and hangs up on new ones at
-// once (a server that is starting or stopping), close stops listening
-// (connection refused), up forwards again.
-type tcpProxy struct {
-	t      *testing.T
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	up    bool
-	conns map[net.Conn]struct{}
-}
-
-// newTCPProxy forwards to the host and port of dbURL, up or not yet.
-func newTCPProxy(t *testing.T, dbURL string, up bool) *tcpProxy {
-	t.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{t: t, ln: ln, target: u.Host, up: up, conns: map[net.Conn]struct{}{}}
-	go p.serve()
-	t.Cleanup(p.close)
-	return p
-}
-
-// url is dbURL reaching its server through the proxy.
-func (p *tcpProxy) url(dbURL string) string {
-	u, _ := url.Parse(dbURL)
-	u.Host = p.ln.Addr().String()
-	return u.String()
-}
-
-func (p *tcpProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if !p.up {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns[c] = struct{}{}
-		p.mu.Unlock()
-		go p.pipe(c)
-	}
-}
-
-func (p *tcpProxy) pipe(c net.Conn) {
-	s, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[s] = struct{}{}
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(s, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, s); done <- struct{}{} }()
-	<-done
-	c.Close()
-	s.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, s)
-	p.mu.Unlock()
-}
-
-// setUp lets connections through, or cuts them all and hangs up on new ones.
-func (p *tcpProxy) setUp(up bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.up = up
-	if !up {
-		for c := range p.conns {
-			c.Close()
-		}
-	}
-}
-
-// close stops listening: connecting is refused from now on.
-func (p *tcpProxy) close() {
-	p.setUp(false)
-	p.ln.Close()
-}
-
 // TestDatabaseOutageIs503 takes the database away from a running portal:
 // visitors, signed-in members and htmx requests all get the translated 503
 // page or fragment with Retry-After and the request id, never a bare text
@@ -171,8 +75,8 @@ func (p *tcpProxy) close() {
 func TestDatabaseOutageIs503(t *testing.T) {
 	t.Parallel()
 	direct := dbtest.NewURL(t)
-	proxy := newTCPProxy(t, direct, true)
-	d, err := db.Open(context.Background(), proxy.url(direct))
+	proxy := faults.StartURL(t, direct)
+	d, err := db.Open(context.Background(), proxy.URL(direct))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,9 +126,9 @@ func TestDatabaseOutageIs503(t *testing.T) {
 			}
 		}
 	}
-	proxy.setUp(false)
+	proxy.Cut()
 	check("server hangs up")
-	proxy.close()
+	proxy.Close()
 	check("connection refused")
 }
 
@@ -314,15 +218,16 @@ func (p *serveProcess) wait(within time.Duration) (int, bool) {
 func TestServeWaitsForTheDatabase(t *testing.T) {
 	t.Parallel()
 	direct := dbtest.NewURL(t)
-	proxy := newTCPProxy(t, direct, false)
-	p := startServe(t, map[string]string{"DATABASE_URL": proxy.url(direct), "PORTAL_DB_WAIT_SECONDS": "120"})
+	proxy := faults.StartURL(t, direct)
+	proxy.Cut()
+	p := startServe(t, map[string]string{"DATABASE_URL": proxy.URL(direct), "PORTAL_DB_WAIT_SECONDS": "120"})
 	if !p.waitLog("database not reachable yet", 30*time.Second) {
 		t.Fatalf("serve did not wait for the database:\n%s", p.logs())
 	}
 	if !p.waitLog("attempt=2", 30*time.Second) {
 		t.Fatalf("serve tried only once:\n%s", p.logs())
 	}
-	proxy.setUp(true)
+	proxy.Restore()
 	base := p.baseURL()
 	for _, path := range []string{"/healthz", "/readyz", "/"} {
 		res, err := http.Get(base + path)
@@ -368,15 +273,16 @@ func TestWaitSettings(t *testing.T) {
 		})
 	}
 	cfg, err := load("", "")
-	if err != nil || cfg.DBWait != time.Minute || cfg.ShutdownGrace != 20*time.Second {
-		t.Errorf("defaults: %v %v %v", cfg.DBWait, cfg.ShutdownGrace, err)
+	if err != nil || cfg.DBWait != time.Minute || cfg.ShutdownGrace != 20*time.Second || cfg.RequestTimeout != 15*time.Second {
+		t.Errorf("defaults: %v %v %v %v", cfg.DBWait, cfg.ShutdownGrace, cfg.RequestTimeout, err)
 	}
 	if cfg, err := load("PORTAL_DB_WAIT_SECONDS", "0"); err != nil || cfg.DBWait != 0 {
 		t.Errorf("no waiting: %v %v", cfg.DBWait, err)
 	}
 	for k, bad := range map[string][]string{
-		"PORTAL_DB_WAIT_SECONDS":        {"-1", "1m", "86401"},
-		"PORTAL_SHUTDOWN_GRACE_SECONDS": {"0", "ten", "1e3"},
+		"PORTAL_DB_WAIT_SECONDS":         {"-1", "1m", "86401"},
+		"PORTAL_SHUTDOWN_GRACE_SECONDS":  {"0", "ten", "1e3"},
+		"PORTAL_REQUEST_TIMEOUT_SECONDS": {"0", "-5", "15s"},
 	} {
 		for _, v := range bad {
 			if _, err := load(k, v); err == nil || !strings.HasPrefix(err.Error(), k+": ") {

@@ -2,13 +2,17 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/db"
 	"github.com/wardportal/portal/db/dbtest"
 )
@@ -46,6 +50,15 @@ var roleMatrix = map[string]string{
 	"GET /articles/:id":                        "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /groups":                              "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /groups/:id":                          "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /groups/:id/images/:image":            "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /group/profile":                       "login 403   ok    403   403   403   403   403   403",
+	"POST /group/profile":                      "403   403   ok    403   403   403   403   403   403",
+	"POST /group/profile/images":               "403   403   ok    403   403   403   403   403   403",
+	"GET /group/inquiries":                     "login 403   ok    403   403   403   403   403   403",
+	"GET /group/inquiries/:id":                 "login 403   ok    403   403   403   403   403   403",
+	"POST /group/inquiries/:id/note":           "403   403   ok    403   403   403   403   403   403",
+	"POST /group/inquiries/:id/answer":         "403   403   ok    403   403   403   403   403   403",
+	"POST /group/inquiries/:id/close":          "403   403   ok    403   403   403   403   403   403",
 	"GET /events":                              "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /events/:id":                          "ok    ok    ok    ok    ok    ok    ok    ok    ok",
 	"GET /events/new":                          "login 403   ok    ok    ok    403   403   403   403",
@@ -185,6 +198,26 @@ var roleMatrix = map[string]string{
 	"POST /staff/consents":                       "403   403   403   403   403   ok    ok    403   403",
 	"GET /staff/consents/export":                 "login 403   403   403   403   ok    ok    403   403",
 	"GET /staff/consents/:id":                    "login 403   403   403   403   ok    ok    403   403",
+	"GET /newsletter":                            "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"POST /newsletter":                           "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /newsletter/confirm/:token":             "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"POST /newsletter/confirm/:token":            "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"GET /newsletter/unsubscribe/:token":         "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"POST /newsletter/unsubscribe/:token":        "ok    ok    ok    ok    ok    ok    ok    ok    ok",
+	"POST /account/newsletter":                   "403   ok    403   403   403   403   403   403   403",
+	"GET /staff/newsletter":                      "login 403   403   403   ok    ok    ok    403   403",
+	"GET /staff/newsletter/new":                  "login 403   403   403   ok    ok    ok    403   403",
+	"POST /staff/newsletter/new":                 "403   403   403   403   ok    ok    ok    403   403",
+	"GET /staff/newsletter/lists":                "login 403   403   403   ok    403   403   403   403",
+	"POST /staff/newsletter/lists":               "403   403   403   403   ok    403   403   403   403",
+	"GET /staff/newsletter/lists/:id":            "login 403   403   403   ok    403   403   403   403",
+	"POST /staff/newsletter/lists/:id":           "403   403   403   403   ok    403   403   403   403",
+	"GET /staff/newsletter/:id":                  "login 403   403   403   ok    ok    ok    403   403",
+	"POST /staff/newsletter/:id":                 "403   403   403   403   ok    ok    ok    403   403",
+	"POST /staff/newsletter/:id/test":            "403   403   403   403   ok    ok    ok    403   403",
+	"POST /staff/newsletter/:id/send":            "403   403   403   403   ok    ok    ok    403   403",
+	"POST /staff/newsletter/:id/cancel":          "403   403   403   403   ok    ok    ok    403   403",
+	"POST /staff/newsletter/:id/approve":         "403   403   403   403   403   403   ok    403   403",
 }
 
 // personalDataRoutes show members' personal data. The system administrator
@@ -197,7 +230,7 @@ var personalDataRoutes = []string{
 	"GET /staff/members/exports/:token", "GET /staff/mail", "GET /staff/mail/:id",
 	"GET /events/:id/participants", "GET /events/:id/participants.csv",
 	"GET /staff/audit", "POST /staff/audit/export",
-	"GET /staff/inquiries/:id",
+	"GET /staff/inquiries/:id", "GET /group/inquiries/:id",
 	"GET /staff/consents", "GET /staff/consents/export", "GET /staff/consents/:id",
 }
 
@@ -303,6 +336,121 @@ func TestRoleMatrix(t *testing.T) {
 	for key := range roleMatrix {
 		if !slices.Contains(routes, key) {
 			t.Errorf("matrix lists %s, which is not a route", key)
+		}
+	}
+}
+
+// scopeColumns are the staff of TestSubSiteScopeMatrix, facing sub-site B
+// and its pages: A's site manager (also editor and approver, of A only),
+// A's editor, B's own editor, the official site's manager (who manages
+// every site) and B's own site manager, last because what B's manager may
+// do changes B for the columns after.
+var scopeColumns = []string{"mgrA", "editorA", "editorB", "official", "mgrB"}
+
+// scopeMatrix is the sub-site scoping written out: for each action on
+// sub-site B or one of its pages, who gets through ("ok") and who is turned
+// away ("no": 403, or 404 where the page is not theirs to know of). Every
+// request is valid, so a refusal can only be the scope.
+var scopeMatrix = map[string]string{
+	//                                      mgrA  edA   edB   offic mgrB
+	"GET /staff/sites/B":               "ok   ok    ok    ok    ok",
+	"POST /staff/sites/B/settings":     "no   no    no    ok    ok",
+	"POST /staff/sites/B/staff":        "no   no    no    ok    ok",
+	"POST /staff/sites/B/staff/remove": "no   no    no    ok    ok",
+	"GET /staff/pages/draftB":          "no   no    ok    no    ok",
+	"GET /staff/pages/draftB/diff":     "no   no    ok    no    ok",
+	"POST /staff/pages/draftB":         "no   no    ok    no    ok",
+	"GET /staff/pages/draftB/files":    "no   no    ok    no    ok",
+	"POST /staff/approvals/submittedB": "no   no    no    no    ok",
+	"POST /staff/approvals/liveB/end":  "no   no    no    no    ok",
+	"GET /s/kankyo":                    "ok   ok    ok    ok    ok",
+	"POST /staff/sites/B/close":        "no   no    no    ok    ok",
+}
+
+// TestSubSiteScopeMatrix: a site manager, editor or approver of one
+// sub-site cannot touch another's site or pages, whatever their roles;
+// the official site's manager manages every site but writes and approves
+// no department's pages.
+func TestSubSiteScopeMatrix(t *testing.T) {
+	t.Parallel()
+	e := newSitesEnv(t)
+	extra := e.staffAccount("editor-x", db.RoleEditor)
+	setup := db.Actor{Account: e.ward, Role: db.RoleWardStaff}
+	if err := e.db.SetStaffDivisions(e.ctx, setup, extra.ID, []int64{e.divB.ID}); err != nil {
+		t.Fatal(err)
+	}
+	page := func(title string, submit bool) int64 {
+		now := time.Now()
+		act := db.Actor{Account: e.editorB, Role: db.RoleEditor}
+		p, _, err := e.db.CreatePage(e.ctx, act, db.NewPage{SiteID: e.siteB.ID, DivisionID: e.divB.ID, Kind: db.PageGeneral,
+			PageContent: db.PageContent{Title: title, Body: "本文です。", PublishAt: now.Add(96 * time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if submit {
+			if err := e.db.SubmitPage(e.ctx, db.Transition{PageID: p.ID, Actor: act, Now: now}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p.ID
+	}
+	draft, submitted := page("Bの下書き", false), page("Bの申請中のページ", true)
+	live := publishPage(t, e.db, e.siteB, e.mgrB, "Bの公開中のページ", "本文です。")
+	ids := strings.NewReplacer("/B", fmt.Sprintf("/%d", e.siteB.ID), "draftB", fmt.Sprint(draft),
+		"submittedB", fmt.Sprint(submitted), "liveB", fmt.Sprint(live))
+	forms := map[string]url.Values{
+		"POST /staff/sites/B/settings":     {"name": {"環境のサイト"}, "lead_days": {"3"}},
+		"POST /staff/sites/B/staff":        {"account": {fmt.Sprint(extra.ID)}},
+		"POST /staff/sites/B/staff/remove": {"account": {fmt.Sprint(extra.ID)}},
+		"POST /staff/approvals/submittedB": {"action": {form.DecideSendBack}, "comment": {"日付を直してください。"}},
+		"POST /staff/approvals/liveB/end":  {"reason": {"掲載終了"}},
+		"POST /staff/sites/B/close":        {"reason": {"公式サイトに統合"}},
+	}
+	// The page's own form, as its editor sees it, with its values.
+	editPath := ids.Replace("/staff/pages/draftB")
+	for _, f := range readForms(e.as(e.editorB).get(editPath).Doc, editPath, "editorB") {
+		if f.method == http.MethodPost && f.action == editPath {
+			f.values.Del("_csrf")
+			forms["POST /staff/pages/draftB"] = f.values
+		}
+	}
+	if forms["POST /staff/pages/draftB"] == nil {
+		t.Fatal("the draft's page has no form to save it")
+	}
+	people := map[string]*testEnv{"mgrA": e.as(e.mgrA), "editorA": e.as(e.editorA), "editorB": e.as(e.editorB),
+		"official": e.as(e.prMgr), "mgrB": e.as(e.mgrB)}
+	keys := slices.Sorted(maps.Keys(scopeMatrix))
+	// Closing ends the site for every row after it: last.
+	keys = append(slices.DeleteFunc(keys, func(k string) bool { return k == "POST /staff/sites/B/close" }), "POST /staff/sites/B/close")
+	for _, key := range keys {
+		method, path, _ := strings.Cut(key, " ")
+		path = ids.Replace(path)
+		for i, want := range strings.Fields(scopeMatrix[key]) {
+			name := scopeColumns[i]
+			c := people[name]
+			var res *response
+			if method == http.MethodGet {
+				res = c.get(path)
+			} else {
+				v := url.Values{"_csrf": {c.token()}}
+				for k, vs := range forms[key] {
+					v[k] = vs
+				}
+				res = c.post(path, v)
+			}
+			got := "ok"
+			switch {
+			case res.StatusCode == http.StatusForbidden, res.StatusCode == http.StatusNotFound:
+				got = "no"
+			case res.StatusCode == http.StatusConflict:
+				// Past the scope; an earlier column had already done it
+				// (closed the site).
+			case res.StatusCode >= 400:
+				got = fmt.Sprint(res.StatusCode)
+			}
+			if got != want {
+				t.Errorf("%s as %s: %d (%s), want %s", key, name, res.StatusCode, got, want)
+			}
 		}
 	}
 }

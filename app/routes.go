@@ -25,10 +25,13 @@ func (a *App) routes() *echo.Echo {
 	e.Use(a.accessLog())
 	e.Use(a.recoverPanics())
 	e.Use(a.securityHeaders)
+	e.Use(a.deadline)
 	// Bodies: 2 MB, except the upload route's, which carries a file
 	// (files.go). By route pattern, so it holds before any middleware reads
 	// the form.
-	upload := func(c echo.Context) bool { return c.Path() == uploadRoute && c.Request().Method == http.MethodPost }
+	upload := func(c echo.Context) bool {
+		return (c.Path() == uploadRoute || c.Path() == groupImageRoute) && c.Request().Method == http.MethodPost
+	}
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: upload}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadBodyLimit,
 		Skipper: func(c echo.Context) bool { return !upload(c) }}))
@@ -64,6 +67,7 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/topics/:tag", a.tagTopic)
 	site.GET("/groups", a.groups)
 	site.GET("/groups/:id", a.group)
+	site.GET("/groups/:id/images/:image", a.groupImage) // public once a live profile shows it (groups.go)
 	site.GET("/events", a.events)
 	site.GET("/events/:id", a.eventOrICS) // and /events/{id}.ics: see eventOrICS
 	site.GET("/events/new", a.newEventPage, a.require(permOrganise))
@@ -80,6 +84,14 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/s/:site/pages/:id", a.subSitePage)
 	site.GET("/inquiry", a.inquiryPage)
 	site.POST("/inquiry", a.sendInquiry)
+
+	// The newsletter: subscribe, confirm (one POST), unsubscribe (RFC 8058).
+	site.GET("/newsletter", a.newsletterPage)
+	site.POST("/newsletter", a.subscribeNewsletter)
+	site.GET("/newsletter/confirm/:token", a.confirmPage)
+	site.POST("/newsletter/confirm/:token", a.confirmNewsletter)
+	site.GET(unsubscribeRoute, a.unsubscribePage)
+	site.POST(unsubscribeRoute, a.unsubscribeNewsletter)
 
 	// Accounts.
 	site.GET("/register", a.registerPage)
@@ -112,6 +124,7 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/account/calendar", a.newCalendarFeed, member)
 	site.POST("/account/calendar/revoke", a.revokeCalendarFeed, member)
 	site.GET("/account/data", a.myData, member)
+	site.POST("/account/newsletter", a.setMemberNewsletter, member)
 
 	// Board posting: members and groups; everything waits for moderation.
 	poster := a.require(permPost)
@@ -124,6 +137,17 @@ func (a *App) routes() *echo.Echo {
 	site.GET("/board/posts/:id/report", a.reportPage, poster)
 	site.POST("/board/posts/:id/report", a.reportPost, poster)
 	site.GET("/account/posts", a.ownPosts, poster)
+
+	// A group's own profile (every change moderated) and its inquiry inbox.
+	group := a.require(permGroup)
+	site.GET("/group/profile", a.groupProfilePage, group)
+	site.POST("/group/profile", a.saveGroupProfile, group)
+	site.POST(groupImageRoute, a.uploadGroupImage, group)
+	site.GET("/group/inquiries", a.groupInquiries, group)
+	site.GET("/group/inquiries/:id", a.inquiry, group)
+	site.POST("/group/inquiries/:id/note", a.noteInquiry, group)
+	site.POST("/group/inquiries/:id/answer", a.answerInquiry, group)
+	site.POST("/group/inquiries/:id/close", a.closeInquiry, group)
 
 	// Moderation: the live queue.
 	moderate := a.require(permModerate)
@@ -222,5 +246,21 @@ func (a *App) routes() *echo.Echo {
 	site.POST("/staff/inquiries/:id/note", a.noteInquiry, inquiries)
 	site.POST("/staff/inquiries/:id/answer", a.answerInquiry, inquiries)
 	site.POST("/staff/inquiries/:id/close", a.closeInquiry, inquiries)
+
+	// Newsletter issues and lists.
+	news := a.require(permNewsletter)
+	site.GET("/staff/newsletter", a.newsletterIssues, news)
+	site.GET("/staff/newsletter/new", a.newIssuePage, news)
+	site.POST("/staff/newsletter/new", a.createIssue, news)
+	site.GET("/staff/newsletter/lists", a.newsletterLists, a.require(permNewsletterLists))
+	site.POST("/staff/newsletter/lists", a.createNewsletterList, a.require(permNewsletterLists))
+	site.GET("/staff/newsletter/lists/:id", a.newsletterListPage, a.require(permNewsletterLists))
+	site.POST("/staff/newsletter/lists/:id", a.updateNewsletterList, a.require(permNewsletterLists))
+	site.GET("/staff/newsletter/:id", a.issuePage, news)
+	site.POST("/staff/newsletter/:id", a.saveIssue, news)
+	site.POST("/staff/newsletter/:id/test", a.testIssue, news)
+	site.POST("/staff/newsletter/:id/send", a.sendIssue, news)
+	site.POST("/staff/newsletter/:id/cancel", a.cancelIssue, news)
+	site.POST("/staff/newsletter/:id/approve", a.approveIssue, a.require(permNewsletterApprove))
 	return e
 }

@@ -84,6 +84,20 @@ var itemViews = map[string]itemView{
 			return eventChangeSubject(s.Change)
 		},
 	},
+	db.ItemGroupProfile: {
+		category: func(ctx context.Context, s *db.ItemSubject) string {
+			if s.GroupProfile == nil {
+				return ""
+			}
+			return T(ctx, "moderation.kind.group_profile")
+		},
+		subject: func(s *db.ItemSubject) templ.Component {
+			if s.GroupProfile == nil {
+				return templ.NopComponent
+			}
+			return groupProfileSubject(s.GroupProfile)
+		},
+	},
 }
 
 func itemCategory(ctx context.Context, e *db.QueueEntry) string {

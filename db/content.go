@@ -205,7 +205,7 @@ func (d *DB) PublicEvent(ctx context.Context, id int64) (*Event, error) {
 	e := new(Event)
 	err := d.Bun.NewSelect().Model(e).
 		ColumnExpr("e.*").
-		ColumnExpr("coalesce(g.name, '') AS group_name").
+		ColumnExpr("coalesce(g.name, '') AS group_name, coalesce(g.published, false) AS group_published").
 		ColumnExpr("coalesce(f.name, '') AS facility_name, coalesce(f.url, '') AS facility_url").
 		ModelTableExpr("events AS e").
 		Join("LEFT JOIN groups AS g ON g.id = e.group_id").

@@ -77,9 +77,46 @@ func (d *DB) Ping(ctx context.Context) (err error) {
 	return d.Pool.Ping(ctx)
 }
 
-// InTx runs fn in a transaction, committing when fn returns nil.
-func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return d.Bun.RunInTx(ctx, &sql.TxOptions{}, fn)
+// ErrOutcomeUnknown is a transaction whose COMMIT was sent but whose answer
+// never came (the connection was cut or timed out on the way): the server
+// may have committed it or not. The caller must not say the write failed —
+// a person who sends it again could do it twice — but that it could not be
+// confirmed.
+var ErrOutcomeUnknown = errors.New("commit sent, outcome unknown")
+
+// InTx runs fn in a transaction, committing when fn returns nil. A commit
+// whose answer was lost returns ErrOutcomeUnknown; any other error means
+// nothing of fn was committed.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) (err error) {
+	tx, err := d.Bun.BeginTx(ctx, &sql.TxOptions{})
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback() // fn panicked
+		}
+	}()
+	if err := fn(ctx, tx); err != nil {
+		done = true
+		_ = tx.Rollback()
+		return err
+	}
+	done = true
+	// database/sql refuses to commit once ctx has ended and rolls back:
+	// that is a plain failure. Past that point COMMIT is on its way.
+	if ctx.Err() != nil {
+		_ = tx.Rollback()
+		return ctx.Err()
+	}
+	if err := tx.Commit(); err != nil {
+		if Unavailable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // notFound turns sql.ErrNoRows into ErrNotFound and wraps anything else.

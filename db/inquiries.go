@@ -53,7 +53,8 @@ type Inquiry struct {
 	bun.BaseModel `bun:"table:inquiries,alias:iq"`
 
 	ID         int64     `bun:"id,pk,autoincrement"`
-	DivisionID int64     `bun:"division_id"`
+	DivisionID int64     `bun:"division_id,nullzero"` // 0 when the inquiry is to a group
+	GroupID    *int64    `bun:"group_id"`             // the group whose inbox it is in, else nil
 	PageID     *int64    `bun:"page_id"`
 	Subject    string    `bun:"subject"`
 	Body       string    `bun:"body"`
@@ -176,15 +177,41 @@ func (d *DB) Inquiries(ctx context.Context, acc *Account, status string) (_ []In
 	return rows, err
 }
 
-// inquiryFor loads an inquiry for a staff member of its division, locking
-// it for update; a member of another division gets ErrForbidden.
+// GroupInquiries is the inbox of acc's group: newest first, those of one
+// status when status is not "". Like a division's inbox it shows no name
+// and no contact.
+func (d *DB) GroupInquiries(ctx context.Context, acc *Account, status string) (_ []InquiryRow, err error) {
+	defer wrap(&err, "group inquiries")
+	var rows []InquiryRow
+	q := d.Bun.NewSelect().TableExpr("inquiries AS iq").
+		ColumnExpr("iq.id, iq.subject, iq.status, iq.created_at, g.name AS division_name, '' AS assignee").
+		Join("JOIN groups AS g ON g.id = iq.group_id").
+		Where("g.account_id = ?", acc.ID).
+		OrderExpr("iq.id DESC").Limit(InquiryListLimit)
+	if status != "" {
+		q = q.Where("iq.status = ?", status)
+	}
+	err = q.Scan(ctx, &rows)
+	return rows, err
+}
+
+// inquiryFor loads an inquiry for a staff member of its division (or the
+// account of the group whose inbox it is in), locking it for update; anyone
+// else gets ErrForbidden.
 func inquiryFor(ctx context.Context, tx bun.Tx, id int64, acc *Account) (*Inquiry, error) {
 	inq := new(Inquiry)
 	if err := tx.NewSelect().Model(inq).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
 		return nil, notFound(err, "inquiry")
 	}
-	ok, err := tx.NewSelect().Table("staff_divisions").
-		Where("account_id = ? AND division_id = ?", acc.ID, inq.DivisionID).Exists(ctx)
+	var ok bool
+	var err error
+	if inq.GroupID != nil {
+		// A group's inbox: only the group's own account.
+		ok, err = tx.NewSelect().Table("groups").Where("id = ? AND account_id = ?", *inq.GroupID, acc.ID).Exists(ctx)
+	} else {
+		ok, err = tx.NewSelect().Table("staff_divisions").
+			Where("account_id = ? AND division_id = ?", acc.ID, inq.DivisionID).Exists(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -204,14 +231,16 @@ func addInquiryEvent(ctx context.Context, idb bun.IDB, ev *InquiryEvent) error {
 // InquiryDetail is an inquiry as its division's staff see it.
 type InquiryDetail struct {
 	Inquiry  *Inquiry
-	Division *Division
+	Division *Division // empty for an inquiry to a group
+	Group    *Group    // the group, for an inquiry to a group; else nil
 	Events   []InquiryEvent
 	Names    map[int64]string // display names of the staff in the history and the assignee
 }
 
 // ViewInquiry loads an inquiry, its history and the names of the staff in
-// it for a member of its division, and writes one audit entry saying who
-// saw the inquirer's name and contact, in which role, from where.
+// it for a member of its division (or the group whose inbox it is in), and
+// writes one audit entry saying who saw the inquirer's name and contact, in
+// which role, from where.
 func (d *DB) ViewInquiry(ctx context.Context, id int64, actor Actor) (_ *InquiryDetail, err error) {
 	defer wrap(&err, "view inquiry")
 	out := &InquiryDetail{Division: new(Division)}
@@ -221,7 +250,12 @@ func (d *DB) ViewInquiry(ctx context.Context, id int64, actor Actor) (_ *Inquiry
 			return err
 		}
 		out.Inquiry = inq
-		if err := tx.NewSelect().Model(out.Division).Where("id = ?", inq.DivisionID).Scan(ctx); err != nil {
+		if inq.GroupID != nil {
+			out.Group = new(Group)
+			if err := tx.NewSelect().Model(out.Group).Column("id", "name", "contact").Where("id = ?", *inq.GroupID).Scan(ctx); err != nil {
+				return err
+			}
+		} else if err := tx.NewSelect().Model(out.Division).Where("id = ?", inq.DivisionID).Scan(ctx); err != nil {
 			return err
 		}
 		if err := tx.NewSelect().Model(&out.Events).Where("inquiry_id = ?", id).Order("id").Scan(ctx); err != nil {
@@ -243,6 +277,13 @@ func (d *DB) ViewInquiry(ctx context.Context, id int64, actor Actor) (_ *Inquiry
 	}
 	if out.Names, err = d.StaffNames(ctx, ids); err != nil {
 		return nil, err
+	}
+	if out.Group != nil { // a group's own actions are the group's
+		for _, e := range out.Events {
+			if e.ActorID != nil && out.Names[*e.ActorID] == "" {
+				out.Names[*e.ActorID] = out.Group.Name
+			}
+		}
 	}
 	return out, nil
 }

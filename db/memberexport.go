@@ -19,7 +19,7 @@ type ExportFilter struct {
 	Status     string
 	From, To   *time.Time // registered in [From, To)
 	Town       string
-	Newsletter string // "yes": subscribed, "no": not
+	Newsletter string // "yes": subscribed to a newsletter list (confirmed), "no": to none
 	Joined     string // "yes": confirmed for at least one event, "no": never
 	EventID    int64  // signed up (confirmed or waitlisted) for this event
 }
@@ -45,8 +45,13 @@ var ExportColumns = []ExportColumn{
 	{Key: "email", SQL: "p.email", Personal: true},
 	{Key: "status", SQL: "a.status"},
 	{Key: "registered_at", SQL: "to_char(a.created_at AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI')"},
-	{Key: "newsletter", SQL: "CASE WHEN p.newsletter_since IS NULL THEN '' ELSE '1' END"},
+	{Key: "newsletter", SQL: "CASE WHEN " + subscribedSQL + " THEN '1' ELSE '' END"},
 }
+
+// subscribedSQL says the member a holds a confirmed subscription to some
+// newsletter list.
+const subscribedSQL = "EXISTS (SELECT 1 FROM newsletter_subscribers ns JOIN newsletter_subscriptions ss ON ss.subscriber_id = ns.id" +
+	" WHERE ns.account_id = a.id AND ss.status = " + "'" + SubConfirmed + "')"
 
 // ExportColumnKeys are the keys of ExportColumns, in file order.
 var ExportColumnKeys = func() []string {
@@ -93,9 +98,9 @@ func (f ExportFilter) where() (string, []any) {
 	}
 	switch f.Newsletter {
 	case "yes":
-		conds = append(conds, "p.newsletter_since IS NOT NULL")
+		conds = append(conds, subscribedSQL)
 	case "no":
-		conds = append(conds, "p.newsletter_since IS NULL")
+		conds = append(conds, "NOT "+subscribedSQL)
 	}
 	joined := "EXISTS (SELECT 1 FROM event_signups s WHERE s.account_id = a.id AND s.status = " + lit(SignupConfirmed) + ")"
 	switch f.Joined {

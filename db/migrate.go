@@ -138,5 +138,12 @@ func (d *DB) Migrate(ctx context.Context, ms []Migration) (_ []string, err error
 			return done, err
 		}
 	}
+	// Groups published before 0020 have a profile but no search grams: the
+	// directory's search would never find them. A few thousand rows at most.
+	if slices.ContainsFunc(ms, func(m Migration) bool { return m.Version == "0020_group_profiles" }) {
+		if err := d.backfillGroupGrams(ctx); err != nil {
+			return done, err
+		}
+	}
 	return done, nil
 }

@@ -80,18 +80,17 @@ var StaffRoles = []string{RoleModerator, RoleWardStaff, RoleEditor, RoleApprover
 type MemberProfile struct {
 	bun.BaseModel `bun:"table:member_profiles"`
 
-	AccountID       int64      `bun:"account_id,pk"`
-	Name            string     `bun:"name"`
-	NameKana        string     `bun:"name_kana"`
-	PostalCode      string     `bun:"postal_code"`
-	Town            string     `bun:"town"`
-	Address         string     `bun:"address"`
-	Phone           string     `bun:"phone"`
-	Fax             string     `bun:"fax"`
-	Email           string     `bun:"email"`
-	TermsVersion    string     `bun:"terms_version"`
-	NewsletterSince *time.Time `bun:"newsletter_since"`
-	CreatedAt       time.Time  `bun:"created_at,nullzero,default:now()"`
+	AccountID    int64     `bun:"account_id,pk"`
+	Name         string    `bun:"name"`
+	NameKana     string    `bun:"name_kana"`
+	PostalCode   string    `bun:"postal_code"`
+	Town         string    `bun:"town"`
+	Address      string    `bun:"address"`
+	Phone        string    `bun:"phone"`
+	Fax          string    `bun:"fax"`
+	Email        string    `bun:"email"`
+	TermsVersion string    `bun:"terms_version"`
+	CreatedAt    time.Time `bun:"created_at,nullzero,default:now()"`
 }
 
 // Group is a community group's public profile.
@@ -109,6 +108,21 @@ type Group struct {
 	Published   bool      `bun:"published"`
 	CreatedAt   time.Time `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt   time.Time `bun:"updated_at,nullzero,default:now()"`
+
+	// The live profile (see GroupProfile): written only by approving a
+	// revision, so zero values insert the columns' defaults.
+	Fields      []string   `bun:"fields,array,nullzero"`
+	Areas       []string   `bun:"areas,array,nullzero"`
+	Days        []string   `bun:"days,array,nullzero"`
+	Places      string     `bun:"places,nullzero"`
+	HowToJoin   string     `bun:"how_to_join,nullzero"`
+	Fees        string     `bun:"fees,nullzero"`
+	Contact     string     `bun:"contact,nullzero"`
+	Links       []string   `bun:"links,array,nullzero"`
+	ImageIDs    []int64    `bun:"image_ids,array,nullzero"`
+	SearchGrams []int32    `bun:"search_grams,array,nullzero"`
+	ProfileID   *int64     `bun:"profile_id"`
+	PublishedAt *time.Time `bun:"published_at"`
 }
 
 // Facility is a public facility in the link collection.
@@ -163,6 +177,8 @@ type Event struct {
 
 	// GroupName is filled by queries that join the organising group.
 	GroupName string `bun:"group_name,scanonly"`
+	// GroupPublished says the organising group has a public page to link.
+	GroupPublished bool `bun:"group_published,scanonly"`
 	// FacilityName and FacilityURL are filled by PublicEvent when the venue is a public facility.
 	FacilityName string `bun:"facility_name,scanonly"`
 	FacilityURL  string `bun:"facility_url,scanonly"`

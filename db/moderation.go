@@ -12,8 +12,8 @@ import (
 )
 
 // What the moderation queue holds. Every request for publication is an item:
-// board posts and group events now; group profile changes join as a new
-// entry of itemKinds.
+// board posts, group events and group profile changes, each an entry of
+// itemKinds.
 const (
 	ItemBoardPost = "board_post"
 
@@ -84,6 +84,8 @@ type ItemSubject struct {
 	Post   *BoardPost   // ItemBoardPost: the post, its author's handle and its topic's title
 	Event  *Event       // ItemEvent: the event a group submitted
 	Change *EventChange // ItemEventChange: a group's change to its published event, with the event as published
+	// ItemGroupProfile: the change of a group's profile
+	GroupProfile *GroupProfile
 }
 
 // QueueEntry is an item with what a moderator needs to decide on it.
@@ -408,6 +410,12 @@ var itemKinds = []*ItemKind{
 		load:   loadEventChanges,
 		label:  func(s *ItemSubject) string { return eventChangeLabel(s.Change) },
 		decide: decideEventChange,
+	},
+	{
+		Name:   ItemGroupProfile,
+		load:   loadGroupProfiles,
+		label:  func(s *ItemSubject) string { return groupProfileLabel(s.GroupProfile) },
+		decide: decideGroupProfile,
 	},
 }
 

@@ -16,7 +16,7 @@ import (
 func TestItemKindsMatchTheSchema(t *testing.T) {
 	t.Parallel()
 	f := newBoardFixture(t)
-	want := []string{"board_post", "event", "event_change"}
+	want := []string{"board_post", "event", "event_change", "group_profile"}
 	if got := db.ItemKindNames(); !slices.Equal(got, want) {
 		t.Errorf("ItemKindNames() = %v, want %v", got, want)
 	}

@@ -47,7 +47,8 @@ type DataProfile struct {
 	Fax          string `bun:"fax" json:"fax"`
 	Email        string `bun:"email" json:"email"`
 	TermsVersion string `bun:"terms_version" json:"terms_version"`
-	// NewsletterSince is when the member subscribed; null when they are not.
+	// NewsletterSince is when the member first confirmed a newsletter list
+	// still subscribed; null when they subscribe to none.
 	NewsletterSince *Stamp `bun:"newsletter_since" json:"newsletter_since"`
 }
 
@@ -179,8 +180,11 @@ func readAccount(ctx context.Context, tx bun.Tx, id int64, m *MemberData) error 
 
 func readProfile(ctx context.Context, tx bun.Tx, id int64, m *MemberData) error {
 	var ps []DataProfile
-	if err := tx.NewRaw(`SELECT name, name_kana, postal_code, town, address, phone, fax, email, terms_version, newsletter_since
-		FROM member_profiles WHERE account_id = ?`, id).Scan(ctx, &ps); err != nil {
+	if err := tx.NewRaw(`SELECT name, name_kana, postal_code, town, address, phone, fax, email, terms_version,
+			(SELECT min(ss.confirmed_at) FROM newsletter_subscribers ns
+			 JOIN newsletter_subscriptions ss ON ss.subscriber_id = ns.id AND ss.status = `+lit(SubConfirmed)+`
+			 WHERE ns.account_id = p.account_id) AS newsletter_since
+		FROM member_profiles p WHERE account_id = ?`, id).Scan(ctx, &ps); err != nil {
 		return err
 	}
 	if len(ps) > 0 {

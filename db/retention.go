@@ -46,6 +46,10 @@ func (d *DB) purgeOlderThan(ctx context.Context, cutoff time.Time, batch int) (h
 	if _, err := d.purgeInquiries(ctx, cutoff, batch); err != nil {
 		return history, audit, fmt.Errorf("purge inquiries: %w", err)
 	}
+	// Newsletter delivery rows (an address each) once settled that long ago.
+	if _, err := d.purgeDeliveries(ctx, cutoff, batch); err != nil {
+		return history, audit, fmt.Errorf("purge newsletter deliveries: %w", err)
+	}
 	return history, audit, nil
 }
 

@@ -25,6 +25,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.DurationVar(&s.Duration, "d", 8*time.Second, "measured duration of each run")
 	fs.DurationVar(&s.Warmup, "warmup", 2*time.Second, "warm-up before each measured run")
 	fs.IntVar(&s.Rounds, "rounds", 2, "rounds of alternating runs; the best round of each target counts")
+	fs.DurationVar(&s.Soak, "soak", 5*time.Minute, "how long the soak scenario keeps its mixed load on")
 	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the first measured portal run to `file`")
 	small := fs.Bool("small", false, "use a small database (5,000 members, 20,000 posts) for a quick run")
 	reseed := fs.Bool("reseed", false, "drop and recreate the benchmark database before seeding")
@@ -49,8 +50,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintf(stderr, "bench: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	if s.Concurrency < 1 || s.Duration <= 0 || s.Warmup < 0 || s.Rounds < 1 {
-		fmt.Fprintln(stderr, "bench: -c, -d and -rounds must be positive, -warmup not negative")
+	if s.Concurrency < 1 || s.Duration <= 0 || s.Warmup < 0 || s.Rounds < 1 || s.Soak <= 0 {
+		fmt.Fprintln(stderr, "bench: -c, -d, -soak and -rounds must be positive, -warmup not negative")
 		return 2
 	}
 	re, err := regexp.Compile(*run)

@@ -191,7 +191,7 @@ func countRows(ctx context.Context, d *db.DB) (counts, error) {
 		(SELECT count(*) FROM accounts WHERE kind = '`+db.KindMember+`'),
 		(SELECT count(*) FROM board_posts),
 		(SELECT count(*) FROM events),
-		(SELECT count(*) FROM groups),
+		(SELECT count(*) FROM groups g WHERE EXISTS (SELECT 1 FROM group_profiles p WHERE p.group_id = g.id)), -- seeded with profiles
 		(SELECT count(*) FROM pages WHERE kind = '`+db.PageNotice+`'),
 		(SELECT count(*) FROM pages WHERE kind = '`+db.PageSubsidy+`'),
 		(SELECT count(*) FROM pages WHERE kind = '`+db.PageArticle+`')`).

@@ -21,13 +21,15 @@ import (
 // and the load settings of the command line.
 type Env struct {
 	DB        *db.DB
-	PortalURL string // base address of the in-process portal, e.g. http://127.0.0.1:41234
+	App       *app.App // the in-process portal, for scenarios that run its workers
+	PortalURL string   // base address of the in-process portal, e.g. http://127.0.0.1:41234
 
 	Concurrency int           // -c: workers per load run
 	Duration    time.Duration // -d: measured window per run
 	Warmup      time.Duration // before every measured window
 	Rounds      int           // rounds of Compare
 	CPUProfile  string        // -cpuprofile: file for the first profiled window
+	Soak        time.Duration // -soak: how long the soak scenario keeps its load on
 
 	Log io.Writer // progress and diagnostics (stderr)
 
@@ -43,6 +45,7 @@ type Settings struct {
 	Warmup      time.Duration
 	Rounds      int
 	CPUProfile  string
+	Soak        time.Duration
 }
 
 // benchSecret signs the portal's tokens; fixed, so runs are alike.
@@ -58,6 +61,7 @@ func NewEnv(ctx context.Context, d *db.DB, s Settings, log io.Writer) (*Env, err
 		Warmup:      s.Warmup,
 		Rounds:      s.Rounds,
 		CPUProfile:  s.CPUProfile,
+		Soak:        s.Soak,
 		Log:         log,
 	}
 	env := map[string]string{
@@ -74,6 +78,7 @@ func NewEnv(ctx context.Context, d *db.DB, s Settings, log io.Writer) (*Env, err
 	if err != nil {
 		return nil, err
 	}
+	e.App = a
 	e.closers = append(e.closers, a.Close)
 	url, stop, err := e.Serve("portal", a.Handler())
 	if err != nil {

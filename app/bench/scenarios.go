@@ -29,10 +29,14 @@ var Scenarios = []Scenario{
 	{Name: "board", Doc: "board index page (first page, all categories) against bare net/http + pgx running the same SQL", Run: runBoard},
 	{Name: "member_search", Doc: "staff member search (name, kana, phone, e-mail, ID, status) at the seeded size, audit included", Run: runMemberSearch},
 	{Name: "board_search", Doc: "board search (/board?q=: one kanji, words, kana, two words, no hits) at the seeded size", Run: runBoardSearch},
+	{Name: "groups_search", Doc: "group directory search (/groups: words, field, area, day) one at a time at the seeded size; goal p99 < 50 ms at 2,000 groups", Run: runGroupsSearch},
+	{Name: "group_page", Doc: "public group pages (profile, upcoming events, board topics) for anonymous visitors, over every public group", Run: runGroupPage},
 	{Name: "board_live", Doc: "SSE delivery latency of approved topics to 1,000 readers of /board/live, commit to receipt", Run: runBoardLive},
 	{Name: "export_vs_copy", Doc: "staff CSV export of every member (CP932, all columns, gzip) over HTTP against COPY of the same SELECT; peak memory", Run: runExportVsCopy},
 	{Name: "checker", Doc: "content checks (app/check, every default check and the dictionary) on a 20,000-character Japanese page, one run at a time; goal p99 < 50 ms", Run: runChecker},
+	{Name: "newsletter", Doc: "newsletter issue to 100,000 subscribers (5,000 with -small), queue to a loopback SMTP sink; goal >= 1,000 msgs/s, < 64 MB above idle", Run: runNewsletter},
 	{Name: "signup_storm", Doc: "1,000 members sign up for one event (100 seats, 50 waiting) at once over HTTP; counts must come out exact", Run: runSignupStorm},
+	{Name: "soak", Doc: "mixed load (pages, htmx fragments, live streams) for -soak (5 min); goroutines, fds, heap and db connections must return to baseline", Run: runSoak},
 }
 
 // Select returns the scenarios whose name re matches, in registry order.

@@ -285,12 +285,24 @@ func FuzzRun(f *testing.F) {
 		"```\n[a](https://x.example)\n```", "ｶﾞ①㍻ ㌔ Ⅰ ㎡", "氏　名 住 所", "1/2 12/28（土）", "\x00\xff\xfe", "ー0ー", "丁目",
 		"# a\n### b", "０３－３３８９－１１１１", "a@b.jp(at)", "https://", "www.", "<a href=\"https://a.example\">ここ</a",
 	} {
-		f.Add("題", s, "")
-		f.Add(s, "本文", s)
+		f.Add("題", s, "", "")
+		f.Add(s, "本文", s, s)
 	}
-	f.Fuzz(func(t *testing.T, title, body, html string) {
-		in := Input{Title: title, Body: body, HTML: html, Allowed: contact}
-		ps := Run(in, append(All(), Words("防災", "ばか", "ー", " "))...)
+	// The allowances and the dictionary are input too: a consent record's
+	// names and a moderator's word come from people.
+	for _, s := range []string{"田中 花子", "中野", "a", "\x00", "ー", " ", "03-", "@", "東京都", "(", "*", "[", "\\"} {
+		f.Add("田中花子さんと中野の会", "連絡は03-1234-5678、a@b.jp、東京都中野区中野1-2-3まで。", "", s)
+	}
+	f.Fuzz(func(t *testing.T, title, body, html, extra string) {
+		allowed := contact
+		allowed.ConsentedNames = append(slices.Clone(contact.ConsentedNames), extra)
+		allowed.StaffNames = append(slices.Clone(contact.StaffNames), extra)
+		allowed.Phones = append(slices.Clone(contact.Phones), extra)
+		allowed.Emails = append(slices.Clone(contact.Emails), extra)
+		allowed.Addresses = append(slices.Clone(contact.Addresses), extra)
+		allowed.Domains = append(slices.Clone(contact.Domains), extra)
+		in := Input{Title: title, Body: body, HTML: html, Allowed: allowed, Kind: "board_post"}
+		ps := Run(in, append(All(), Words("防災", "ばか", "ー", " ", extra))...)
 		for _, p := range ps {
 			var src string
 			switch p.Field {

@@ -18,14 +18,27 @@ import (
 // ideographic space included) as one space, control and invisible
 // characters dropped. It never folds widths: 「！（）：」 and ＡＢＣ are the
 // resident's choice and stay. Identifiers go through Fold instead.
-func Text(s string) string { return oneLine(norm.NFC.String(s)) }
+func Text(s string) string { return oneLine(norm.NFC.String(visible(s))) }
 
 // Fold is Text for identifiers and machine-read values (login IDs, e-mail
 // addresses, phone numbers, postal codes, kana names, dates, numbers):
 // full-width ASCII letters and digits become half-width, half-width
 // katakana full-width, so what a Japanese phone keyboard types is read and
 // stored the way the ward's Excel sheets and lookups expect.
-func Fold(s string) string { return oneLine(fold(s)) }
+func Fold(s string) string { return oneLine(fold(visible(s))) }
+
+// visible drops control and invisible characters (keeping the white-space
+// ones, which oneLine and Multiline deal with) before composing: a mark
+// that followed a dropped character must compose with what is then before
+// it, or the value would change again when it is next normalised.
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (unicode.IsControl(r) && !unicode.IsSpace(r)) || r == '\uFEFF' || r == '\u200B' {
+			return -1
+		}
+		return r
+	}, s)
+}
 
 // oneLine trims s, shrinks each run of spaces to one ASCII space and drops
 // control and invisible characters.
@@ -57,12 +70,12 @@ func oneLine(s string) string {
 // spaces of each line.
 func Multiline(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	s = strings.Map(func(r rune) rune {
+	s = norm.NFC.String(strings.Map(func(r rune) rune {
 		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\uFEFF' || r == '\u200B') {
 			return -1
 		}
 		return r
-	}, norm.NFC.String(s))
+	}, s))
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		l = strings.TrimRight(l, " \t\u3000")
@@ -104,19 +117,21 @@ func Digits(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return strings.Trim(b.String(), "-")
+	// Removing spaces may bring a mark next to a letter: compose again.
+	return norm.NFC.String(strings.Trim(b.String(), "-"))
 }
 
 // Katakana converts hiragana to katakana, so 「やまだ はなこ」 and
 // 「ヤマダ ハナコ」 are stored alike.
 func Katakana(s string) string {
 	s = Fold(s)
-	return strings.Map(func(r rune) rune {
+	// Composed again: わ゙ has no hiragana form, ヷ is one character.
+	return norm.NFC.String(strings.Map(func(r rune) rune {
 		if r >= 'ぁ' && r <= 'ゖ' {
 			return r + ('ァ' - 'ぁ')
 		}
 		return r
-	}, s)
+	}, s))
 }
 
 // IsKatakana reports whether s holds only katakana, the prolonged sound

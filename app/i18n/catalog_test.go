@@ -178,6 +178,16 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, w := range []string{"registrations", "queue", "escalations", "inquiries", "approvals"} {
 		dynamic = append(dynamic, "work."+w)
 	}
+	// The newsletter: issue and delivery statuses, flashes named by an action.
+	for _, st := range []string{"draft", "awaiting_approval", "scheduled", "sending", "sent"} {
+		dynamic = append(dynamic, "newsletter.status."+st)
+	}
+	for _, st := range []string{"queued", "sending", "committing", "sent", "deferred", "failed", "unknown"} {
+		dynamic = append(dynamic, "newsletter.delivery."+st)
+	}
+	dynamic = append(dynamic, "newsletter.account_subscribed", "newsletter.account_unsubscribed",
+		"newsletter.now_scheduled", "newsletter.now_awaiting_approval",
+		"mail.newsletter_confirm.subject", "mail.newsletter_confirm.body")
 	for _, id := range dynamic {
 		for _, lang := range Languages {
 			if !c.Has(lang, id) {

@@ -131,8 +131,19 @@ func (r Renderer) LeaveURL(href string) string { return SignedLeaveURL(href, r.S
 // added as sig= after to= (dest is the address as /leave receives it in
 // to). A nil sign adds none.
 func SignedLeaveURL(href string, sign func(dest string) string) string {
-	u, err := url.Parse(strings.TrimSpace(href))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := url.Parse(browserURL(href))
+	if err != nil {
+		return href
+	}
+	switch {
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
+	case u.Scheme == "" && u.Host != "":
+		// //host/path leaves the site as surely as https://host/path.
+		u.Scheme = "https"
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Opaque != "":
+		// https:host — a browser on an http page reads host as the
+		// server: it leaves too, and /leave shows where to.
+	default:
 		return href
 	}
 	dest := u.String()
@@ -141,6 +152,18 @@ func SignedLeaveURL(href string, sign func(dest string) string) string {
 		out += "&sig=" + url.QueryEscape(sign(dest))
 	}
 	return out
+}
+
+// browserURL is href as a browser reads it: spaces around it, tabs and
+// line breaks inside it dropped, and backslashes taken for slashes (so
+// \\host is //host).
+func browserURL(href string) string {
+	return strings.ReplaceAll(strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(href)), "\\", "/")
 }
 
 // LeaveTarget is the destination of a /leave link (its to=, whatever else

@@ -42,10 +42,12 @@ type received struct {
 type backend struct {
 	mu        sync.Mutex
 	msgs      []received
-	tempFails int    // answer 451 to the next tempFails deliveries
-	tempAt    string // "rcpt" or "data": where the 451 comes
-	permFail  bool   // answer 550 to every RCPT TO
-	user      string // when set, AUTH PLAIN with user/pass is required
+	tempFails int             // answer 451 to the next tempFails deliveries
+	tempAt    string          // "rcpt" or "data": where the 451 comes
+	permFail  bool            // answer 550 to every RCPT TO
+	tempCode  int             // the code of the planned temporary failures; 451 when 0
+	refuse    map[string]bool // answer 550 to RCPT TO these addresses
+	user      string          // when set, AUTH PLAIN with user/pass is required
 	pass      string
 }
 
@@ -69,7 +71,11 @@ func (b *backend) tempFail(at string) error {
 	defer b.mu.Unlock()
 	if b.tempFails > 0 && b.tempAt == at {
 		b.tempFails--
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, try again later"}
+		code := b.tempCode
+		if code == 0 {
+			code = 451
+		}
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, try again later"}
 	}
 	return nil
 }
@@ -103,7 +109,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.b.mu.Lock()
-	perm := s.b.permFail
+	perm := s.b.permFail || s.b.refuse[strings.Trim(to, "<>")]
 	s.b.mu.Unlock()
 	if perm {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}

@@ -153,6 +153,7 @@ func (s *seeder) groups(ctx context.Context) error {
 		groupRow
 		login, summary, description, activity string
 		created, updated                      time.Time
+		profile                               db.ProfileContent
 	}
 	gs := make([]full, G)
 	for i := range gs {
@@ -176,10 +177,11 @@ func (s *seeder) groups(ctx context.Context) error {
 			}
 		}
 		var sched string
+		day := r.IntN(7)
 		if r.IntN(3) == 0 {
-			sched = fmt.Sprintf("毎週%s曜日 %s", weekdays[r.IntN(7)], pick(r, schedules))
+			sched = fmt.Sprintf("毎週%s曜日 %s", weekdays[day], pick(r, schedules))
 		} else {
-			sched = fmt.Sprintf("毎月第%d%s曜日 %s", 1+r.IntN(4), weekdays[r.IntN(7)], pick(r, schedules))
+			sched = fmt.Sprintf("毎月第%d%s曜日 %s", 1+r.IntN(4), weekdays[day], pick(r, schedules))
 		}
 		g.activity = fmt.Sprintf("%s（%sほか）", sched, venue)
 		switch r.IntN(3) {
@@ -203,6 +205,8 @@ func (s *seeder) groups(ctx context.Context) error {
 			}),
 		}
 		g.description = strings.Join(paras, "\n\n")
+		g.profile = groupProfile(r, g.login, a, t, day, venue)
+		g.profile.Summary, g.profile.Description, g.profile.Activity = g.summary, g.description, g.activity
 		gs[i] = g
 	}
 
@@ -226,20 +230,52 @@ func (s *seeder) groups(ctx context.Context) error {
 	}
 	i = 0
 	n2, err := s.copyRows(ctx, "groups",
-		[]string{"id", "account_id", "name", "category", "town", "summary", "description", "activity", "published", "created_at", "updated_at"},
+		[]string{"id", "account_id", "name", "category", "town", "summary", "description", "activity", "published", "created_at", "updated_at",
+			"fields", "areas", "days", "places", "how_to_join", "fees", "contact", "links", "search_grams", "published_at"},
 		func() []any {
 			if i == G {
 				return nil
 			}
 			g := gs[i]
 			i++
-			return []any{g.ID, g.AccountID, g.Name, g.Category, g.Town, g.summary, g.description, g.activity, g.Published, g.created, g.updated}
+			p := g.profile
+			if !g.Published { // never approved: the profile the group wrote waits, nothing is live
+				return []any{g.ID, g.AccountID, g.Name, g.Category, g.Town, "", "", "", false, g.created, g.updated,
+					[]string{}, []string{}, []string{}, "", "", "", "", []string{}, []int32{}, nil}
+			}
+			return []any{g.ID, g.AccountID, g.Name, g.Category, g.Town, p.Summary, p.Description, p.Activity, true, g.created, g.updated,
+				p.Fields, p.Areas, p.Days, p.Places, p.HowToJoin, p.Fees, p.Contact, p.Links, db.GroupSearchGrams(g.Name, p), g.updated}
 		})
 	if err != nil {
 		return err
 	}
 	if n != n2 {
 		return fmt.Errorf("copied %d group accounts but %d groups", n, n2)
+	}
+	// Each group's latest revision: approved (and live) for a public group,
+	// waiting for review for one whose account the ward has not activated.
+	i = 0
+	if _, err := s.copyRows(ctx, "group_profiles",
+		[]string{"group_id", "summary", "description", "activity", "fields", "areas", "days", "places", "how_to_join", "fees",
+			"contact", "links", "status", "submitted_by", "created_at", "updated_at"},
+		func() []any {
+			if i == G {
+				return nil
+			}
+			g := gs[i]
+			i++
+			p, status := g.profile, db.ProfileApproved
+			if !g.Published {
+				status = db.ProfileReview
+			}
+			return []any{g.ID, p.Summary, p.Description, p.Activity, p.Fields, p.Areas, p.Days, p.Places, p.HowToJoin, p.Fees,
+				p.Contact, p.Links, status, g.AccountID, g.created, g.updated}
+		}); err != nil {
+		return err
+	}
+	if _, err := s.tx.Exec(ctx, `UPDATE groups AS g SET profile_id = p.id FROM group_profiles AS p
+		WHERE p.group_id = g.id AND p.status = $1 AND g.id BETWEEN $2 AND $3`, db.ProfileApproved, firstGroup, firstGroup+int64(G)-1); err != nil {
+		return err
 	}
 	for _, g := range gs {
 		s.groupRows = append(s.groupRows, g.groupRow)
@@ -402,4 +438,62 @@ func (s *seeder) event(r *rand.Rand, groups []groupRow) []any {
 	return []any{kind, groupID, title, strings.Join(paras, "\n\n"), category, townName, venue, facilityID,
 		startsAt, endsAt, capacity, waitlist, applyFrom, applyUntil, pick(r, fees), contact,
 		status, confirmed, waitlisted, created.Truncate(time.Second), updated.Truncate(time.Second)}
+}
+
+// fieldOfCategory maps the seed's activity categories to the ward's fields.
+var fieldOfCategory = map[string]string{"まちづくり": "community", "スポーツ": "sports", "国際交流": "international",
+	"子育て": "children", "文化・芸術": "culture", "環境": "environment", "福祉": "welfare", "防災": "safety", "高齢者支援": "welfare"}
+
+// areaOfTown maps the seed's towns to the ward's branch-office areas.
+var areaOfTown = map[string]string{
+	"四谷": "yotsuya", "信濃町": "yotsuya", "大京町": "yotsuya", "左門町": "yotsuya", "荒木町": "yotsuya", "住吉町": "yotsuya",
+	"市谷田町": "tansumachi", "市谷加賀町": "tansumachi", "神楽坂": "tansumachi",
+	"早稲田町": "enokicho", "弁天町": "enokicho", "原町": "enokicho",
+	"若松町": "wakamatsucho", "河田町": "wakamatsucho", "余丁町": "wakamatsucho", "富久町": "wakamatsucho",
+	"大久保": "okubo", "百人町": "okubo", "高田馬場": "totsuka", "戸山": "totsuka", "西早稲田": "totsuka",
+	"下落合": "ochiai1", "中落合": "ochiai1", "中井": "ochiai1", "上落合": "ochiai2", "西落合": "ochiai2",
+	"北新宿": "kashiwagi", "西新宿": "tsunohazu", "新宿": "tsunohazu", "歌舞伎町": "tsunohazu",
+}
+
+// daySlugs are db.GroupDays in the order of weekdays (Sunday first).
+var daySlugs = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// groupProfile draws the structured part of a group's profile: fields,
+// areas, days, places, how to join, fees, the group's own contact and a link.
+func groupProfile(r *rand.Rand, login string, a activity, t town, day int, venue string) db.ProfileContent {
+	p := db.ProfileContent{Fields: []string{fieldOfCategory[a.Category]}, Areas: []string{areaOfTown[t.Name]},
+		Days: []string{daySlugs[day]}, Places: venue, Links: []string{}}
+	if p.Fields[0] == "" {
+		p.Fields[0] = "other"
+	}
+	if p.Areas[0] == "" {
+		p.Areas[0] = "all"
+	}
+	if r.IntN(4) == 0 {
+		if extra := pick(r, db.GroupFields); extra != p.Fields[0] {
+			p.Fields = append(p.Fields, extra)
+		}
+	}
+	if r.IntN(5) == 0 {
+		p.Areas = append(p.Areas, "all")
+	}
+	if r.IntN(3) == 0 {
+		if extra := daySlugs[r.IntN(7)]; extra != p.Days[0] {
+			p.Days = append(p.Days, extra)
+		}
+	}
+	p.HowToJoin = pick(r, []string{
+		"見学は随時受け付けています。団体のページのお問い合わせフォームからご連絡ください。",
+		"活動日に直接会場へお越しください。動きやすい服装でどうぞ。",
+		"入会を希望される方は、まず一度体験参加してください。",
+	})
+	p.Fees = pick(r, []string{"無料", "年会費1,000円", "月会費500円", "1回300円（材料費）", "年会費2,000円（保険料を含む）"})
+	slug := strings.ToLower(login)
+	if r.IntN(2) == 0 {
+		p.Contact = slug + "@groups.example.jp"
+	}
+	if r.IntN(3) == 0 {
+		p.Links = []string{"https://" + slug + ".groups.example.jp/"}
+	}
+	return p
 }

@@ -81,9 +81,15 @@ func TestRun(t *testing.T) {
 		t.Errorf("counts = %+v\nwant     %+v", c, want)
 	}
 	for sql, n := range map[string]int{
-		`SELECT count(*) FROM accounts WHERE kind = 'member'`:                           o.Members,
-		`SELECT count(*) FROM accounts WHERE kind = 'group'`:                            o.Groups,
-		`SELECT count(*) FROM groups WHERE account_id IS NOT NULL`:                      o.Groups,
+		`SELECT count(*) FROM accounts WHERE kind = 'member'`:      o.Members,
+		`SELECT count(*) FROM accounts WHERE kind = 'group'`:       o.Groups,
+		`SELECT count(*) FROM groups WHERE account_id IS NOT NULL`: o.Groups,
+		// Every group has a revision; every public one an approved, live
+		// profile with fields, areas, days and its search grams.
+		`SELECT count(*) FROM group_profiles`: o.Groups,
+		`SELECT count(*) FROM groups g WHERE published AND (profile_id IS NULL OR cardinality(fields) = 0 OR cardinality(areas) = 0
+			OR cardinality(days) = 0 OR search_grams = '{}' OR description = '' OR NOT EXISTS (SELECT 1 FROM group_profiles p WHERE p.id = g.profile_id AND p.status = 'approved'))`: 0,
+		`SELECT count(*) FROM groups WHERE contact <> '' AND contact !~ '^g[0-9]{5}@groups\.example\.jp$'`: 0,
 		`SELECT count(*) FROM facilities`:                                               25,
 		`SELECT count(*) FROM events`:                                                   o.Events,
 		`SELECT count(*) FROM board_categories`:                                         7,

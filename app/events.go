@@ -147,12 +147,18 @@ func (a *App) eventEditState(c echo.Context, e *db.Event, in *form.Event) (compo
 			return s, err
 		}
 		s.Pending = ch != nil
-		if ch != nil && in == nil {
-			pending := *e
-			pending.Title, pending.Description, pending.Category, pending.Town, pending.Venue = ch.Title, ch.Description, ch.Category, ch.Town, ch.Venue
-			pending.FacilityID, pending.StartsAt, pending.EndsAt, pending.ApplyUntil = ch.FacilityID, ch.StartsAt, ch.EndsAt, ch.ApplyUntil
-			pending.Fee, pending.Contact = ch.Fee, ch.Contact
-			s.In = eventFormValues(&pending)
+		if ch != nil {
+			// The form shows the pending change over the event as it is
+			// now: details a correction moved since, where they collide
+			// with the change, read as corrected and are named, so that
+			// what the group resubmits is based on the corrected event.
+			var mine []string
+			mine, s.Collide = ch.Merge(e)
+			if in == nil {
+				pending := *e
+				ch.ApplyFields(&pending, mine)
+				s.In = eventFormValues(&pending)
+			}
 		}
 	}
 	if s.Published {
@@ -301,7 +307,7 @@ func (a *App) correctEvent(c echo.Context) error {
 		to.Title, to.Description, to.Category, to.Town, to.Venue = f.Title, f.Description, f.Category, f.Town, f.Venue
 		to.StartsAt, to.EndsAt, to.ApplyUntil, to.Fee, to.Contact, to.FacilityID = p.StartsAt, p.EndsAt, p.ApplyUntil, f.Fee, f.Contact, p.Facility
 		_, err = a.db.CorrectEvent(ctx, actorAs(c, actingRole(c)), db.Correction{Event: &to, Capacity: p.Capacity,
-			WaitlistSize: p.Waitlist, Reason: f.Reason}, func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "promoted", e) })
+			WaitlistSize: p.Waitlist, Reason: f.Reason, MoveMail: a.moveMail}, func(e *db.Event) *db.Mail { return a.signupMail(i18n.Default, "promoted", e) })
 		switch {
 		case err == nil:
 			a.flash(c, "success", "event_form.corrected")

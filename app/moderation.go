@@ -2,13 +2,17 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/wardportal/portal/app/form"
 	"github.com/wardportal/portal/app/htmx"
+	"github.com/wardportal/portal/app/i18n"
 	"github.com/wardportal/portal/app/live"
 	"github.com/wardportal/portal/components"
 	"github.com/wardportal/portal/db"
@@ -88,7 +92,7 @@ func (a *App) decide(c echo.Context) error {
 	v := queueViewer(u)
 	s := components.ItemState{Action: c.FormValue("action"), Reason: c.FormValue("reason")}
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: actorAs(c, "")}
+	dec := db.Decision{ItemID: id, Version: version, Action: s.Action, Actor: actorAs(c, ""), MoveMail: a.moveMail}
 	switch s.Action {
 	case db.ActApprove:
 	case db.ActReject:
@@ -104,7 +108,17 @@ func (a *App) decide(c echo.Context) error {
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "action")
 	}
-	if s.Errs.Any() {
+	var collides *db.ErrChangeCollides
+	var out db.Outcome
+	if !s.Errs.Any() {
+		out, err = a.db.DecideItem(ctx, dec, a.outcomeMail)
+		// A change that collides with a later correction is refused in
+		// place, the colliding details named, the item still open.
+		if errors.As(err, &collides) {
+			s.Collide = collides.Fields
+		}
+	}
+	if s.Errs.Any() || collides != nil {
 		e, err := a.db.QueueItem(ctx, id)
 		if err != nil {
 			return err
@@ -117,7 +131,6 @@ func (a *App) decide(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, "", components.QueueItem(v, e, s))
 	}
 	lang := a.viewRequest(c).Lang
-	out, err := a.db.DecideItem(ctx, dec, a.outcomeMail)
 	var handled *db.ErrHandled
 	var text string
 	switch {
@@ -185,4 +198,27 @@ func (a *App) moderationLive(c echo.Context) error {
 		}
 		return live.Message{Name: db.LiveItem, Data: html}, nil
 	})
+}
+
+// moveMail tells a participant that their event's time or place moved, in
+// the language they read the site in: each moved detail before and after,
+// and the event's page.
+func (a *App) moveMail(p db.MoveRecipient, before, after *db.Event) *db.Mail {
+	lang := p.Lang
+	if !i18n.Supported(lang) {
+		lang = i18n.Default
+	}
+	var lines []string
+	moved := db.MovedFields(before, after)
+	if slices.Contains(moved, "starts_at") || slices.Contains(moved, "ends_at") {
+		lines = append(lines, a.catalog.T(lang, "mail.event_moved.when", map[string]any{
+			"Before": i18n.DateTime(lang, before.StartsAt) + "–" + i18n.DateTime(lang, before.EndsAt),
+			"After":  i18n.DateTime(lang, after.StartsAt) + "–" + i18n.DateTime(lang, after.EndsAt)}))
+	}
+	if slices.Contains(moved, "venue") || slices.Contains(moved, "town") || slices.Contains(moved, "facility_id") {
+		lines = append(lines, a.catalog.T(lang, "mail.event_moved.where", map[string]any{
+			"Before": before.Venue + "（" + before.Town + "）", "After": after.Venue + "（" + after.Town + "）"}))
+	}
+	return a.composeMail(lang, "event_moved", p.Email, map[string]any{
+		"Title": after.Title, "Changes": strings.Join(lines, "\n"), "URL": fmt.Sprintf("%s/events/%d", a.cfg.BaseURL, after.ID)})
 }

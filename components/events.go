@@ -157,6 +157,9 @@ type EventFormState struct {
 	// moderators while the published version stays (Pending: one waits
 	// already, and the form shows it).
 	Published, Pending bool
+	// Collide names the details of the pending change that a correction
+	// moved since: the form shows the corrected ones, to resubmit.
+	Collide []string
 	// Correction: a moderator's emergency correction, seats and a reason
 	// included, applied at once.
 	Correction bool
@@ -191,4 +194,11 @@ func eventFieldNames(ctx context.Context, fields []string) string {
 		names[i] = T(ctx, "event_history.field."+f)
 	}
 	return strings.Join(names, "、")
+}
+
+// changeApplies names the details approving c would set on its event as
+// it is now.
+func changeApplies(c *db.EventChange) []string {
+	mine, _ := c.Merge(c.Event)
+	return mine
 }

@@ -60,6 +60,9 @@ type ItemState struct {
 	Reason  string
 	Message string
 	Errs    form.Errors
+	// Collide names the details a refused approval of a group's event
+	// change collides on (see db.EventChange.Merge).
+	Collide []string
 }
 
 // itemView is how the queue shows one kind of content (see db.ItemKind):

@@ -60,9 +60,15 @@ type EventChange struct {
 	SubmittedBy int64      `bun:"submitted_by"`
 	CreatedAt   time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt   time.Time  `bun:"updated_at,nullzero,default:now()"`
+	// BaseVersion and Base are the event's version and details when the
+	// group made the change (nil for changes made before they were kept).
+	BaseVersion *int64       `bun:"base_version" json:"-"`
+	Base        *EventChange `bun:"base,type:jsonb" json:"-"`
 
 	// Event is the event as published, loaded with the change for the queue.
-	Event *Event `bun:"-"`
+	Event *Event `bun:"-" json:"-"`
+	// Before is the event as it was before an approved change was applied.
+	Before *Event `bun:"-" json:"-"`
 }
 
 // changeColumns are the event's details a change or a correction may set;
@@ -97,6 +103,130 @@ func (c *EventChange) ChangedFields(e *Event) []string {
 		}
 	}
 	return out
+}
+
+// event is an event with the change's details.
+func (c *EventChange) event() *Event {
+	e := &Event{ID: c.EventID}
+	c.applyTo(e)
+	return e
+}
+
+// detailUnits are the details that only make sense together: a time
+// (start, end, sign-up deadline) or a place (town, venue, facility) is
+// taken whole from one side, so a merge never pairs one side's start with
+// the other's end.
+var detailUnits = [][]string{{"starts_at", "ends_at", "apply_until"}, {"town", "venue", "facility_id"}}
+
+func unitOf(field string) []string {
+	for _, u := range detailUnits {
+		if slices.Contains(u, field) {
+			return u
+		}
+	}
+	return []string{field}
+}
+
+// Merge compares the change with cur, the event as it is now. A change
+// based on cur's version (or kept from before versions) applies whole.
+// Otherwise the event moved on since the group made the change (a
+// moderator's correction, most likely): mine are the details the group
+// changed, applied over cur's; collide are those of them that the event's
+// move also touched, to a different value (left out of mine). Collisions
+// refuse the whole change.
+//
+// Why this behaviour: the moderator approving is usually not the one who
+// corrected, and a correction is an emergency fact (the hall flooded, the
+// date moved). Applying the group's untouched details (a new fee, a fixed
+// typo) is what both sides meant, so a busy moderator should not have to
+// send it back; but where both touched the same detail only the group
+// knows whether its edit still holds after the correction, so the change
+// is refused, the moderator is shown which details collide, and the group
+// is asked to resubmit over the corrected event.
+func (c *EventChange) Merge(cur *Event) (mine, collide []string) {
+	if !c.Rebased(cur) {
+		return c.ChangedFields(cur), nil
+	}
+	changed := c.ChangedFields(c.Base.event())
+	moved := c.Base.ChangedFields(cur)
+	differ := c.ChangedFields(cur)
+	for _, f := range changed {
+		u := unitOf(f)
+		if !slices.ContainsFunc(moved, func(m string) bool { return slices.Contains(u, m) }) {
+			mine = append(mine, f)
+			continue
+		}
+		// Both touched this unit: it collides where the group's details
+		// differ from the corrected ones, all of them named.
+		if slices.Contains(differ, f) {
+			for _, x := range u {
+				if slices.Contains(differ, x) && !slices.Contains(collide, x) {
+					collide = append(collide, x)
+				}
+			}
+		}
+	}
+	slices.SortFunc(collide, func(a, b string) int {
+		return slices.Index(changeColumns, a) - slices.Index(changeColumns, b)
+	})
+	// Details the group set as the event now reads need no applying.
+	mine = slices.DeleteFunc(mine, func(f string) bool { return !slices.Contains(differ, f) })
+	return mine, collide
+}
+
+// Rebased reports whether the event moved on since the group made the
+// change, so that approving it applies only the details the group changed.
+func (c *EventChange) Rebased(cur *Event) bool {
+	return c.BaseVersion != nil && c.Base != nil && *c.BaseVersion != cur.Version
+}
+
+// Collisions are the details of a pending change that its approval would
+// refuse: see Merge.
+func (c *EventChange) Collisions() []string {
+	if c.Event == nil {
+		return nil
+	}
+	_, collide := c.Merge(c.Event)
+	return collide
+}
+
+// ErrChangeCollides refuses to approve a change that touches details a
+// correction moved since the group made it.
+type ErrChangeCollides struct{ Fields []string }
+
+func (e *ErrChangeCollides) Error() string {
+	return fmt.Sprintf("event change collides with a later correction in %v", e.Fields)
+}
+func (e *ErrChangeCollides) Unwrap() error { return ErrConflict }
+
+// ApplyFields sets e's given details to the change's.
+func (c *EventChange) ApplyFields(e *Event, fields []string) {
+	for _, f := range fields {
+		switch f {
+		case "title":
+			e.Title = c.Title
+		case "description":
+			e.Description = c.Description
+		case "category":
+			e.Category = c.Category
+		case "town":
+			e.Town = c.Town
+		case "venue":
+			e.Venue = c.Venue
+		case "facility_id":
+			e.FacilityID = c.FacilityID
+		case "starts_at":
+			e.StartsAt = c.StartsAt
+		case "ends_at":
+			e.EndsAt = c.EndsAt
+		case "apply_until":
+			e.ApplyUntil = c.ApplyUntil
+		case "fee":
+			e.Fee = c.Fee
+		case "contact":
+			e.Contact = c.Contact
+		}
+	}
 }
 
 // applyTo sets e's details to the change's.
@@ -160,7 +290,10 @@ func (d *DB) PendingEventChange(ctx context.Context, eventID int64) (_ *EventCha
 // ErrNotEditable: the pending change is escalated to the ward.
 func (d *DB) proposeChange(ctx context.Context, tx bun.Tx, cur, to *Event, by *Account) error {
 	ch := changeOf(to, by.ID)
-	err := tx.NewUpdate().Model(ch).Column(changeColumns...).Column("submitted_by").Set("updated_at = now()").
+	// The group edits over the event as it is now (its form shows the
+	// pending change merged onto it), so the change is based on cur.
+	ch.BaseVersion, ch.Base = &cur.Version, changeOf(cur, 0)
+	err := tx.NewUpdate().Model(ch).Column(changeColumns...).Column("submitted_by", "base_version", "base").Set("updated_at = now()").
 		Where("event_id = ? AND status = ?", cur.ID, EventChangePending).Returning("id").Scan(ctx, &ch.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		_, err = tx.NewInsert().Model(ch).Returning("id").Exec(ctx)
@@ -210,14 +343,23 @@ func decideEventChange(ctx context.Context, tx bun.Tx, it *ModerationItem, appro
 	if err != nil {
 		return 0, err
 	}
-	h := &EventHistory{EventID: e.ID, ActorRole: it.DecidedRole, Fields: ch.ChangedFields(e)}
+	mine, collide := ch.Merge(e)
+	h := &EventHistory{EventID: e.ID, ActorRole: it.DecidedRole, Fields: mine}
 	if it.DecidedBy != nil {
 		h.ActorID = *it.DecidedBy
 	}
 	ch.Status, h.Action, h.Reason = EventChangeRejected, EventHistChangeRejected, it.Message
+	if !approve {
+		h.Fields = ch.ChangedFields(e)
+	}
 	if approve {
+		if len(collide) > 0 {
+			return 0, &ErrChangeCollides{Fields: collide}
+		}
 		ch.Status, h.Action, h.Reason = EventChangeApplied, EventHistChangeApproved, ""
-		ch.applyTo(e)
+		before := *e
+		ch.Before = &before
+		ch.ApplyFields(e, mine)
 		if _, err := tx.NewUpdate().Model(e).Column(changeColumns...).Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 			return 0, err
 		}
@@ -283,6 +425,7 @@ type Correction struct {
 	Capacity     *int   // nil: unlimited
 	WaitlistSize int
 	Reason       string
+	MoveMail     MoveMail // tells the participants when the time or place moved
 }
 
 // ErrNotPublished refuses to correct an event that is not public.
@@ -311,6 +454,7 @@ func (d *DB) CorrectEvent(ctx context.Context, act Actor, c Correction, mailFor 
 		if cur.WaitlistSize != c.WaitlistSize {
 			fields = append(fields, "waitlist_size")
 		}
+		before := *cur
 		changeOf(c.Event, act.Account.ID).applyTo(cur)
 		if _, err := tx.NewUpdate().Model(cur).Column(changeColumns...).Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 			return err
@@ -331,9 +475,68 @@ func (d *DB) CorrectEvent(ctx context.Context, act Actor, c Correction, mailFor 
 			ActorRole: act.Role, Reason: c.Reason, Fields: fields}); err != nil {
 			return err
 		}
+		if err := tellParticipants(ctx, tx, &before, cur, c.MoveMail); err != nil {
+			return err
+		}
 		return seatsChanged(ctx, tx, cur.ID)
 	})
 	return fields, err
 }
 
 func eqCapacity(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// MoveRecipient is a member signed up for an event, or waiting for a seat,
+// as far as mail to them needs: their address and language.
+type MoveRecipient struct {
+	AccountID int64  `bun:"account_id"`
+	Email     string `bun:"email"`
+	Lang      string `bun:"lang"`
+}
+
+// MoveMail composes the mail telling p that the event moved from before to
+// after (its time or its place); nil sends none.
+type MoveMail func(p MoveRecipient, before, after *Event) *Mail
+
+// MovedFields are the details of a move participants are told about: the
+// time and the place.
+func MovedFields(before, after *Event) []string {
+	var out []string
+	for _, f := range changeOf(after, 0).ChangedFields(before) {
+		if slices.Contains(detailUnits[0][:2], f) || slices.Contains(detailUnits[1], f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// tellParticipants queues one mail for each member signed up or waiting
+// for the event when its time or place moved from before to after, in the
+// transaction that moved it: the change and its mails commit together, so
+// each participant is told once per change.
+func tellParticipants(ctx context.Context, tx bun.Tx, before, after *Event, mailFor MoveMail) error {
+	if mailFor == nil || len(MovedFields(before, after)) == 0 {
+		return nil
+	}
+	var ps []MoveRecipient
+	err := tx.NewSelect().TableExpr("event_signups AS s").
+		DistinctOn("s.account_id").ColumnExpr("s.account_id, p.email, a.lang").
+		Join("JOIN accounts AS a ON a.id = s.account_id").
+		Join("JOIN member_profiles AS p ON p.account_id = s.account_id").
+		Where("s.event_id = ? AND s.status IN (?)", after.ID, bun.List([]string{SignupConfirmed, SignupWaitlisted})).
+		Where("a.status = ? AND p.email <> ''", StatusActive).
+		OrderExpr("s.account_id").Scan(ctx, &ps)
+	if err != nil {
+		return fmt.Errorf("participants of event %d: %w", after.ID, err)
+	}
+	for _, p := range ps {
+		m := mailFor(p, before, after)
+		if m == nil {
+			continue
+		}
+		m.To, m.AccountID = p.Email, &p.AccountID
+		if err := EnqueueMail(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -166,11 +166,14 @@ type Event struct {
 	Fee           string     `bun:"fee"`
 	Contact       string     `bun:"contact"`
 	Status        string     `bun:"status"`
-	Confirmed     int        `bun:"confirmed"`
-	Waitlisted    int        `bun:"waitlisted"`
-	CreatedBy     *int64     `bun:"created_by"`
-	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()"`
+	// Version moves on whenever the details move (a trigger bumps it): a
+	// group's pending change records the version it was based on.
+	Version    int64     `bun:"version,nullzero,default:1"`
+	Confirmed  int       `bun:"confirmed"`
+	Waitlisted int       `bun:"waitlisted"`
+	CreatedBy  *int64    `bun:"created_by"`
+	CreatedAt  time.Time `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt  time.Time `bun:"updated_at,nullzero,default:now()"`
 	// SearchGrams is what the site search finds the event by; the
 	// BeforeAppendModel hook (sitesearch.go) fills it on every write.
 	SearchGrams []int32 `bun:"search_grams,array"`

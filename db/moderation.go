@@ -229,6 +229,9 @@ type Decision struct {
 	Reason  string // for a rejection: one of RejectReasons
 	Message string // for a rejection: to the author; for an escalation: the note to the ward
 	Actor   Actor  // who decides and from where; the role is the one their roles allow on the item
+	// MoveMail tells an event's participants when an approved change moved
+	// its time or place.
+	MoveMail MoveMail
 }
 
 // Outcome tells the caller what a decision did, for the author's mail.
@@ -314,6 +317,11 @@ func (d *DB) DecideItem(ctx context.Context, dec Decision, mailFor func(Outcome)
 			authorID, err := kind.decide(ctx, tx, it, dec.Action == ActApprove, &out.ItemSubject)
 			if err != nil {
 				return fmt.Errorf("db: decide %s item: %w", it.Kind, err)
+			}
+			if ch := out.Change; ch != nil && ch.Before != nil {
+				if err := tellParticipants(ctx, tx, ch.Before, ch.Event, dec.MoveMail); err != nil {
+					return err
+				}
 			}
 			if err := d.author(ctx, tx, authorID, &out); err != nil {
 				return err

@@ -98,15 +98,27 @@ func TestLanguageInTheAddress(t *testing.T) {
 	}
 	checkLinks(detail)
 
-	// A form's redirect keeps the language.
-	res := v.post("/reading?lang=en", url.Values{"_csrf": {page.csrfToken(t)}, "size": {"large"}, "background": {"standard"},
+	// A form's redirect keeps the language. The list is a visitor's page
+	// shared between visitors (pagecache.go: no CSRF token, the languages
+	// as links); its link to the reading settings opens their form, in
+	// English, with the visitor's token.
+	if page.Doc.Find(`input[name="_csrf"]`).Length() != 0 {
+		t.Error("a page shared between visitors carries a CSRF token")
+	}
+	settings := v.get(page.Doc.Find(`.reading-bar a.reading-link`).AttrOr("href", ""))
+	settings.wantStatus(t, http.StatusOK)
+	if l := settings.Doc.Find("html").AttrOr("lang", ""); l != "en" {
+		t.Errorf("the reading settings open in %q", l)
+	}
+	checkLinks(settings)
+	res := v.post("/reading?lang=en", url.Values{"_csrf": {settings.csrfToken(t)}, "size": {"large"}, "background": {"standard"},
 		"furigana": {"off"}, "next": {"/notices"}})
 	res.wantStatus(t, http.StatusSeeOther)
 	if loc := res.Header.Get("Location"); loc != "/notices?lang=en" {
 		t.Errorf("redirect to %q, want /notices?lang=en", loc)
 	}
 	// Switching language says the new one in the address, whatever the old.
-	res = v.post("/lang", url.Values{"_csrf": {page.csrfToken(t)}, "lang": {"ja"}, "next": {"/events?lang=en&after=2"}})
+	res = v.post("/lang", url.Values{"_csrf": {settings.csrfToken(t)}, "lang": {"ja"}, "next": {"/events?lang=en&after=2"}})
 	res.wantStatus(t, http.StatusSeeOther)
 	if loc := res.Header.Get("Location"); loc != "/events?after=2&lang=ja" {
 		t.Errorf("switch to ja: redirect to %q", loc)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,11 +18,16 @@ import (
 
 // outboundLinks checks that every link in main naming an outside host goes
 // through /leave with the portal's signature, and returns the destinations.
+// An absolute link to the portal's own base URL (the address to copy and
+// share, components/share.templ) is not outbound.
 func (e *testEnv) outboundLinks(t *testing.T, doc *goquery.Document) []string {
 	t.Helper()
 	var dests []string
 	doc.Find("main a[href]").Each(func(_ int, s *goquery.Selection) {
 		h := s.AttrOr("href", "")
+		if strings.HasPrefix(h, e.app.cfg.BaseURL+"/") {
+			return
+		}
 		if strings.HasPrefix(h, "http:") || strings.HasPrefix(h, "https:") || strings.HasPrefix(h, "//") {
 			t.Errorf("a direct outbound link: %q", h)
 			return
@@ -41,6 +47,11 @@ func (e *testEnv) outboundLinks(t *testing.T, doc *goquery.Document) []string {
 	})
 	return dests
 }
+
+// productLinks are the outside services an event page links by design:
+// the venue's map, adding to a calendar, sharing on LINE.
+var productLinks = []string{"https://www.google.com/maps/search/", "https://calendar.google.com/calendar/render?",
+	"https://outlook.live.com/calendar/", "https://social-plugins.line.me/lineit/share?"}
 
 func wantDests(t *testing.T, what string, got []string, want ...string) {
 	t.Helper()
@@ -74,7 +85,21 @@ func TestOutboundLinksInUserText(t *testing.T) {
 		StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(50 * time.Hour)})
 	res = e.get("/events/" + strconv.FormatInt(ev.ID, 10))
 	res.wantStatus(t, http.StatusOK)
-	wantDests(t, "event", e.outboundLinks(t, res.Doc), "https://www.example.jp/bousai/", "https://forms.example.org/bousai")
+	// Beside the addresses in its text, an event page links the map of its
+	// venue, two calendars and LINE sharing (issue 17): through /leave too.
+	dests := e.outboundLinks(t, res.Doc)
+	var userDests []string
+	for _, d := range dests {
+		if !slices.ContainsFunc(productLinks, func(p string) bool { return strings.HasPrefix(d, p) }) {
+			userDests = append(userDests, d)
+		}
+	}
+	wantDests(t, "event", userDests, "https://www.example.jp/bousai/", "https://forms.example.org/bousai")
+	for _, p := range productLinks {
+		if !slices.ContainsFunc(dests, func(d string) bool { return strings.HasPrefix(d, p) }) {
+			t.Errorf("event: no signed /leave link to %s", p)
+		}
+	}
 
 	_, g := e.groupAccount(dbtest.GroupOptions{Login: "G00901", Published: true})
 	if _, err := e.db.Bun.NewUpdate().Model((*db.Group)(nil)).Where("id = ?", g.ID).

@@ -26,9 +26,24 @@ func TestReadingSettings(t *testing.T) {
 	if n := home.Doc.Find("ruby").Length(); n != 0 {
 		t.Errorf("ruby without asking: %d", n)
 	}
-	form := home.Doc.Find(`.reading-tools form[action="/reading"][method="post"]`)
+	// A visitor's home page is shared between visitors (pagecache.go) and
+	// carries no CSRF token, so its shell links to the settings page, whose
+	// plain form returns to this page.
+	if home.Doc.Find(`.reading-tools form`).Length() != 0 {
+		t.Error("a shared page carries the settings form (it has no token for it)")
+	}
+	link := home.Doc.Find(`.reading-bar a.reading-link`).AttrOr("href", "")
+	if link != "/reading?next=%2F" {
+		t.Fatalf("no link to the reading settings in the page shell: %q", link)
+	}
+	if home.Doc.Find(`#read-aloud[hidden]`).Length() != 1 {
+		t.Error("the read-aloud button is not there hidden (speech.js shows it)")
+	}
+	settings := v.get(link)
+	settings.wantStatus(t, http.StatusOK)
+	form := settings.Doc.Find(`main form[action="/reading"][method="post"]`)
 	if form.Length() != 1 {
-		t.Fatal("no reading settings form in the page shell")
+		t.Fatal("no reading settings form on the settings page")
 	}
 	for _, name := range []string{"size", "background", "furigana"} {
 		if form.Find(`input[type="radio"][name="`+name+`"][checked]`).Length() != 1 {
@@ -38,11 +53,11 @@ func TestReadingSettings(t *testing.T) {
 	if got := form.Find(`input[name="next"]`).AttrOr("value", ""); got != "/" {
 		t.Errorf("next=%q, want /", got)
 	}
-	if home.Doc.Find(`#read-aloud[hidden]`).Length() != 1 {
-		t.Error("the read-aloud button is not there hidden (speech.js shows it)")
-	}
+	// Without the token the settings are refused.
+	v.post("/reading", url.Values{"size": {"larger"}, "background": {"black"}, "furigana": {"on"}, "next": {"/"}}).
+		wantStatus(t, http.StatusForbidden)
 
-	res := v.post("/reading", url.Values{"_csrf": {home.csrfToken(t)}, "size": {"larger"}, "background": {"black"},
+	res := v.post("/reading", url.Values{"_csrf": {settings.csrfToken(t)}, "size": {"larger"}, "background": {"black"},
 		"furigana": {"on"}, "next": {"/register"}})
 	res.wantStatus(t, http.StatusSeeOther)
 	if loc := res.Header.Get("Location"); loc != "/register" {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun/dialect/pgdialect"
+
 	"github.com/wardportal/portal/db"
 )
 
@@ -75,6 +77,15 @@ func Group(t testing.TB, d *db.DB, o GroupOptions) (*db.Account, *db.Group) {
 	g := &db.Group{AccountID: &acc.ID, Name: acc.DisplayName, Category: o.Category, Town: o.Town, Published: o.Published}
 	if _, err := d.Bun.NewInsert().Model(g).Returning("*").Exec(context.Background()); err != nil {
 		t.Fatalf("dbtest.Group %s: group: %v", o.Login, err)
+	}
+	if o.Published {
+		// A public group is one whose profile was approved, which writes
+		// the grams the directory and the site search find it by
+		// (db/groups.go); the fixture writes them as approval does.
+		if _, err := d.Bun.NewUpdate().Table("groups").Set("search_grams = ?", pgdialect.Array(db.GroupSearchGrams(g.Name, g.Content()))).
+			Where("id = ?", g.ID).Exec(context.Background()); err != nil {
+			t.Fatalf("dbtest.Group %s: search grams: %v", o.Login, err)
+		}
 	}
 	return acc, g
 }

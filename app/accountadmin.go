@@ -21,19 +21,6 @@ import (
 // ward staff create and disable staff accounts. Each change is one db call
 // that writes the audit entry and the account's access-history line.
 
-// afterParam reads the keyset cursor "after" of a list by id.
-func afterParam(c echo.Context) (int64, error) {
-	s := c.QueryParam("after")
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, echo.NewHTTPError(http.StatusNotFound)
-	}
-	return n, nil
-}
-
 // groupList is one page of group accounts for the list, with the address of
 // the next page.
 func (a *App) groupList(c echo.Context) (components.GroupList, error) {

@@ -466,8 +466,10 @@ func TestStaffComposePreviewTestSendScheduleAndApproval(t *testing.T) {
 	if len(msgs) != 1 || !strings.Contains(msgs[0].To, "ward-c@city.example.jp") {
 		t.Fatalf("test send: %+v", msgs)
 	}
-	if h, _ := textPart(t, msgs[0].Data); !strings.Contains(h.Get("Subject"), "TEST") {
-		t.Errorf("test subject %q", h.Get("Subject"))
+	// The sender encodes headers as RFC 2047 base64 words (EncodingB64).
+	h, _ := textPart(t, msgs[0].Data)
+	if subj, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject")); err != nil || subj != "[TEST] 区報 1月号" {
+		t.Errorf("test subject %q (raw %q, %v), want \"[TEST] 区報 1月号\"", subj, h.Get("Subject"), err)
 	}
 
 	// Schedule: a past time is refused next to the field; the audience (2)

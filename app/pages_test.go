@@ -506,7 +506,9 @@ func TestPagesPreviewIsWhatIsPublished(t *testing.T) {
 	body := "## 申請方法\n\n区役所の窓口か[区の公式サイト](https://www.city.example.jp/apply)で。\n\n| 区分 | 金額 |\n|---|--:|\n| 一般 | 5万円 |\n\n<script>alert(1)</script>"
 	// The app's renderer: the same Markdown with outbound links signed.
 	render := p.app.markup.Render
-	want := `<div class="page-body">` + render(body) + `</div>`
+	// The body is Japanese content, marked lang="ja" (the English interface
+	// reads it in Japanese), on the preview and the public page alike.
+	want := `<div class="page-body" lang="ja">` + render(body) + `</div>`
 	if !strings.Contains(render(body), "/leave?to=") || !strings.Contains(render(body), "&amp;sig=") || strings.Contains(render(body), "<script") {
 		t.Fatal("the sample does not exercise the renderer")
 	}
@@ -556,7 +558,7 @@ func TestPagesPreviewIsWhatIsPublished(t *testing.T) {
 	ev.Set("body", "**変更**した本文")
 	res = ed.post(fmt.Sprintf("/staff/pages/%d", id), ev)
 	res.wantStatus(t, http.StatusOK)
-	if !strings.Contains(res.Body, `<div class="page-body">`+render("**変更**した本文")+`</div>`) || pageEditorForm(t, res).Get("body") != "**変更**した本文" {
+	if !strings.Contains(res.Body, `<div class="page-body" lang="ja">`+render("**変更**した本文")+`</div>`) || pageEditorForm(t, res).Get("body") != "**変更**した本文" {
 		t.Error("the edit's preview is not its rendered body, or the body typed is lost")
 	}
 	if p.state(t, id).Working.Body != body {

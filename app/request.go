@@ -5,6 +5,7 @@ package app
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,19 @@ func idParam(c echo.Context) (int64, error) {
 
 func cursorParam(c echo.Context) (db.Cursor, error) {
 	return db.ParseCursor(c.QueryParam("after"))
+}
+
+// afterParam reads the keyset cursor "after" of a list by id.
+func afterParam(c echo.Context) (int64, error) {
+	s := c.QueryParam("after")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return n, nil
 }
 
 func requestID(c echo.Context) string {

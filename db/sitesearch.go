@@ -228,9 +228,9 @@ var siteGramTables = []struct {
 }
 
 // BackfillSiteSearchGrams computes the search grams of the pages'
-// revisions, events and groups that have none, a batch per transaction, as
-// BackfillSearchGrams does for the board. It returns how many rows it
-// updated.
+// revisions and events that have none (groups: backfillGroupGrams, 0020's),
+// a batch per transaction, as BackfillSearchGrams does for the board. It
+// returns how many rows it updated.
 func (d *DB) BackfillSiteSearchGrams(ctx context.Context) (_ int, err error) {
 	defer wrap(&err, "backfill site search grams")
 	total := 0

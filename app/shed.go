@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,6 +91,34 @@ func (ad *admission) acquire(ctx context.Context, signedIn bool) (release func()
 	return func() { <-ad.all; <-ad.visitors }, true
 }
 
+// acquireStream takes a place for opening an event stream: the
+// subscription and its replay read the database, so they count like any
+// request (a visitor's within the visitors' share), but the stream is
+// never refused (the browser would only reconnect and add load): it waits
+// for a place for as long as its client does. It reports false only when
+// the client went away meanwhile.
+func (ad *admission) acquireStream(ctx context.Context, signedIn bool) (release func(), ok bool) {
+	if !signedIn {
+		select {
+		case ad.visitors <- struct{}{}:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	select {
+	case ad.all <- struct{}{}:
+	case <-ctx.Done():
+		if !signedIn {
+			<-ad.visitors
+		}
+		return nil, false
+	}
+	if signedIn {
+		return func() { <-ad.all }, true
+	}
+	return func() { <-ad.all; <-ad.visitors }, true
+}
+
 // take puts a token into sem, at once if there is room, else after waiting
 // in a queue of at most limit until deadline.
 func (ad *admission) take(ctx context.Context, sem chan struct{}, waiting *atomic.Int64, limit int64, deadline time.Time) bool {
@@ -125,6 +155,20 @@ func (a *App) admit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		_, err := r.Cookie(a.sessions.Cookie.Name)
+		if strings.HasSuffix(c.Path(), "/live") {
+			// An event stream holds its place while it opens, not for the
+			// hours it stays open: the place is given back as the stream
+			// begins answering.
+			release, ok := a.admission.acquireStream(r.Context(), err == nil)
+			if !ok {
+				return r.Context().Err()
+			}
+			var once sync.Once
+			free := func() { once.Do(release) }
+			c.Response().Before(free)
+			defer free()
+			return next(c)
+		}
 		release, ok := a.admission.acquire(r.Context(), err == nil)
 		if !ok {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(overloadRetryAfter))

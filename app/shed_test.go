@@ -179,3 +179,73 @@ func TestOverloadNeverCrashes(t *testing.T) {
 		t.Error("the portal panicked during the flood")
 	}
 }
+
+// TestLiveStreamsHoldNoPlace: an event stream takes a place only while it
+// opens, so more readers than places all get their stream, pages are still
+// answered while they stay open, and a stream that finds every place taken
+// waits for one instead of being refused.
+func TestLiveStreamsHoldNoPlace(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.MaxInFlight = 4
+	e := newTestEnvConfig(t, dbtest.New(t), cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func() (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.srv.URL+"/board/live", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+			res.Body.Close()
+			return nil, fmt.Errorf("status %d, %q", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		return res, nil
+	}
+	for i := range 3 * cap(e.app.admission.all) {
+		res, err := open()
+		if err != nil {
+			t.Fatalf("stream %d: %v", i+1, err)
+		}
+		defer res.Body.Close()
+	}
+	if n, v := len(e.app.admission.all), len(e.app.admission.visitors); n != 0 || v != 0 {
+		t.Errorf("%d places (%d of visitors) held by open streams, want 0", n, v)
+	}
+	e.client().get("/login").wantStatus(t, http.StatusOK)
+
+	// Every place taken: the stream waits for one, and opens once one is
+	// given back.
+	var held []func()
+	for range cap(e.app.admission.all) {
+		rel, ok := e.app.admission.acquire(ctx, true)
+		if !ok {
+			t.Fatal("no place in an idle portal")
+		}
+		held = append(held, rel)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		res, err := open()
+		if err == nil {
+			res.Body.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		t.Fatalf("a stream answered with every place taken: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	held[0]()
+	if err := <-opened; err != nil {
+		t.Errorf("the waiting stream, once a place was free: %v", err)
+	}
+	for _, rel := range held[1:] {
+		rel()
+	}
+	if n, v := len(e.app.admission.all), len(e.app.admission.visitors); n != 0 || v != 0 {
+		t.Errorf("%d places (%d of visitors) still taken after every release", n, v)
+	}
+}

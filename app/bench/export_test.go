@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -80,8 +81,9 @@ func TestExportVsCopyScenario(t *testing.T) {
 				t.Errorf("%s = %v, want > 0", n, got[n].Value)
 			}
 		}
-		if !strings.HasSuffix(got["export_vs_copy"].String(), " x") {
-			t.Errorf("headline %q, want a ratio in x", got["export_vs_copy"])
+		head := got["export_vs_copy"]
+		if want := fmt.Sprintf("export_vs_copy: %.2f x  (goal <= 1.3 x)", head.Value); head.String() != want {
+			t.Errorf("headline %q, want %q: a ratio in x beside its goal", head, want)
 		}
 	}
 	t.Logf("log:\n%s", log.String())

@@ -83,8 +83,8 @@ func TestFigureString(t *testing.T) {
 		f    Figure
 		want string
 	}{
-		{Ratio("home_vs_bare", 0.8249), "home_vs_bare: 0.82"},
-		{Throughput("home_rps", 4210.6), "home_rps: 4211 req/s"},
+		{Ratio("home_vs_bare", 0.8249), "home_vs_bare: 0.82  (goal >= 2.0)"},
+		{Throughput("home_rps", 4210.6), "home_rps: 4211 req/s  (goal >= 10000 req/s)"},
 		{Millis("home_p50", 3421*time.Microsecond), "home_p50: 3.42 ms"},
 		{Seconds("seed_seconds", 41260*time.Millisecond), "seed_seconds: 41.3 s"},
 	}

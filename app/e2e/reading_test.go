@@ -128,7 +128,8 @@ func TestReadingAidsOnAPhone(t *testing.T) {
 // TestEveryPageTypeAtZoom opens every page type as the account that sees
 // it, including those no test had checked, and runs every check of
 // CheckPage (axe, 360 px and 320 px without sideways scrolling) and the
-// 200 % zoom of a phone (180 CSS px).
+// 200 % zoom of a phone (180 CSS px); the visitors' pages TestPages
+// already runs CheckPage on get the zoom (and the console check) only.
 func TestEveryPageTypeAtZoom(t *testing.T) {
 	if os.Getenv("PORTAL_SKIP_BROWSER") == "1" { // before the database is made
 		t.Skip("PORTAL_SKIP_BROWSER=1: browser tests skipped")
@@ -185,6 +186,7 @@ func TestEveryPageTypeAtZoom(t *testing.T) {
 		for i := 0; i < len(v.paths); i += perTab {
 			paths := v.paths[i:min(i+perTab, len(v.paths))]
 			t.Run(fmt.Sprintf("as %s %d", who, i/perTab+1), func(t *testing.T) {
+				t.Parallel() // tabs of one browser run side by side
 				tab := NewTab(t, br)
 				if v.who != "" {
 					signIn(t, tab, env.URL, v.who, seed.Password, "/account", "/account")

@@ -438,10 +438,16 @@ func fill(t *testing.T, tab context.Context, values map[string]string) {
 // tap sends a real touch tap to the element.
 func tap(t *testing.T, tab context.Context, sel string) {
 	t.Helper()
-	if err := chromedp.Do(tab, chromedp.Tap(chromedp.CSS(sel))); err != nil {
+	// A missing element fails in seconds, not at the tab's deadline.
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("tap %s: %v", sel, err)
 	}
 }
+
+// stepTimeout is how long one step waits for its element.
+const stepTimeout = 15 * time.Second
 
 // waitJS polls the boolean expression until it holds.
 func waitJS(t *testing.T, tab context.Context, what, expr string) {

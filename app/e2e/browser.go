@@ -247,8 +247,12 @@ func NewBrowser(t testing.TB) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("e2e: start Chromium (%s): %v", path, err)
 	}
-	return setupTab(t, ctx, con)
+	return context.WithValue(setupTab(t, ctx, con), browserKey{}, ctx)
 }
+
+// browserKey holds the browser's context without the deadline of its first
+// tab, so that each tab gets a deadline of its own.
+type browserKey struct{}
 
 // NewTab opens a tab in the browser of ctx, in a fresh browser context (its
 // own cookies and storage, like a private window), emulating the phone. Tabs
@@ -256,6 +260,9 @@ func NewBrowser(t testing.TB) context.Context {
 func NewTab(t testing.TB, browser context.Context) context.Context {
 	t.Helper()
 	con := new(consoleLog)
+	if b, ok := browser.Value(browserKey{}).(context.Context); ok {
+		browser = b
+	}
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(), chromedp.WithListener(con.listen))
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {

@@ -34,15 +34,13 @@ func runGroupsSearch(ctx context.Context, env *Env) ([]Figure, error) {
 	if err := checkGroupsSearch(ctx, client, env); err != nil {
 		return nil, err
 	}
-	lat, err := env.oneAtATime(func(i int) error {
-		_, err := getPage(ctx, client, env, "/groups?"+encodeQuery(groupsSearchQueries[i%len(groupsSearchQueries)]))
+	st, err := env.searches("groups_search", groupsSearchQueries, func(query string) error {
+		_, err := getPage(ctx, client, env, "/groups?"+encodeQuery(query))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	st := Summarize(lat)
-	env.Logf("groups_search: %d searches, p50 %s, p99 %s, max %s", st.N, st.P50, st.P99, st.Max)
 	return []Figure{
 		Millis("groups_search_p99", st.P99),
 		Millis("groups_search_p50", st.P50),

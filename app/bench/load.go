@@ -328,3 +328,16 @@ func (e *Env) Compare(ctx context.Context, targets ...Target) ([]Result, error) 
 	}
 	return best, nil
 }
+
+// searches runs get once per term in turn (cycling through terms) one at a
+// time, logs the latencies under name and returns them summarised: the
+// shape of every search scenario (board, site, groups).
+func (e *Env) searches(name string, terms []string, get func(term string) error) (Stats, error) {
+	lat, err := e.oneAtATime(func(i int) error { return get(terms[i%len(terms)]) })
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Summarize(lat)
+	e.Logf("%s: %d searches, p50 %s, p99 %s, max %s", name, st.N, st.P50, st.P99, st.Max)
+	return st, nil
+}

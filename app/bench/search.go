@@ -32,15 +32,13 @@ func runBoardSearch(ctx context.Context, env *Env) ([]Figure, error) {
 		return nil, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	lat, err := env.oneAtATime(func(i int) error {
-		_, err := getSearch(ctx, client, env, boardSearchTerms[i%len(boardSearchTerms)])
+	st, err := env.searches("board_search", boardSearchTerms, func(term string) error {
+		_, err := getSearch(ctx, client, env, term)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	st := Summarize(lat)
-	env.Logf("board_search: %d searches, p50 %s, p99 %s, max %s", st.N, st.P50, st.P99, st.Max)
 	return []Figure{
 		Millis("board_search_p50", st.P50),
 		Millis("board_search_p99", st.P99),

@@ -28,15 +28,13 @@ func runSiteSearch(ctx context.Context, env *Env) ([]Figure, error) {
 		return nil, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	lat, err := env.oneAtATime(func(i int) error {
-		_, err := getSiteSearch(ctx, client, env, siteSearchTerms[i%len(siteSearchTerms)])
+	st, err := env.searches("site_search", siteSearchTerms, func(term string) error {
+		_, err := getSiteSearch(ctx, client, env, term)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	st := Summarize(lat)
-	env.Logf("site_search: %d searches, p50 %s, p99 %s, max %s", st.N, st.P50, st.P99, st.Max)
 	return []Figure{
 		Millis("site_search_p50", st.P50),
 		Millis("site_search_p99", st.P99),

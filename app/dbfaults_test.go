@@ -396,7 +396,11 @@ func TestDatabaseFaultsUnderLoad(t *testing.T) {
 	}
 	load, stopLoad := context.WithCancel(ctx)
 	var loaders sync.WaitGroup
-	reader := liveReader(load, e.srv.URL, firstLive)
+	// The reader outlives the load by a delivery time: a topic approved in
+	// the load's last moment is committed, and must still reach it.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	reader := liveReader(readCtx, e.srv.URL, firstLive)
 	for i := range 2 {
 		c := e.client()
 		c.http.Timeout = plan.timeout + 10*time.Second
@@ -459,6 +463,8 @@ func TestDatabaseFaultsUnderLoad(t *testing.T) {
 	phase("after", 2*time.Second)
 	stopLoad()
 	loaders.Wait()
+	sleepCtx(ctx, 2*time.Second)
+	stopReading()
 	received := <-reader
 
 	// /readyz said so during each outage (past its first 2 s, the ping's
